@@ -1,0 +1,227 @@
+package io.lb4j;
+
+import java.net.Inet4Address;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Map;
+
+/**
+ * One backend instance: a host and port, with a relative weight, a zone and free-form metadata.
+ *
+ * <p>Identity is {@link #address()}: two endpoints with the same address are the same backend,
+ * whatever their weight, zone or metadata. The address is also the key that the hash policies
+ * hash, so it is canonical: an IPv6 literal is stored in the compressed lower-case form that
+ * Envoy prints ({@code 2001:db8::1}, never {@code 2001:0db8:0:0:0:0:0:1}) and written in brackets
+ * ({@code [2001:db8::1]:8080}).
+ *
+ * <p>Validation happens in the constructor; a bad value throws {@link IllegalArgumentException}
+ * naming the field and the value. Instances are immutable and thread-safe.
+ *
+ * @param host a host name, IPv4 literal or IPv6 literal (with or without brackets); non-blank
+ * @param port the TCP port, 1 to 65535
+ * @param weight relative weight for weighted policies, at least 1
+ * @param zone locality for zone-aware routing; {@code ""} means none
+ * @param metadata free-form labels, copied into an immutable map
+ */
+public record Endpoint(String host, int port, int weight, String zone, Map<String, String> metadata) {
+
+  public Endpoint {
+    if (host == null || host.isBlank()) {
+      throw new IllegalArgumentException("host must not be blank, was " + (host == null ? "null" : "'" + host + "'"));
+    }
+    host = canonicalHost(host.strip());
+    if (port <= 0 || port >= 65536) {
+      throw new IllegalArgumentException("port must be in 1..65535, was " + port + " (host " + host + ")");
+    }
+    if (weight < 1) {
+      throw new IllegalArgumentException("weight must be >= 1, was " + weight + " (endpoint " + host + ":" + port + ")");
+    }
+    if (zone == null) {
+      throw new IllegalArgumentException("zone must not be null (use \"\" for none), endpoint " + host + ":" + port);
+    }
+    if (metadata == null) {
+      throw new IllegalArgumentException("metadata must not be null (use Map.of()), endpoint " + host + ":" + port);
+    }
+    for (Map.Entry<String, String> e : metadata.entrySet()) {
+      if (e.getKey() == null || e.getValue() == null) {
+        throw new IllegalArgumentException("metadata must not contain null keys or values, was " + metadata);
+      }
+    }
+    metadata = Map.copyOf(metadata);
+  }
+
+  /** An endpoint with weight 1, no zone and no metadata. */
+  public static Endpoint of(String host, int port) {
+    return new Endpoint(host, port, 1, "", Map.of());
+  }
+
+  /**
+   * Parses {@code host:port}: {@code "10.0.0.1:8080"}, {@code "[::1]:8080"}, {@code "svc.local:80"}.
+   *
+   * @throws IllegalArgumentException if the text has no port, a non-numeric or out-of-range port,
+   *     an unbracketed IPv6 literal or an empty host; the message quotes the input
+   */
+  public static Endpoint parse(String hostPort) {
+    if (hostPort == null || hostPort.isBlank()) {
+      throw new IllegalArgumentException("endpoint must be 'host:port', was " + (hostPort == null ? "null" : "'" + hostPort + "'"));
+    }
+    String s = hostPort.strip();
+    String host;
+    String portText;
+    if (s.startsWith("[")) {
+      int close = s.indexOf(']');
+      if (close < 0 || close + 1 >= s.length() || s.charAt(close + 1) != ':') {
+        throw new IllegalArgumentException("endpoint must be '[ipv6]:port', was '" + hostPort + "'");
+      }
+      host = s.substring(1, close);
+      portText = s.substring(close + 2);
+    } else {
+      int colon = s.lastIndexOf(':');
+      if (colon < 0) {
+        throw new IllegalArgumentException("endpoint must be 'host:port' (port missing), was '" + hostPort + "'");
+      }
+      if (s.indexOf(':') != colon) {
+        throw new IllegalArgumentException("IPv6 endpoint must be written '[addr]:port', was '" + hostPort + "'");
+      }
+      host = s.substring(0, colon);
+      portText = s.substring(colon + 1);
+    }
+    int port;
+    try {
+      port = Integer.parseInt(portText);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("port must be a number in 1..65535, was '" + portText + "' in '" + hostPort + "'");
+    }
+    if (host.isEmpty()) {
+      throw new IllegalArgumentException("host must not be empty in '" + hostPort + "'");
+    }
+    return new Endpoint(host, port, 1, "", Map.of());
+  }
+
+  /** This endpoint with another weight (at least 1). */
+  public Endpoint withWeight(int weight) {
+    return new Endpoint(host, port, weight, zone, metadata);
+  }
+
+  /** This endpoint with another zone ({@code ""} for none). */
+  public Endpoint withZone(String zone) {
+    return new Endpoint(host, port, weight, zone, metadata);
+  }
+
+  /** This endpoint with other metadata. */
+  public Endpoint withMetadata(Map<String, String> metadata) {
+    return new Endpoint(host, port, weight, zone, metadata);
+  }
+
+  /**
+   * The canonical {@code host:port}, {@code [v6]:port} for IPv6: the endpoint's identity and the
+   * key that ring hash and Maglev hash.
+   */
+  public String address() {
+    return host.indexOf(':') >= 0 ? "[" + host + "]:" + port : host + ":" + port;
+  }
+
+  @Override
+  public String toString() {
+    StringBuilder sb = new StringBuilder(address());
+    if (weight != 1) {
+      sb.append(";weight=").append(weight);
+    }
+    if (!zone.isEmpty()) {
+      sb.append(";zone=").append(zone);
+    }
+    if (!metadata.isEmpty()) {
+      sb.append(';').append(metadata);
+    }
+    return sb.toString();
+  }
+
+  private static String canonicalHost(String host) {
+    String h = host;
+    if (h.startsWith("[") && h.endsWith("]")) {
+      h = h.substring(1, h.length() - 1);
+    }
+    if (h.indexOf(':') < 0) {
+      if (h.indexOf('[') >= 0 || h.indexOf(']') >= 0 || containsWhitespace(h)) {
+        throw new IllegalArgumentException("host is not a valid host name or address, was '" + host + "'");
+      }
+      return h;
+    }
+    String scope = "";
+    int pct = h.indexOf('%');
+    if (pct >= 0) {
+      scope = h.substring(pct);
+      h = h.substring(0, pct);
+    }
+    for (int i = 0; i < h.length(); i++) {
+      char c = h.charAt(i);
+      if (!(c == ':' || c == '.' || Character.digit(c, 16) >= 0)) {
+        throw new IllegalArgumentException("host is not a valid IPv6 literal, was '" + host + "'");
+      }
+    }
+    InetAddress parsed;
+    try {
+      // A literal of hex digits, colons and dots: the JDK parses it without any name lookup.
+      parsed = InetAddress.getByName(h);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException("host is not a valid IPv6 literal, was '" + host + "'", e);
+    }
+    if (parsed instanceof Inet4Address v4) {
+      // The JDK folds ::ffff:a.b.c.d into IPv4; keep the IPv6 spelling the user gave.
+      return "::ffff:" + v4.getHostAddress() + scope;
+    }
+    return compress(((Inet6Address) parsed).getAddress()) + scope;
+  }
+
+  private static boolean containsWhitespace(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (Character.isWhitespace(s.charAt(i))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** RFC 5952 text, as glibc's inet_ntop (and so Envoy) writes it: longest zero run of 2+ groups becomes "::". */
+  static String compress(byte[] addr) {
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = ((addr[2 * i] & 0xff) << 8) | (addr[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLen = 0;
+    for (int i = 0; i < 8; ) {
+      if (groups[i] != 0) {
+        i++;
+        continue;
+      }
+      int j = i;
+      while (j < 8 && groups[j] == 0) {
+        j++;
+      }
+      if (j - i > bestLen) {
+        bestStart = i;
+        bestLen = j - i;
+      }
+      i = j;
+    }
+    if (bestLen < 2) {
+      bestStart = -1;
+    }
+    StringBuilder sb = new StringBuilder(39);
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        sb.append("::");
+        i += bestLen - 1;
+        continue;
+      }
+      if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+        sb.append(':');
+      }
+      sb.append(Integer.toHexString(groups[i]));
+    }
+    return sb.toString();
+  }
+
+}

@@ -1,0 +1,86 @@
+package io.lb4j;
+
+import java.nio.charset.StandardCharsets;
+import net.openhft.hashing.LongHashFunction;
+
+/**
+ * What a request tells the picker: today, an optional 64-bit hash for ring hash and Maglev.
+ *
+ * <p>{@link #ofKey(CharSequence)} hashes the key's UTF-8 bytes with XXH64, seed 0 — the hash Envoy
+ * uses — so a key hashed here and by an Envoy sidecar lands on the same endpoint. Policies that do
+ * not hash ignore the context. Immutable and thread-safe.
+ */
+public final class PickContext {
+
+  /** No hash: hash policies pick at random. */
+  public static final PickContext EMPTY = new PickContext(false, 0L);
+
+  private static final LongHashFunction XX64 = LongHashFunction.xx(0L);
+
+  private final boolean hasHash;
+  private final long hash;
+
+  private PickContext(boolean hasHash, long hash) {
+    this.hasHash = hasHash;
+    this.hash = hash;
+  }
+
+  /** A context carrying a precomputed request hash. */
+  public static PickContext ofHash(long hash) {
+    return new PickContext(true, hash);
+  }
+
+  /**
+   * A context whose hash is XXH64 (seed 0) of the key's UTF-8 bytes.
+   *
+   * @throws IllegalArgumentException if {@code key} is null
+   */
+  public static PickContext ofKey(CharSequence key) {
+    if (key == null) {
+      throw new IllegalArgumentException("key must not be null (use PickContext.EMPTY for no hash)");
+    }
+    return new PickContext(true, hashKey(key));
+  }
+
+  /** XXH64 (seed 0) of the key's UTF-8 bytes; the hash that {@link #ofKey} carries. */
+  public static long hashKey(CharSequence key) {
+    int n = key.length();
+    boolean ascii = true;
+    for (int i = 0; i < n; i++) {
+      if (key.charAt(i) >= 0x80) {
+        ascii = false;
+        break;
+      }
+    }
+    if (ascii && key instanceof String s) {
+      // For ASCII, UTF-8 bytes are the Latin-1 bytes; hashing them directly skips the encode copy.
+      return XX64.hashBytes(s.getBytes(StandardCharsets.ISO_8859_1));
+    }
+    return XX64.hashBytes(key.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  /** Whether this context carries a hash. */
+  public boolean hasHash() {
+    return hasHash;
+  }
+
+  /** The request hash; 0 when {@link #hasHash()} is false. */
+  public long hash() {
+    return hash;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof PickContext p && p.hasHash == hasHash && p.hash == hash;
+  }
+
+  @Override
+  public int hashCode() {
+    return hasHash ? Long.hashCode(hash) : -1;
+  }
+
+  @Override
+  public String toString() {
+    return hasHash ? "PickContext{hash=" + Long.toUnsignedString(hash) + "}" : "PickContext{}";
+  }
+}

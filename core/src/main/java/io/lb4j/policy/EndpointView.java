@@ -1,0 +1,22 @@
+package io.lb4j.policy;
+
+import io.lb4j.Endpoint;
+
+/**
+ * A live, read-only view of one endpoint for pickers. The values change as requests start and end;
+ * each read is a plain volatile read, cheap enough for every pick. Thread-safe.
+ */
+public interface EndpointView {
+
+  /** The endpoint. */
+  Endpoint endpoint();
+
+  /** Requests picked for this endpoint and not yet released. */
+  int inFlight();
+
+  /** Exponentially weighted moving average of released latencies, in nanoseconds; 0 before any. */
+  double latencyEwmaNanos();
+
+  /** The endpoint's weight after the slow-start ramp: {@code endpoint().weight()} once ramped. */
+  int effectiveWeight();
+}

@@ -1,0 +1,15 @@
+package io.lb4j.policy;
+
+import io.lb4j.PickContext;
+
+/**
+ * An immutable snapshot of a policy over a fixed set of endpoints. {@link #pick} is called
+ * concurrently from any number of threads; it must take no lock and allocate nothing. Live load
+ * (in-flight counts, latency) is read through the {@link EndpointView}s, not stored here.
+ */
+@FunctionalInterface
+public interface Picker {
+
+  /** Picks one of the endpoints this picker was built over; never {@code null}. */
+  EndpointView pick(PickContext ctx);
+}

@@ -1,0 +1,23 @@
+package io.lb4j.policy;
+
+import java.util.List;
+
+/** Small helpers shared by the built-in policies. */
+final class PickerSupport {
+
+  private PickerSupport() {}
+
+  /** Copies the eligible list into an array, rejecting an empty or null list with a clear message. */
+  static EndpointView[] toArray(List<? extends EndpointView> eligible) {
+    if (eligible == null || eligible.isEmpty()) {
+      throw new IllegalArgumentException("eligible endpoints must not be empty, was " + eligible);
+    }
+    EndpointView[] views = eligible.toArray(new EndpointView[0]);
+    for (int i = 0; i < views.length; i++) {
+      if (views[i] == null) {
+        throw new IllegalArgumentException("eligible endpoints must not contain null, index " + i);
+      }
+    }
+    return views;
+  }
+}
