@@ -1,5 +1,8 @@
 package io.lb4j;
 
+import io.lb4j.health.HealthCheckConfig;
+import io.lb4j.health.HealthProbe;
+import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.policy.EndpointView;
 import io.lb4j.policy.Picker;
 import io.lb4j.policy.Policies;
@@ -352,8 +355,56 @@ public final class LoadBalancer implements AutoCloseable {
     private Duration slowStart = Duration.ZERO;
     private MeterRegistry meterRegistry;
     private Clock clock = Clock.systemUTC();
+    private OutlierDetectionConfig outlierDetection;
+    private HealthCheckConfig healthCheck;
+    private HealthProbe healthProbe;
+    private final List<LoadBalancerListener> listeners = new ArrayList<>();
+    private String localZone;
 
     private Builder() {}
+
+    /** Turns on passive outlier detection; default off. */
+    public Builder outlierDetection(OutlierDetectionConfig config) {
+      if (config == null) {
+        throw new IllegalArgumentException("outlierDetection config must not be null");
+      }
+      this.outlierDetection = config;
+      return this;
+    }
+
+    /** Turns on active health checking with the given probe; default off. */
+    public Builder healthCheck(HealthCheckConfig config, HealthProbe probe) {
+      if (config == null) {
+        throw new IllegalArgumentException("healthCheck config must not be null");
+      }
+      if (probe == null) {
+        throw new IllegalArgumentException("healthCheck probe must not be null");
+      }
+      this.healthCheck = config;
+      this.healthProbe = probe;
+      return this;
+    }
+
+    /** Adds a listener for endpoint state changes and panic mode; may be called more than once. */
+    public Builder listener(LoadBalancerListener listener) {
+      if (listener == null) {
+        throw new IllegalArgumentException("listener must not be null");
+      }
+      this.listeners.add(listener);
+      return this;
+    }
+
+    /**
+     * Prefers endpoints in this zone while enough of them are healthy, spilling over to other
+     * zones otherwise; default none.
+     */
+    public Builder localZone(String zone) {
+      if (zone == null || zone.isBlank()) {
+        throw new IllegalArgumentException("localZone must not be blank, was " + (zone == null ? "null" : "'" + zone + "'"));
+      }
+      this.localZone = zone;
+      return this;
+    }
 
     /** The name used in metrics tags and logs; default {@code "default"}. */
     public Builder name(String name) {

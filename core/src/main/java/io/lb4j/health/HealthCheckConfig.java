@@ -1,0 +1,112 @@
+package io.lb4j.health;
+
+import io.lb4j.internal.ConfigChecks;
+import java.time.Duration;
+
+/**
+ * Settings for active health checking. Defaults: interval 5 s, timeout 2 s, unhealthy threshold 3,
+ * healthy threshold 2, jitter 10 %. Immutable; build with {@link #builder()}.
+ */
+public final class HealthCheckConfig {
+
+  private final Duration interval;
+  private final Duration timeout;
+  private final int unhealthyThreshold;
+  private final int healthyThreshold;
+  private final double jitter;
+
+  private HealthCheckConfig(Builder b) {
+    this.interval = b.interval;
+    this.timeout = b.timeout;
+    this.unhealthyThreshold = b.unhealthyThreshold;
+    this.healthyThreshold = b.healthyThreshold;
+    this.jitter = b.jitter;
+  }
+
+  /** A builder holding the defaults. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The defaults. */
+  public static HealthCheckConfig defaults() {
+    return builder().build();
+  }
+
+  /** Time between two probes of one endpoint (default 5 s). */
+  public Duration interval() {
+    return interval;
+  }
+
+  /** A probe not answered within this time fails (default 2 s). */
+  public Duration timeout() {
+    return timeout;
+  }
+
+  /** Consecutive failed probes that make a healthy endpoint unhealthy (default 3). */
+  public int unhealthyThreshold() {
+    return unhealthyThreshold;
+  }
+
+  /** Consecutive passed probes that make an unhealthy endpoint healthy (default 2). */
+  public int healthyThreshold() {
+    return healthyThreshold;
+  }
+
+  /** Fraction of the interval by which each probe is shifted at random, 0.0..1.0 (default 0.1). */
+  public double jitter() {
+    return jitter;
+  }
+
+  @Override
+  public String toString() {
+    return "HealthCheckConfig{interval=" + interval + ", timeout=" + timeout + ", unhealthyThreshold="
+        + unhealthyThreshold + ", healthyThreshold=" + healthyThreshold + ", jitter=" + jitter + "}";
+  }
+
+  /** Builds a {@link HealthCheckConfig}; each setter validates its argument and names it when rejecting. */
+  public static final class Builder {
+    private Duration interval = Duration.ofSeconds(5);
+    private Duration timeout = Duration.ofSeconds(2);
+    private int unhealthyThreshold = 3;
+    private int healthyThreshold = 2;
+    private double jitter = 0.1;
+
+    private Builder() {}
+
+    /** Time between two probes of one endpoint; positive. */
+    public Builder interval(Duration interval) {
+      this.interval = ConfigChecks.positive("interval", interval);
+      return this;
+    }
+
+    /** Probe timeout; positive. */
+    public Builder timeout(Duration timeout) {
+      this.timeout = ConfigChecks.positive("timeout", timeout);
+      return this;
+    }
+
+    /** Consecutive failures to mark unhealthy; at least 1. */
+    public Builder unhealthyThreshold(int n) {
+      this.unhealthyThreshold = ConfigChecks.atLeast("unhealthyThreshold", n, 1);
+      return this;
+    }
+
+    /** Consecutive successes to mark healthy again; at least 1. */
+    public Builder healthyThreshold(int n) {
+      this.healthyThreshold = ConfigChecks.atLeast("healthyThreshold", n, 1);
+      return this;
+    }
+
+    /** Random shift of each probe as a fraction of the interval, 0.0..1.0. */
+    public Builder jitter(double fraction) {
+      this.jitter = ConfigChecks.fraction("jitter", fraction);
+      return this;
+    }
+
+    /** Builds the config. */
+    public HealthCheckConfig build() {
+      return new HealthCheckConfig(this);
+    }
+  }
+}
