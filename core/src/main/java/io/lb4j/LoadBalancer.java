@@ -126,6 +126,54 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalArgumentException if {@code ctx} is null
    */
   public Selection pick(PickContext ctx) {
+    EndpointState state = choosePresent(ctx);
+    state.acquire();
+    return pool.acquire(state);
+  }
+
+  /**
+   * Chooses the endpoint for one request without starting it: nothing is counted and nothing needs
+   * releasing. For transports that can drop a pick without sending anything (gRPC's picker runs
+   * before the stream exists and its result is discarded when the transport is gone); they call
+   * {@link #begin(Endpoint)} once the request really starts. Lock-free and allocation-free.
+   *
+   * @throws NoEndpointAvailableException if no endpoint can take the request; the message says why
+   * @throws IllegalStateException if the balancer is closed
+   * @throws IllegalArgumentException if {@code ctx} is null
+   */
+  public Endpoint choose(PickContext ctx) {
+    return choosePresent(ctx).endpoint();
+  }
+
+  /**
+   * Starts a request on an endpoint chosen earlier by {@link #choose(PickContext)}: counts it in
+   * flight and returns the selection to {@link Selection#release release}, exactly as
+   * {@link #pick(PickContext)} would have. An endpoint that left the balancer in between is still
+   * counted (it drains), so the release always balances. Lock-free; looks the endpoint up by
+   * address.
+   *
+   * @throws IllegalArgumentException if {@code endpoint} is null
+   */
+  public Selection begin(Endpoint endpoint) {
+    if (endpoint == null) {
+      throw new IllegalArgumentException("endpoint must not be null");
+    }
+    String address = endpoint.address();
+    EndpointState state = snapshot.byAddress.get(address);
+    if (state == null) {
+      state = leaving.get(address);
+    }
+    if (state == null) {
+      // Gone without requests in flight: count on a detached state that nobody picks any more.
+      state = new EndpointState(endpoint);
+      state.draining = true;
+      state.removed = true;
+    }
+    state.acquire();
+    return pool.acquire(state);
+  }
+
+  private EndpointState choosePresent(PickContext ctx) {
     if (ctx == null) {
       throw new IllegalArgumentException("ctx must not be null (use PickContext.EMPTY)");
     }
@@ -142,8 +190,7 @@ public final class LoadBalancer implements AutoCloseable {
       throw new IllegalStateException("policy '" + policy.name() + "' returned " + v
           + ", which is not one of the endpoints it was given");
     }
-    state.acquire();
-    return pool.acquire(state);
+    return state;
   }
 
   /** Called once per selection by {@link PooledSelection#release}. */
