@@ -1,0 +1,64 @@
+package io.lb4j.grpc;
+
+import io.grpc.Attributes;
+import io.grpc.EquivalentAddressGroup;
+import io.lb4j.Endpoint;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.util.Map;
+
+/** Converts between lb4j {@link Endpoint}s and gRPC {@link EquivalentAddressGroup}s. Stateless. */
+final class Addresses {
+
+  private Addresses() {}
+
+  /** An address group for the endpoint, carrying its weight and zone as lb4j attributes when set. */
+  static EquivalentAddressGroup toGroup(Endpoint e) {
+    Attributes.Builder attrs = Attributes.newBuilder();
+    if (e.weight() != 1) {
+      attrs.set(Lb4jGrpc.WEIGHT_KEY, e.weight());
+    }
+    if (!e.zone().isEmpty()) {
+      attrs.set(Lb4jGrpc.ZONE_KEY, e.zone());
+    }
+    // IP literals become resolved addresses without a lookup; names stay for the transport to resolve.
+    return new EquivalentAddressGroup(new InetSocketAddress(e.host(), e.port()), attrs.build());
+  }
+
+  /**
+   * The endpoint that stands for an address group inside lb4j: its first socket address (an IP
+   * literal when resolved, so hash policies agree with Envoy), with the group's lb4j weight and
+   * zone. A non-IP address (in-process, Unix socket) becomes a stable made-up host name on port 1.
+   *
+   * @throws IllegalArgumentException if the weight attribute is below 1
+   */
+  static Endpoint toEndpoint(EquivalentAddressGroup group) {
+    SocketAddress first = group.getAddresses().get(0);
+    String host;
+    int port;
+    if (first instanceof InetSocketAddress inet) {
+      host = inet.getAddress() != null ? inet.getAddress().getHostAddress() : inet.getHostString();
+      port = inet.getPort();
+    } else {
+      host = sanitize(first.toString());
+      port = 1;
+    }
+    Integer weight = group.getAttributes().get(Lb4jGrpc.WEIGHT_KEY);
+    String zone = group.getAttributes().get(Lb4jGrpc.ZONE_KEY);
+    return new Endpoint(host, port, weight == null ? 1 : weight, zone == null ? "" : zone, Map.of());
+  }
+
+  /** The group without attributes: what identifies one backend across resolutions. */
+  static EquivalentAddressGroup key(EquivalentAddressGroup group) {
+    return new EquivalentAddressGroup(group.getAddresses());
+  }
+
+  private static String sanitize(String text) {
+    StringBuilder sb = new StringBuilder(text.length() + 4).append("sa-");
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      sb.append(Character.isLetterOrDigit(c) || c == '-' || c == '.' || c == '_' ? c : '_');
+    }
+    return sb.toString();
+  }
+}
