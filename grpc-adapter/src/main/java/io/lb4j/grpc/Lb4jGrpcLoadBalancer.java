@@ -91,6 +91,11 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     }
   }
 
+  /** The lb4j balancer behind the current config; for tests. */
+  io.lb4j.LoadBalancer lb4j() {
+    return lb;
+  }
+
   @Override
   public Status acceptResolvedAddresses(ResolvedAddresses resolved) {
     if (shutdown) {

@@ -1,0 +1,178 @@
+package io.lb4j.grpc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.grpc.LoadBalancerProvider;
+import io.grpc.LoadBalancerRegistry;
+import io.grpc.NameResolver.ConfigOrError;
+import io.grpc.NameResolverRegistry;
+import io.lb4j.outlier.OutlierDetectionConfig;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+class ConfigParsingTest {
+
+  private static final Set<String> NAMES = Set.of("lb4j_random", "lb4j_round_robin", "lb4j_weighted_round_robin",
+      "lb4j_p2c", "lb4j_least_request", "lb4j_ring_hash", "lb4j_maglev");
+
+  private static Lb4jConfig ok(LoadBalancerProvider p, Map<String, ?> json) {
+    ConfigOrError c = p.parseLoadBalancingPolicyConfig(json);
+    assertNull(c.getError(), () -> "unexpected error " + c.getError());
+    return (Lb4jConfig) c.getConfig();
+  }
+
+  @Test
+  void everyPolicyIsRegisteredThroughServiceLoader() {
+    LoadBalancerRegistry registry = LoadBalancerRegistry.getDefaultRegistry();
+    for (String name : NAMES) {
+      LoadBalancerProvider p = registry.getProvider(name);
+      assertNotNull(p, name);
+      assertEquals(name, p.getPolicyName());
+    }
+    Lb4jGrpc.registerAll();
+    Lb4jGrpc.registerAll();
+    assertEquals(NAMES.size(), Lb4jGrpc.providers().size());
+    assertNotNull(NameResolverRegistry.getDefaultRegistry().getProviderForScheme("static"));
+    assertEquals("dns", NameResolverRegistry.getDefaultRegistry().getDefaultScheme(), "dns stays the default scheme");
+  }
+
+  @Test
+  void nullAndEmptyConfigMeanDefaults() {
+    for (LoadBalancerProvider p : Lb4jGrpc.providers()) {
+      for (Map<String, ?> json : java.util.Arrays.<Map<String, ?>>asList(null, Map.of())) {
+        Lb4jConfig c = ok(p, json);
+        assertEquals(0.5, c.panicThreshold());
+        assertEquals(Duration.ZERO, c.slowStartWindow());
+        assertNull(c.outlierDetection());
+        assertNull(c.healthCheck());
+        assertNull(c.hashHeader());
+      }
+    }
+  }
+
+  @Test
+  void readsEveryKeyIncludingA50Aliases() {
+    Map<String, Object> od = new HashMap<>();
+    od.put("consecutiveFailures", 3.0);
+    od.put("consecutiveLocalFailures", 4.0);
+    od.put("interval", "0.25s");
+    od.put("baseEjectionTime", "1s");
+    od.put("maxEjectionTime", "20s");
+    od.put("maxEjectionPercentage", 40.0);
+    od.put("successRateEjection", Map.of("stdevFactor", 1500.0, "enforcementPercentage", 90.0,
+        "minimumHosts", 3.0, "requestVolume", 20.0));
+    od.put("failurePercentageEjection", Map.of("threshold", 70.0, "enforcementPercentage", 80.0,
+        "minimumHosts", 2.0, "requestVolume", 10.0));
+    Map<String, ?> json = Map.of("outlierDetection", od,
+        "healthCheck", Map.of("interval", "2s", "timeout", "0.5s", "unhealthyThreshold", 2.0,
+            "healthyThreshold", 1.0, "jitter", 0.2, "service", "orders"),
+        "panicThreshold", 0.25, "slowStartWindow", "30s", "hashHeader", "x-user-id", "tableSize", 251.0);
+    Lb4jConfig c = ok(new Lb4jLoadBalancerProvider.Maglev(), json);
+    OutlierDetectionConfig o = c.outlierDetection();
+    assertEquals(3, o.consecutiveFailures());
+    assertEquals(4, o.consecutiveLocalFailures());
+    assertEquals(Duration.ofMillis(250), o.interval());
+    assertEquals(Duration.ofSeconds(1), o.baseEjectionTime());
+    assertEquals(Duration.ofSeconds(20), o.maxEjectionTime());
+    assertEquals(40, o.maxEjectionPercent());
+    assertEquals(1.5, o.successRateStdevFactor(), 1e-9);
+    assertEquals(90, o.successRateEnforcementPercentage());
+    assertEquals(3, o.successRateMinimumHosts());
+    assertEquals(20, o.successRateRequestVolume());
+    assertEquals(70, o.failurePercentageThreshold());
+    assertEquals(80, o.failurePercentageEnforcementPercentage());
+    assertEquals(2, o.failurePercentageMinimumHosts());
+    assertEquals(10, o.failurePercentageRequestVolume());
+    assertEquals(Duration.ofSeconds(2), c.healthCheck().interval());
+    assertEquals(Duration.ofMillis(500), c.healthCheck().timeout());
+    assertEquals(2, c.healthCheck().unhealthyThreshold());
+    assertEquals(1, c.healthCheck().healthyThreshold());
+    assertEquals(0.2, c.healthCheck().jitter());
+    assertEquals("orders", c.healthService());
+    assertEquals(0.25, c.panicThreshold());
+    assertEquals(Duration.ofSeconds(30), c.slowStartWindow());
+    assertEquals("x-user-id", c.hashHeader().name());
+    assertTrue(c.hashing());
+    assertEquals(c, ok(new Lb4jLoadBalancerProvider.Maglev(), new HashMap<>(json)), "equal JSON, equal config");
+
+    Map<String, Object> builderNames = new HashMap<>();
+    builderNames.put("maxEjectionPercent", 30.0);
+    builderNames.put("successRateStdevFactor", 2.5);
+    builderNames.put("failurePercentageThreshold", 60.0);
+    OutlierDetectionConfig b = ok(new Lb4jLoadBalancerProvider.PowerOfTwoChoices(), Map.of("outlierDetection", builderNames))
+        .outlierDetection();
+    assertEquals(30, b.maxEjectionPercent());
+    assertEquals(2.5, b.successRateStdevFactor());
+    assertEquals(60, b.failurePercentageThreshold());
+  }
+
+  /** (provider, config, key that the error must name). */
+  static List<Object[]> badConfigs() {
+    LoadBalancerProvider p2c = new Lb4jLoadBalancerProvider.PowerOfTwoChoices();
+    LoadBalancerProvider maglev = new Lb4jLoadBalancerProvider.Maglev();
+    LoadBalancerProvider ring = new Lb4jLoadBalancerProvider.RingHash();
+    LoadBalancerProvider lr = new Lb4jLoadBalancerProvider.LeastRequest();
+    Map<String, Object> nullValue = new HashMap<>();
+    nullValue.put("consecutiveFailures", null);
+    return List.of(
+        new Object[] {p2c, Map.of("bogus", 1.0), "bogus"},
+        new Object[] {p2c, Map.of("tableSize", 251.0), "tableSize"},
+        new Object[] {p2c, Map.of("hashHeader", "x-user"), "hashHeader"},
+        new Object[] {p2c, Map.of("panicThreshold", "half"), "panicThreshold"},
+        new Object[] {p2c, Map.of("panicThreshold", 1.5), "panicThreshold"},
+        new Object[] {p2c, Map.of("slowStartWindow", "-1s"), "slowStartWindow"},
+        new Object[] {p2c, Map.of("slowStartWindow", 30.0), "slowStartWindow"},
+        new Object[] {p2c, Map.of("slowStartWindow", "30"), "slowStartWindow"},
+        new Object[] {p2c, Map.of("outlierDetection", 5.0), "outlierDetection"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("bogus", 1.0)), "outlierDetection.bogus"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("consecutiveFailures", 0.0)), "outlierDetection.consecutiveFailures"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("consecutiveFailures", 2.5)), "outlierDetection.consecutiveFailures"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("consecutiveFailures", "5")), "outlierDetection.consecutiveFailures"},
+        new Object[] {p2c, Map.of("outlierDetection", nullValue), "outlierDetection.consecutiveFailures"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("interval", "0s")), "outlierDetection.interval"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("interval", "10ms")), "outlierDetection.interval"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("maxEjectionPercentage", 101.0)), "outlierDetection.maxEjectionPercentage"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("baseEjectionTime", "60s", "maxEjectionTime", "30s")), "outlierDetection"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("successRateEjection", 1.0)), "outlierDetection.successRateEjection"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("successRateEjection", Map.of("stdevFactor", "x"))),
+            "outlierDetection.successRateEjection.stdevFactor"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("successRateEjection", Map.of("bogus", 1.0))),
+            "outlierDetection.successRateEjection.bogus"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("failurePercentageEjection", Map.of("threshold", 101.0))),
+            "outlierDetection.failurePercentageEjection.threshold"},
+        new Object[] {p2c, Map.of("healthCheck", "yes"), "healthCheck"},
+        new Object[] {p2c, Map.of("healthCheck", Map.of("service", 5.0)), "healthCheck.service"},
+        new Object[] {p2c, Map.of("healthCheck", Map.of("timeout", "0s")), "healthCheck.timeout"},
+        new Object[] {p2c, Map.of("healthCheck", Map.of("jitter", 2.0)), "healthCheck.jitter"},
+        new Object[] {p2c, Map.of("healthCheck", Map.of("unhealthyThreshold", 0.0)), "healthCheck.unhealthyThreshold"},
+        new Object[] {p2c, Map.of("healthCheck", Map.of("bogus", true)), "healthCheck.bogus"},
+        new Object[] {maglev, Map.of("tableSize", 1.5), "tableSize"},
+        new Object[] {maglev, Map.of("tableSize", "big"), "tableSize"},
+        new Object[] {maglev, Map.of("hashHeader", 5.0), "hashHeader"},
+        new Object[] {maglev, Map.of("hashHeader", "x-key-bin"), "hashHeader"},
+        new Object[] {maglev, Map.of("hashHeader", "bad header"), "hashHeader"},
+        new Object[] {maglev, Map.of("minRingSize", 10.0), "minRingSize"},
+        new Object[] {ring, Map.of("minRingSize", "small"), "minRingSize"},
+        new Object[] {ring, Map.of("tableSize", 251.0), "tableSize"},
+        new Object[] {lr, Map.of("choiceCount", 2.5), "choiceCount"},
+        new Object[] {lr, Map.of("activeRequestBias", "high"), "activeRequestBias"});
+  }
+
+  @ParameterizedTest
+  @MethodSource("badConfigs")
+  void badConfigIsAnErrorNamingTheKey(LoadBalancerProvider p, Map<String, ?> json, String key) {
+    ConfigOrError c = p.parseLoadBalancingPolicyConfig(json);
+    assertNotNull(c.getError(), () -> "accepted " + json);
+    String d = c.getError().getDescription();
+    assertTrue(d.startsWith(p.getPolicyName() + " config: " + key), () -> "description should name " + key + ": " + d);
+  }
+}
