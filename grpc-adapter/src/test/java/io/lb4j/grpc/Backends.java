@@ -1,0 +1,191 @@
+package io.lb4j.grpc;
+
+import io.grpc.CallOptions;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.MethodDescriptor;
+import io.grpc.Server;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.Status;
+import io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.NettyServerBuilder;
+import io.grpc.stub.ClientCalls;
+import io.lb4j.Endpoint;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Real gRPC Netty servers on 127.0.0.1 answering one hand-built unary method with their own index.
+ * Each can be made slow or failing while running. Close shuts everything down.
+ */
+final class Backends implements AutoCloseable {
+
+  static final MethodDescriptor<String, String> ECHO = MethodDescriptor.<String, String>newBuilder()
+      .setType(MethodDescriptor.MethodType.UNARY)
+      .setFullMethodName("lb4j.test.Echo/Call")
+      .setRequestMarshaller(new Utf8())
+      .setResponseMarshaller(new Utf8())
+      .build();
+
+  /** One server. */
+  static final class Backend {
+    final int index;
+    final Server server;
+    final AtomicInteger hits = new AtomicInteger();
+    volatile long delayMillis;
+    volatile Status failWith;
+
+    Backend(int index, Server server) {
+      this.index = index;
+      this.server = server;
+    }
+
+    Endpoint endpoint() {
+      return Endpoint.of("127.0.0.1", server.getPort());
+    }
+  }
+
+  final List<Backend> list = new ArrayList<>();
+  private final List<ManagedChannel> channels = new ArrayList<>();
+  private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "backends-delay");
+    t.setDaemon(true);
+    return t;
+  });
+
+  Backends(int n) throws IOException {
+    for (int i = 0; i < n; i++) {
+      Backend[] self = new Backend[1];
+      int index = i;
+      ServerCallHandler<String, String> handler = (call, headers) -> {
+        call.request(1);
+        return new ServerCall.Listener<>() {
+          @Override
+          public void onHalfClose() {
+            Backend b = self[0];
+            b.hits.incrementAndGet();
+            Status fail = b.failWith;
+            if (fail != null) {
+              call.close(fail, new Metadata());
+              return;
+            }
+            Runnable reply = () -> {
+              call.sendHeaders(new Metadata());
+              call.sendMessage(Integer.toString(index));
+              call.close(Status.OK, new Metadata());
+            };
+            long delay = b.delayMillis;
+            if (delay > 0) {
+              scheduler.schedule(reply, delay, TimeUnit.MILLISECONDS);
+            } else {
+              reply.run();
+            }
+          }
+        };
+      };
+      Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+          .addService(ServerServiceDefinition.builder("lb4j.test.Echo").addMethod(ECHO, handler).build())
+          .build()
+          .start();
+      self[0] = new Backend(i, server);
+      list.add(self[0]);
+    }
+  }
+
+  Backend get(int i) {
+    return list.get(i);
+  }
+
+  List<Endpoint> endpoints() {
+    return list.stream().map(Backend::endpoint).toList();
+  }
+
+  /** A channel to every backend through the static resolver, with this load-balancing config. */
+  ManagedChannel channel(String target, String policy, Map<String, ?> config) {
+    ManagedChannel ch = NettyChannelBuilder.forTarget(target)
+        .defaultServiceConfig(Map.of("loadBalancingConfig", List.of(Map.of(policy, config))))
+        .usePlaintext()
+        .build();
+    channels.add(ch);
+    return ch;
+  }
+
+  ManagedChannel channel(String policy, Map<String, ?> config) {
+    return channel(StaticNameResolverProvider.target(endpoints()), policy, config);
+  }
+
+  /** One call; returns the answering backend's index. */
+  static int call(ManagedChannel ch, CallOptions options) {
+    return Integer.parseInt(ClientCalls.blockingUnaryCall(ch,  ECHO,
+        options.withDeadlineAfter(10, TimeUnit.SECONDS), "hi"));
+  }
+
+  static int call(ManagedChannel ch) {
+    return call(ch, CallOptions.DEFAULT);
+  }
+
+  /** Calls until every backend answered once (bounded), then zeroes the hit counters. */
+  void warmUp(ManagedChannel ch) {
+    for (int i = 0; i < 2_000 && list.stream().anyMatch(b -> b.hits.get() == 0); i++) {
+      try {
+        call(ch, CallOptions.DEFAULT.withWaitForReady());
+      } catch (RuntimeException e) {
+        // a backend still connecting; keep going
+      }
+    }
+    if (list.stream().anyMatch(b -> b.hits.get() == 0)) {
+      throw new AssertionError("warm-up never reached every backend: " + hits());
+    }
+    list.forEach(b -> b.hits.set(0));
+  }
+
+  List<Integer> hits() {
+    return list.stream().map(b -> b.hits.get()).toList();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (ManagedChannel c : channels) {
+      c.shutdownNow();
+    }
+    for (Backend b : list) {
+      b.server.shutdownNow();
+    }
+    for (ManagedChannel c : channels) {
+      c.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    for (Backend b : list) {
+      b.server.awaitTermination(5, TimeUnit.SECONDS);
+    }
+    scheduler.shutdownNow();
+  }
+
+  private static final class Utf8 implements MethodDescriptor.Marshaller<String> {
+    @Override
+    public InputStream stream(String value) {
+      return new ByteArrayInputStream(value.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Override
+    public String parse(InputStream stream) {
+      try {
+        return new String(stream.readAllBytes(), StandardCharsets.UTF_8);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+}
