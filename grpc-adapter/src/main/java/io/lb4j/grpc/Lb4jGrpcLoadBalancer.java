@@ -57,6 +57,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
   private ConnectivityState state;
   private Status lastError = Status.UNAVAILABLE.withDescription("no subchannel has failed yet");
   private boolean shutdown;
+  private boolean pickerErrorLogged; // log a broken policy once, not on every state change
   /** Out-of-band channels for grpc.health.v1 probes, by endpoint; read by probe threads. */
   private volatile Map<Endpoint, ManagedChannel> healthChannels = Map.of();
 
@@ -248,7 +249,10 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
       // A policy that cannot build a picker over these endpoints (a bug, or not implemented yet).
       Status error = Status.INTERNAL.withCause(ex)
           .withDescription(config.policyName() + " failed to build a picker: " + ex);
-      log.error("{}", error.getDescription(), ex);
+      if (!pickerErrorLogged) {
+        pickerErrorLogged = true;
+        log.error("{}", error.getDescription(), ex);
+      }
       lastError = error;
       install(TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(error)));
       return;

@@ -11,6 +11,7 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
+import io.grpc.protobuf.services.HealthStatusManager;
 import io.grpc.stub.ClientCalls;
 import io.lb4j.Endpoint;
 import java.io.ByteArrayInputStream;
@@ -45,12 +46,15 @@ final class Backends implements AutoCloseable {
     final int index;
     final Server server;
     final AtomicInteger hits = new AtomicInteger();
+    /** Serves grpc.health.v1 on this server; everything SERVING until a test says otherwise. */
+    final HealthStatusManager health;
     volatile long delayMillis;
     volatile Status failWith;
 
-    Backend(int index, Server server) {
+    Backend(int index, Server server, HealthStatusManager health) {
       this.index = index;
       this.server = server;
+      this.health = health;
     }
 
     Endpoint endpoint() {
@@ -96,11 +100,13 @@ final class Backends implements AutoCloseable {
           }
         };
       };
+      HealthStatusManager health = new HealthStatusManager();
       Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
           .addService(ServerServiceDefinition.builder("lb4j.test.Echo").addMethod(ECHO, handler).build())
+          .addService(health.getHealthService())
           .build()
           .start();
-      self[0] = new Backend(i, server);
+      self[0] = new Backend(i, server, health);
       list.add(self[0]);
     }
   }

@@ -9,11 +9,14 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.stub.MetadataUtils;
 import io.lb4j.Endpoint;
 import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.Outcome;
+import io.lb4j.health.HealthCheckConfig;
+import io.lb4j.health.ProbeResult;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.policy.Policies;
 import io.lb4j.policy.Policy;
@@ -23,6 +26,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -64,6 +68,23 @@ class GrpcEndToEndTest {
         .outlierDetection(OutlierDetectionConfig.builder().consecutiveFailures(1).build()).build()) {
       lb.begin(a).release(Outcome.SERVER_ERROR, 1_000);
       assumeTrue(lb.status(a) == EndpointStatus.EJECTED, "outlier detection not merged yet");
+    }
+  }
+
+  private static void assumeActiveHealthChecks() {
+    Endpoint a = Endpoint.of("127.0.0.1", 1);
+    try (LoadBalancer lb = LoadBalancer.builder().endpoints(List.of(a, Endpoint.of("127.0.0.1", 2)))
+        .healthCheck(HealthCheckConfig.builder().interval(Duration.ofMillis(20)).unhealthyThreshold(1).build(),
+            e -> CompletableFuture.completedFuture(e.equals(a) ? ProbeResult.draining("test") : ProbeResult.healthy("test")))
+        .build()) {
+      boolean works;
+      try {
+        Awaitility.await().atMost(Duration.ofSeconds(1)).until(() -> lb.status(a) == EndpointStatus.DRAINING);
+        works = true;
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        works = false;
+      }
+      assumeTrue(works, "active health checks not merged yet");
     }
   }
 
@@ -137,6 +158,23 @@ class GrpcEndToEndTest {
       Backends.call(ch); // throws if the broken server were still picked
     }
     assertEquals(badHits, backends.get(1).hits.get(), "ejected server got no more calls");
+  }
+
+  @Test
+  void healthCheckConfigProbesEveryBackendAndDrainsANotServingOne() throws Exception {
+    backends = new Backends(3);
+    ManagedChannel ch = backends.channel("lb4j_p2c", Map.of("healthCheck", Map.of(
+        "interval", "0.1s", "timeout", "1s", "unhealthyThreshold", 1.0, "healthyThreshold", 1.0, "service", "")));
+    backends.warmUp(ch); // the probes' out-of-band channels do not get in the way of calls
+    assumeActiveHealthChecks();
+    backends.get(0).health.setStatus("", ServingStatus.NOT_SERVING);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      int before = backends.get(0).hits.get();
+      for (int i = 0; i < 30; i++) {
+        Backends.call(ch);
+      }
+      assertEquals(before, backends.get(0).hits.get(), "NOT_SERVING backend still gets calls");
+    });
   }
 
   @Test
