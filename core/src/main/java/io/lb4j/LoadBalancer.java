@@ -551,7 +551,9 @@ public final class LoadBalancer implements AutoCloseable {
       s.lastStatus = status;
     }
     eligible = preferred(eligible);
-    int total = usable.size();
+    // Endpoints still waiting for their first probe are not judged yet: they do not count towards
+    // panic, so a first probe round or a scale-up does not flip the balancer into panic.
+    int total = usable.size() - unknown;
     boolean panic = total > 0 && eligible.size() < panicThreshold * total;
     List<EndpointState> chosen = panic ? usable : eligible;
     boolean wasPanic = snapshot.panic;
@@ -792,7 +794,11 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Below this fraction of eligible endpoints, pick among all present ones; {@code 0.0} disables
+     * Panic mode (Envoy's): when fewer than this fraction of the judged endpoints are eligible,
+     * pick among all present endpoints instead (ejected and unhealthy ones included, drained ones
+     * not), because spreading load over some bad endpoints beats overloading the few good ones.
+     * Judged endpoints are the present, not draining ones, less those still waiting for their first
+     * health probe. Entering is logged at WARN, leaving at INFO, once each. {@code 0.0} disables
      * panic mode. Default 0.5.
      */
     public Builder panicThreshold(double fraction) {

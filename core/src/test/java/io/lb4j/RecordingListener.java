@@ -17,6 +17,7 @@ final class RecordingListener implements LoadBalancerListener {
   @Override
   public void onPanic(String lb, boolean panic, int eligible, int total) {
     events.add("panic " + panic);
+    reasons.add("");
   }
 
   long count(String event) {
