@@ -441,14 +441,27 @@ public final class LoadBalancer implements AutoCloseable {
    * after advancing a fake clock when background tasks are off.
    */
   public void refresh() {
-    stateChanged();
-  }
-
-  /** Called by the outlier detector and health checker after a verdict changed. */
-  private void stateChanged() {
     List<Consumer<LoadBalancerListener>> events;
     synchronized (lock) {
       events = rebuild();
+    }
+    fire(events);
+  }
+
+  /**
+   * Called by the outlier detector and health checker after a verdict changed, possibly on a
+   * request thread inside {@link Selection#release}: a failing rebuild (a policy that throws) is
+   * logged and the previous picker kept, rather than thrown at the releasing caller.
+   */
+  private void stateChanged() {
+    List<Consumer<LoadBalancerListener>> events;
+    try {
+      synchronized (lock) {
+        events = rebuild();
+      }
+    } catch (RuntimeException e) {
+      log.warn("lb={} rebuilding the picker after a state change failed; keeping the previous picker", name, e);
+      return;
     }
     fire(events);
   }

@@ -253,6 +253,23 @@ class HealthCheckTest {
   }
 
   @Test
+  void firstProbesAreSpreadByJitter() {
+    Map<String, Long> firstProbe = new ConcurrentHashMap<>();
+    LoadBalancer lb = LoadBalancer.builder().name("jitter").endpoints(endpoints(20))
+        .healthCheck(HealthCheckConfig.builder().interval(Duration.ofMillis(400)).jitter(1.0).build(), e -> {
+          firstProbe.putIfAbsent(e.address(), System.nanoTime());
+          return CompletableFuture.completedFuture(ProbeResult.healthy("ok"));
+        })
+        .build();
+    opened.add(lb);
+    await().atMost(Duration.ofSeconds(10)).until(() -> firstProbe.size() == 20);
+    long spread = firstProbe.values().stream().mapToLong(Long::longValue).max().getAsLong()
+        - firstProbe.values().stream().mapToLong(Long::longValue).min().getAsLong();
+    // Uniform over 400 ms: 20 first probes all within 40 ms of each other has odds below 1e-17.
+    assertTrue(spread > TimeUnit.MILLISECONDS.toNanos(40), "first probes spread over " + spread + " ns");
+  }
+
+  @Test
   void closeLeavesNoThreadBehind() {
     AtomicInteger calls = new AtomicInteger();
     LoadBalancer lb = LoadBalancer.builder().name("closing").endpoints(endpoints(3))
