@@ -27,7 +27,11 @@ import java.util.List;
  *
  * <p>Weights are {@link io.lb4j.Endpoint#weight()} (not the slow-start ramp, which Envoy's hash
  * balancers do not apply either). Removing an endpoint moves only the keys that were on its
- * entries. gRPC-java's ring hash hashes a different key string and so builds a different ring.
+ * entries, as long as the other endpoints keep their entry counts; when the scale changes with the
+ * endpoint count (at the default minimum of 1,024, 40 equal endpoints get 26 entries each and 39
+ * get 27), the new entries take over keys too, exactly as in Envoy. A larger {@code minRingSize}
+ * makes such steps rarer and smaller. gRPC-java's ring hash hashes a different key string and so
+ * builds a different ring.
  *
  * <p>A pick without a hash ({@link io.lb4j.PickContext#EMPTY}) uses a random 64-bit hash instead,
  * as Envoy does, so it is random in proportion to ring share, which follows weights.

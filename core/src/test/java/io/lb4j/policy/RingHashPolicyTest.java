@@ -289,6 +289,33 @@ class RingHashPolicyTest {
   }
 
   @Test
+  void removalThatChangesTheScaleAlsoMovesKeysToNewEntries() {
+    // At minRingSize 1,024, 40 equal endpoints get 26 entries each and 39 get 27: every remaining
+    // endpoint gains an entry ("_26"), which takes keys from its ring neighbours. Envoy does the same.
+    List<Endpoint> hosts = envoyBenchmarkHosts(40);
+    HashRing big = ring(hosts, 1024, MAX);
+    HashRing small = ring(hosts.subList(0, 39), 1024, MAX);
+    assertEquals(26, big.maxEntriesPerHost());
+    assertEquals(27, small.minEntriesPerHost());
+    Endpoint removed = hosts.get(39);
+    int keys = 10_000;
+    int moved = 0;
+    int movedFromRemoved = 0;
+    for (int i = 0; i < keys; i++) {
+      long h = hashInt(i);
+      Endpoint a = ((EndpointView) big.lookup(h)).endpoint();
+      Endpoint b = ((EndpointView) small.lookup(h)).endpoint();
+      if (!a.equals(b)) {
+        moved++;
+        movedFromRemoved += a.equals(removed) ? 1 : 0;
+      }
+    }
+    System.out.printf("ring hash 40->39 (26->27 entries each), %d keys: %.2f %% moved, %.2f %% from the removed host%n",
+        keys, 100.0 * moved / keys, 100.0 * movedFromRemoved / keys);
+    assertTrue(moved > movedFromRemoved, "new entries took keys from remaining endpoints");
+  }
+
+  @Test
   void sticky() {
     Picker picker = Policies.ringHash().newPicker(views(envoyBenchmarkHosts(64)));
     for (int k = 0; k < 100; k++) {
