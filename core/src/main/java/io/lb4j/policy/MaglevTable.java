@@ -1,6 +1,7 @@
 package io.lb4j.policy;
 
 import io.lb4j.Endpoint;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -129,7 +130,7 @@ public final class MaglevTable {
     Object[] items = hosts.items;
     if (n == 1) {
       // One endpoint owns every slot whatever its permutation; skip the probing.
-      java.util.Arrays.fill(table, items[0]);
+      Arrays.fill(table, items[0]);
       return;
     }
     // (offset + skip * next) mod M, kept as a running position: adding skip (< M) and

@@ -16,7 +16,7 @@ import io.lb4j.PickContext;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Random;
 import java.util.Set;
@@ -50,33 +50,12 @@ class MaglevPolicyTest {
 
   @Test
   void sticky() {
-    Picker picker = Policies.maglev().newPicker(views(envoyBenchmarkHosts(64)));
-    for (int k = 0; k < 100; k++) {
-      PickContext ctx = PickContext.ofKey("session-" + k);
-      Endpoint first = picker.pick(ctx).endpoint();
-      for (int i = 0; i < 20; i++) {
-        assertEquals(first, picker.pick(ctx).endpoint());
-      }
-      assertEquals(first, picker.pick(PickContext.ofKey("session-" + k)).endpoint());
-    }
+    HashFixtures.assertSticky(Policies.maglev());
   }
 
   @Test
   void noHashPicksAtRandomByTableShare() {
-    Picker picker = Policies.maglev().newPicker(views(List.of(local(90), local(91).withWeight(3))));
-    int n = 40_000;
-    int heavy = 0;
-    Set<Integer> seen = new HashSet<>();
-    for (int i = 0; i < n; i++) {
-      int port = picker.pick(PickContext.EMPTY).endpoint().port();
-      seen.add(port);
-      if (port == 91) {
-        heavy++;
-      }
-    }
-    double share = heavy / (double) n;
-    assertEquals(Set.of(90, 91), seen);
-    assertTrue(Math.abs(share - 0.75) < 0.03, "weight-3 host share " + share);
+    HashFixtures.assertRandomFallbackFollowsWeights(Policies.maglev());
   }
 
   @Test
@@ -90,7 +69,7 @@ class MaglevPolicyTest {
   @Test
   void pickReturnsTheCallersViews() {
     List<EndpointView> eligible = views(envoyBenchmarkHosts(10));
-    Set<EndpointView> identities = Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    Set<EndpointView> identities = Collections.newSetFromMap(new IdentityHashMap<>());
     identities.addAll(eligible);
     Picker maglev = Policies.maglev().newPicker(eligible);
     Picker ring = Policies.ringHash().newPicker(eligible);

@@ -1,7 +1,6 @@
 package io.lb4j.policy;
 
 import static io.lb4j.policy.HashFixtures.envoyBenchmarkHosts;
-import static io.lb4j.policy.HashFixtures.hashInt;
 import static io.lb4j.policy.HashFixtures.local;
 import static io.lb4j.policy.HashFixtures.locals;
 import static io.lb4j.policy.HashFixtures.pick;
@@ -266,6 +265,7 @@ class RingHashPolicyTest {
 
   @Test
   void removingAnEndpointMovesOnlyItsKeys() {
+    // 500 and 499 equal endpoints both get 3 entries each at the default minimum of 1,024.
     List<Endpoint> hosts = envoyBenchmarkHosts(500);
     Picker before = Policies.ringHash().newPicker(views(hosts));
     Endpoint removed = hosts.get(137);
@@ -273,19 +273,11 @@ class RingHashPolicyTest {
     fewer.remove(removed);
     Picker after = Policies.ringHash().newPicker(views(fewer));
     int keys = 10_000;
-    int moved = 0;
-    for (int i = 0; i < keys; i++) {
-      long h = hashInt(i);
-      Endpoint a = pick(before, h);
-      Endpoint b = pick(after, h);
-      if (!a.equals(b)) {
-        moved++;
-        assertEquals(removed, a, "key " + i + " moved off " + a + ", which stayed");
-      }
-    }
-    System.out.printf("ring hash host loss 500->499, %d keys: %.2f %% moved, all from the removed host%n",
-        keys, 100.0 * moved / keys);
-    assertTrue(moved > 0, "the removed host owned some keys");
+    int[] moved = HashFixtures.movedKeys(h -> pick(before, h), h -> pick(after, h), removed, keys);
+    System.out.printf("ring hash host loss 500->499, %d keys: %.2f %% moved, %.2f %% from the removed host%n",
+        keys, 100.0 * moved[0] / keys, 100.0 * moved[1] / keys);
+    assertTrue(moved[0] > 0, "the removed host owned some keys");
+    assertEquals(moved[1], moved[0], "keys moved off endpoints that stayed");
   }
 
   @Test
@@ -297,50 +289,22 @@ class RingHashPolicyTest {
     HashRing small = ring(hosts.subList(0, 39), 1024, MAX);
     assertEquals(26, big.maxEntriesPerHost());
     assertEquals(27, small.minEntriesPerHost());
-    Endpoint removed = hosts.get(39);
     int keys = 10_000;
-    int moved = 0;
-    int movedFromRemoved = 0;
-    for (int i = 0; i < keys; i++) {
-      long h = hashInt(i);
-      Endpoint a = ((EndpointView) big.lookup(h)).endpoint();
-      Endpoint b = ((EndpointView) small.lookup(h)).endpoint();
-      if (!a.equals(b)) {
-        moved++;
-        movedFromRemoved += a.equals(removed) ? 1 : 0;
-      }
-    }
+    int[] moved = HashFixtures.movedKeys(
+        h -> ((EndpointView) big.lookup(h)).endpoint(), h -> ((EndpointView) small.lookup(h)).endpoint(), hosts.get(39), keys);
     System.out.printf("ring hash 40->39 (26->27 entries each), %d keys: %.2f %% moved, %.2f %% from the removed host%n",
-        keys, 100.0 * moved / keys, 100.0 * movedFromRemoved / keys);
-    assertTrue(moved > movedFromRemoved, "new entries took keys from remaining endpoints");
+        keys, 100.0 * moved[0] / keys, 100.0 * moved[1] / keys);
+    assertTrue(moved[0] > moved[1], "new entries took keys from remaining endpoints");
   }
 
   @Test
   void sticky() {
-    Picker picker = Policies.ringHash().newPicker(views(envoyBenchmarkHosts(64)));
-    for (int k = 0; k < 100; k++) {
-      PickContext ctx = PickContext.ofKey("user-" + k);
-      Endpoint first = picker.pick(ctx).endpoint();
-      for (int i = 0; i < 20; i++) {
-        assertEquals(first, picker.pick(ctx).endpoint());
-      }
-      assertEquals(first, picker.pick(PickContext.ofKey("user-" + k)).endpoint());
-    }
+    HashFixtures.assertSticky(Policies.ringHash());
   }
 
   @Test
   void noHashPicksAtRandomByRingShare() {
-    List<Endpoint> hosts = List.of(local(90), local(91).withWeight(3));
-    Picker picker = Policies.ringHash().newPicker(views(hosts));
-    int n = 40_000;
-    int heavy = 0;
-    for (int i = 0; i < n; i++) {
-      if (picker.pick(PickContext.EMPTY).endpoint().port() == 91) {
-        heavy++;
-      }
-    }
-    double share = heavy / (double) n;
-    assertTrue(Math.abs(share - 0.75) < 0.03, "weight-3 host share " + share);
+    HashFixtures.assertRandomFallbackFollowsWeights(Policies.ringHash());
   }
 
   @Test
