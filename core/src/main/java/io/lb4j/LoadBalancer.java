@@ -727,7 +727,10 @@ public final class LoadBalancer implements AutoCloseable {
       return this;
     }
 
-    /** Turns on passive outlier detection; default off. */
+    /**
+     * Turns on passive outlier detection (see {@link OutlierDetector} for the semantics); default
+     * off. Sweeps run every {@code config.interval()} on the balancer's scheduler thread.
+     */
     public Builder outlierDetection(OutlierDetectionConfig config) {
       if (config == null) {
         throw new IllegalArgumentException("outlierDetection config must not be null");
@@ -736,7 +739,11 @@ public final class LoadBalancer implements AutoCloseable {
       return this;
     }
 
-    /** Turns on active health checking with the given probe; default off. */
+    /**
+     * Turns on active health checking with the given probe (see {@link HealthChecker}); default off.
+     * Endpoints added after the first list get no traffic until their first probe passes. Core ships
+     * {@link io.lb4j.health.TcpConnectProbe}; the adapters ship HTTP and gRPC probes.
+     */
     public Builder healthCheck(HealthCheckConfig config, HealthProbe probe) {
       if (config == null) {
         throw new IllegalArgumentException("healthCheck config must not be null");
@@ -823,8 +830,11 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Ramp a new or recovered endpoint's weight from 10 % to 100 % over this window; default
-     * {@link Duration#ZERO} (off).
+     * Ramps the weight of an endpoint that joins after the first list, or comes back from ejection
+     * or unhealthy, over this window: {@code weight × max(0.1, elapsed / window)} (Envoy's slow
+     * start with aggression 1.0). With slow start on, {@link EndpointView#effectiveWeight()} is
+     * scaled by 100 for every endpoint so that weight 1 can ramp too. Default {@link Duration#ZERO}
+     * (off).
      */
     public Builder slowStart(Duration window) {
       if (window == null || window.isNegative()) {

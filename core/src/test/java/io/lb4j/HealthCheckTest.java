@@ -152,6 +152,10 @@ class HealthCheckTest {
     probeRound(lb);
     assertEquals(EndpointStatus.HEALTHY, lb.status(late));
     assertTrue(picked(lb, 30).contains(late));
+    lb.updateEndpoints(next.subList(0, 2));
+    lb.updateEndpoints(next);
+    assertEquals(EndpointStatus.UNKNOWN, lb.status(late), "a returning endpoint is probed afresh");
+    assertTrue(!picked(lb, 30).contains(late));
   }
 
   @Test

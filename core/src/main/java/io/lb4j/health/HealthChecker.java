@@ -135,13 +135,23 @@ public final class HealthChecker {
     }
   }
 
-  /** Stops probing the endpoint; its verdict is kept (it may come back). No-op if not tracked. */
+  /**
+   * Stops probing the endpoint and forgets its verdict: if it comes back it is {@link State#UNKNOWN}
+   * until probed again. No-op if not tracked.
+   */
   public void remove(Target t) {
     synchronized (lock) {
-      if (targets.remove(t) && t.next != null) {
+      if (!targets.remove(t)) {
+        return;
+      }
+      if (t.next != null) {
         t.next.cancel(false);
         t.next = null;
       }
+      t.passes = 0;
+      t.failures = 0;
+      t.state = State.UNKNOWN;
+      t.reason = "not probed yet";
     }
   }
 
