@@ -1,5 +1,7 @@
 package io.lb4j;
 
+import io.lb4j.health.HealthChecker;
+import io.lb4j.outlier.OutlierDetector;
 import io.lb4j.policy.EndpointView;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
@@ -7,11 +9,14 @@ import java.lang.invoke.VarHandle;
 /**
  * The live, mutable state of one endpoint inside one {@link LoadBalancer}: what pickers read and
  * what {@link Selection#release} writes. Keyed by address, it survives endpoint-list updates for
- * endpoints that stay. Every field is read and written without locks.
+ * endpoints that stay. The fields that picks and releases touch are read and written without locks;
+ * the eligibility bookkeeping is guarded by the balancer's lock.
  */
 final class EndpointState implements EndpointView {
 
   private static final VarHandle IN_FLIGHT;
+  private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
+  private static final Outcome[] OUTCOMES = Outcome.values();
 
   static {
     try {
@@ -30,15 +35,37 @@ final class EndpointState implements EndpointView {
   private volatile int inFlight;
   // Racy read-modify-write: a lost update under contention only loses one sample of an average.
   private volatile double latencyEwma;
+  /** Cumulative released requests per {@link Outcome#ordinal()}; never reset, so readers take deltas. */
+  private final long[] outcomes = new long[OUTCOMES.length];
+  /** The weight pickers see; recomputed by each rebuild (slow start), read lock-free. */
+  private volatile int effectiveWeight;
+
+  /** Passive-health counters, made once; null when outlier detection is off. */
+  final OutlierDetector.Tracker outlier;
+  /** Active-health verdicts, made once; null when health checking is off. */
+  final HealthChecker.Target health;
 
   /** Set while the endpoint is explicitly drained or has been removed from the list. */
   volatile boolean draining;
   /** Set once the endpoint left the endpoint list; its state then only waits for in-flight to end. */
   volatile boolean removed;
 
-  EndpointState(Endpoint endpoint) {
+  // Guarded by the balancer's lock.
+  /** Status seen by the last rebuild, to log and report each change once; null before the first. */
+  EndpointStatus lastStatus;
+  /** Whether the last rebuild found the endpoint eligible. */
+  boolean lastEligible;
+  /** Start of the current slow-start ramp in clock millis, or -1 when not ramping. */
+  long rampStartMillis = -1;
+  /** Ramp once the endpoint next becomes eligible (it joined late or came back). */
+  boolean rampPending;
+
+  EndpointState(Endpoint endpoint, OutlierDetector detector, HealthChecker checker) {
     this.address = endpoint.address();
     this.endpoint = endpoint;
+    this.effectiveWeight = endpoint.weight();
+    this.outlier = detector == null ? null : detector.newTracker(this::requests);
+    this.health = checker == null ? null : checker.newTarget(this::endpoint);
   }
 
   @Override
@@ -62,24 +89,42 @@ final class EndpointState implements EndpointView {
 
   @Override
   public int effectiveWeight() {
-    return endpoint.weight();
+    return effectiveWeight;
+  }
+
+  void effectiveWeight(int weight) {
+    this.effectiveWeight = weight;
+  }
+
+  /** Released requests with this outcome so far; cumulative, never reset. */
+  long requests(Outcome outcome) {
+    return (long) COUNTS.getVolatile(outcomes, outcome.ordinal());
   }
 
   void acquire() {
     IN_FLIGHT.getAndAdd(this, 1);
   }
 
-  /** Ends one request: decrements in-flight and folds the latency into the moving average. */
-  void release(long latencyNanos) {
+  /**
+   * Ends one request: decrements in-flight, counts the outcome, folds the latency into the moving
+   * average and feeds outlier detection. Lock-free and allocation-free unless this release is the
+   * failure that ejects the endpoint.
+   */
+  void release(Outcome outcome, long latencyNanos) {
     IN_FLIGHT.getAndAdd(this, -1);
+    COUNTS.getAndAdd(outcomes, outcome.ordinal(), 1L);
     if (latencyNanos >= 0) {
       double old = latencyEwma;
       latencyEwma = old == 0.0 ? latencyNanos : old + EWMA_ALPHA * (latencyNanos - old);
+    }
+    OutlierDetector.Tracker t = outlier;
+    if (t != null) {
+      t.record(outcome);
     }
   }
 
   @Override
   public String toString() {
-    return address + "{inFlight=" + inFlight + "}";
+    return address + "{inFlight=" + inFlight + ", effectiveWeight=" + effectiveWeight + "}";
   }
 }

@@ -1,8 +1,10 @@
 package io.lb4j;
 
 import io.lb4j.health.HealthCheckConfig;
+import io.lb4j.health.HealthChecker;
 import io.lb4j.health.HealthProbe;
 import io.lb4j.outlier.OutlierDetectionConfig;
+import io.lb4j.outlier.OutlierDetector;
 import io.lb4j.policy.EndpointView;
 import io.lb4j.policy.Picker;
 import io.lb4j.policy.Policies;
@@ -17,7 +19,16 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +60,15 @@ import org.slf4j.LoggerFactory;
  * are eligible, the balancer picks among all present endpoints instead (Envoy's panic mode),
  * because spreading load over some bad endpoints beats overloading the few good ones.
  *
+ * <p><b>Health.</b> Optional parts, all off by default: passive outlier detection
+ * ({@link Builder#outlierDetection}, see {@link OutlierDetector}), active health checks
+ * ({@link Builder#healthCheck}, see {@link HealthChecker}), slow start ({@link Builder#slowStart})
+ * and draining ({@link #drain}, or removal by {@link #updateEndpoints}). When any of the first three
+ * is on, the balancer owns one scheduler thread (daemon, named {@code lb4j-<name>-<n>}) that
+ * {@link #close()} stops. Each endpoint status change is logged once at INFO (logger
+ * {@code io.lb4j.LoadBalancer}) and reported to the {@link LoadBalancerListener}s after the lock is
+ * released.
+ *
  * <p><b>Thread safety.</b> All methods are thread-safe. {@code pick} and {@code release} are
  * lock-free; endpoint updates, drains and state changes serialise on an internal lock and never
  * block picks.
@@ -56,21 +76,36 @@ import org.slf4j.LoggerFactory;
 public final class LoadBalancer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(LoadBalancer.class);
+  /** Slow-start weights are in hundredths of a weight unit, so that weight 1 can ramp too. */
+  static final int SLOW_START_SCALE = 100;
+  /** Envoy's default min_weight_percent: a ramp starts at 10 % of the weight. */
+  static final double SLOW_START_MIN_FACTOR = 0.1;
 
   private final String name;
   private final Policy policy;
   private final double panicThreshold;
   private final Clock clock;
-  private final Duration slowStart;
+  private final long slowStartMillis;
   private final MeterRegistry meterRegistry;
   private final EndpointSource source;
+  private final List<LoadBalancerListener> listeners;
+  private final boolean backgroundTasks;
   private final SelectionPool pool = new SelectionPool(this);
+  /** Null unless outlier detection, health checks or slow start need timers. */
+  private final ScheduledExecutorService scheduler;
+  private final String threadPrefix;
+  private final OutlierDetector outlierDetector;
+  private final HealthChecker healthChecker;
 
   private final Object lock = new Object();
   /** Present endpoints by address, in insertion order. Guarded by {@link #lock}. */
   private LinkedHashMap<String, EndpointState> present = new LinkedHashMap<>();
   /** Removed endpoints that still had requests in flight when they left. */
   private final Map<String, EndpointState> leaving = new ConcurrentHashMap<>();
+  /** Whether the first endpoint list has been applied; later joiners slow-start. Guarded by {@link #lock}. */
+  private boolean initialized;
+  /** The pending slow-start refresh, if any. Guarded by {@link #lock}. */
+  private ScheduledFuture<?> rampRefresh;
 
   private volatile Snapshot snapshot;
   private volatile boolean closed;
@@ -88,13 +123,51 @@ public final class LoadBalancer implements AutoCloseable {
     this.policy = b.policy;
     this.panicThreshold = b.panicThreshold;
     this.clock = b.clock;
-    this.slowStart = b.slowStart;
+    this.slowStartMillis = b.slowStart.toMillis();
     this.meterRegistry = b.meterRegistry;
     this.source = b.source;
-    this.snapshot = new Snapshot(null, List.of(), Map.of(), unavailableMessage(0, 0), false);
+    this.listeners = List.copyOf(b.listeners);
+    this.backgroundTasks = b.backgroundTasks;
+    this.threadPrefix = "lb4j-" + name + "-";
+    boolean timers = b.outlierDetection != null || b.healthCheck != null || slowStartMillis > 0;
+    this.scheduler = timers ? newScheduler(threadPrefix) : null;
+    this.outlierDetector = b.outlierDetection == null ? null
+        : new OutlierDetector(b.outlierDetection, clock, this::stateChanged);
+    this.healthChecker = b.healthCheck == null ? null
+        : new HealthChecker(b.healthCheck, b.healthProbe, scheduler, backgroundTasks, this::stateChanged);
+    this.snapshot = new Snapshot(null, List.of(), Map.of(), unavailableMessage(0, 0, 0, 0, 0), false);
+    if (outlierDetector != null && backgroundTasks) {
+      long every = b.outlierDetection.interval().toMillis();
+      scheduler.scheduleWithFixedDelay(guarded("outlier sweep", outlierDetector::sweep), every, every,
+          TimeUnit.MILLISECONDS);
+    }
     if (b.endpoints != null) {
       updateEndpoints(b.endpoints);
     }
+  }
+
+  private static ScheduledExecutorService newScheduler(String prefix) {
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory factory = r -> {
+      Thread t = new Thread(r, prefix + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+    ScheduledThreadPoolExecutor s = new ScheduledThreadPoolExecutor(1, factory);
+    s.setRemoveOnCancelPolicy(true);
+    s.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    return s;
+  }
+
+  /** Wraps a periodic task so that an exception is logged and does not cancel later runs. */
+  private Runnable guarded(String what, Runnable task) {
+    return () -> {
+      try {
+        task.run();
+      } catch (RuntimeException | Error e) {
+        log.warn("lb={} {} failed; will run again", name, what, e);
+      }
+    };
   }
 
   /** A builder with the defaults: policy P2C, panic threshold 0.5, no outlier detection, no probes. */
@@ -193,9 +266,9 @@ public final class LoadBalancer implements AutoCloseable {
     return state;
   }
 
-  /** Called once per selection by {@link PooledSelection#release}. */
+  /** Called once per selection by {@link PooledSelection#release}. Lock-free, allocation-free. */
   void onRelease(EndpointState state, Outcome outcome, long latencyNanos) {
-    state.release(latencyNanos);
+    state.release(outcome, latencyNanos);
     if (state.removed && state.inFlight() == 0) {
       leaving.remove(state.address, state);
     }
@@ -203,8 +276,11 @@ public final class LoadBalancer implements AutoCloseable {
 
   /**
    * Replaces the endpoint list. Endpoints whose address stays keep their live state (in-flight
-   * count, latency, health); a changed weight, zone or metadata is taken over. Endpoints that
-   * leave are drained: no new picks, in-flight requests finish.
+   * count, latency, counters, ejection and health verdicts); a changed weight, zone or metadata is
+   * taken over. Endpoints that leave are drained: no new picks, in-flight requests finish. With
+   * active health checks on, endpoints that join are not picked until their first probe passes
+   * (unless no endpoint has been probed yet); with slow start on, endpoints that join after the
+   * first list ramp up.
    *
    * @param endpoints the complete new list; may be empty (then picks fail with a message that says so)
    * @throws IllegalArgumentException if the collection or an element is null, or two elements share
@@ -225,7 +301,11 @@ public final class LoadBalancer implements AutoCloseable {
       }
       i++;
     }
+    List<Consumer<LoadBalancerListener>> events = new ArrayList<>();
     synchronized (lock) {
+      if (closed) {
+        return;
+      }
       LinkedHashMap<String, EndpointState> next = new LinkedHashMap<>();
       for (Endpoint e : wanted.values()) {
         EndpointState s = present.get(e.address());
@@ -234,24 +314,52 @@ public final class LoadBalancer implements AutoCloseable {
           if (s != null) {
             s.removed = false;
             s.draining = false;
+            s.lastStatus = null;
           } else {
-            s = new EndpointState(e);
+            s = new EndpointState(e, outlierDetector, healthChecker);
           }
+          s.rampPending = initialized;
+          track(s);
         }
         s.endpoint(e);
         next.put(e.address(), s);
       }
       for (EndpointState old : present.values()) {
         if (!next.containsKey(old.address)) {
+          EndpointStatus from = old.lastStatus == null ? EndpointStatus.HEALTHY : old.lastStatus;
           old.draining = true;
           old.removed = true;
+          untrack(old);
           if (old.inFlight() > 0) {
             leaving.put(old.address, old);
           }
+          events.add(statusEvent(old, from, EndpointStatus.DRAINING, "removed from the endpoint list"));
         }
       }
       present = next;
-      rebuild();
+      initialized = true;
+      events.addAll(rebuild());
+      int total = next.size();
+      events.add(l -> l.onEndpointsUpdated(name, total));
+    }
+    fire(events);
+  }
+
+  private void track(EndpointState s) {
+    if (s.outlier != null) {
+      outlierDetector.add(s.outlier);
+    }
+    if (s.health != null) {
+      healthChecker.add(s.health);
+    }
+  }
+
+  private void untrack(EndpointState s) {
+    if (s.outlier != null) {
+      outlierDetector.remove(s.outlier);
+    }
+    if (s.health != null) {
+      healthChecker.remove(s.health);
     }
   }
 
@@ -261,9 +369,10 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Where the endpoint stands: {@code HEALTHY}, {@code DRAINING} (drained, or removed with requests
-   * still in flight), {@code EJECTED}, {@code UNHEALTHY}, or {@code UNKNOWN} if the balancer does
-   * not know its address.
+   * Where the endpoint stands now: {@code DRAINING} (drained, removed with requests still in
+   * flight, or a probe asked for it), else {@code EJECTED} (outlier detection), else
+   * {@code UNHEALTHY} (active checks), else {@code UNKNOWN} (active checks have not answered yet, or
+   * the balancer does not know the address), else {@code HEALTHY}. Lock-free.
    */
   public EndpointStatus status(Endpoint endpoint) {
     if (endpoint == null) {
@@ -274,12 +383,27 @@ public final class LoadBalancer implements AutoCloseable {
       EndpointState gone = leaving.get(endpoint.address());
       return gone != null && gone.inFlight() > 0 ? EndpointStatus.DRAINING : EndpointStatus.UNKNOWN;
     }
-    return s.draining ? EndpointStatus.DRAINING : EndpointStatus.HEALTHY;
+    return statusOf(s);
+  }
+
+  private static EndpointStatus statusOf(EndpointState s) {
+    HealthChecker.State health = s.health == null ? HealthChecker.State.HEALTHY : s.health.state();
+    if (s.draining || health == HealthChecker.State.DRAINING) {
+      return EndpointStatus.DRAINING;
+    }
+    if (s.outlier != null && s.outlier.ejected()) {
+      return EndpointStatus.EJECTED;
+    }
+    return switch (health) {
+      case UNHEALTHY -> EndpointStatus.UNHEALTHY;
+      case UNKNOWN -> EndpointStatus.UNKNOWN;
+      default -> EndpointStatus.HEALTHY;
+    };
   }
 
   /**
    * Stops new picks of the endpoint; requests in flight finish normally. The endpoint stays in
-   * {@link #endpoints()} until an update removes it.
+   * {@link #endpoints()} (with status {@code DRAINING}) until an update removes it.
    *
    * @throws IllegalArgumentException if the balancer does not know the endpoint's address
    */
@@ -287,30 +411,52 @@ public final class LoadBalancer implements AutoCloseable {
     if (endpoint == null) {
       throw new IllegalArgumentException("endpoint must not be null");
     }
+    List<Consumer<LoadBalancerListener>> events;
     synchronized (lock) {
       EndpointState s = present.get(endpoint.address());
       if (s == null) {
         throw new IllegalArgumentException("endpoint " + endpoint.address()
             + " is not known to load balancer '" + name + "'");
       }
-      if (!s.draining) {
-        s.draining = true;
-        log.info("lb={} endpoint={} draining", name, s.address);
-        rebuild();
+      if (s.draining) {
+        return;
       }
+      s.draining = true;
+      events = rebuild();
     }
+    fire(events);
   }
 
   /** The number of requests in flight to the endpoint, or 0 if the balancer does not know it. */
   public int inFlight(Endpoint endpoint) {
+    EndpointState s = find(endpoint);
+    return s == null ? 0 : s.inFlight();
+  }
+
+  /**
+   * Requests to the endpoint released with this outcome since it joined: a cumulative count that
+   * never goes down (what a Micrometer {@code FunctionCounter} reads), or 0 if the balancer does not
+   * know the endpoint. Lock-free.
+   */
+  public long requests(Endpoint endpoint, Outcome outcome) {
+    if (outcome == null) {
+      throw new IllegalArgumentException("outcome must not be null");
+    }
+    EndpointState s = find(endpoint);
+    return s == null ? 0 : s.requests(outcome);
+  }
+
+  private EndpointState find(Endpoint endpoint) {
     if (endpoint == null) {
       throw new IllegalArgumentException("endpoint must not be null");
     }
     EndpointState s = snapshot.byAddress.get(endpoint.address());
-    if (s == null) {
-      s = leaving.get(endpoint.address());
-    }
-    return s == null ? 0 : s.inFlight();
+    return s != null ? s : leaving.get(endpoint.address());
+  }
+
+  /** The live state of a present endpoint, for tests in this package; null if absent. */
+  EndpointState state(Endpoint endpoint) {
+    return snapshot.byAddress.get(endpoint.address());
   }
 
   /** Whether the balancer is in panic mode: too few eligible endpoints, so it picks among all. */
@@ -318,7 +464,59 @@ public final class LoadBalancer implements AutoCloseable {
     return snapshot.panic;
   }
 
-  /** Stops the endpoint source, probes and schedulers; later picks throw. Idempotent. */
+  /**
+   * The outlier detector, if the builder turned outlier detection on. Tests and simulations with a
+   * fake clock and {@link Builder#backgroundTasks(boolean) backgroundTasks(false)} call its
+   * {@link OutlierDetector#sweep() sweep()} themselves.
+   */
+  public Optional<OutlierDetector> outlierDetector() {
+    return Optional.ofNullable(outlierDetector);
+  }
+
+  /**
+   * The active health checker, if the builder turned health checks on. Tests and simulations with
+   * {@link Builder#backgroundTasks(boolean) backgroundTasks(false)} call its
+   * {@link HealthChecker#probeAll() probeAll()} themselves.
+   */
+  public Optional<HealthChecker> healthChecker() {
+    return Optional.ofNullable(healthChecker);
+  }
+
+  /**
+   * Recomputes eligibility, slow-start weights and the picker now. The balancer does this by itself
+   * whenever something changes (and every tenth of the slow-start window during a ramp); call it
+   * after advancing a fake clock when background tasks are off.
+   */
+  public void refresh() {
+    List<Consumer<LoadBalancerListener>> events;
+    synchronized (lock) {
+      events = rebuild();
+    }
+    fire(events);
+  }
+
+  /**
+   * Called by the outlier detector and health checker after a verdict changed, possibly on a
+   * request thread inside {@link Selection#release}: a failing rebuild (a policy that throws) is
+   * logged and the previous picker kept, rather than thrown at the releasing caller.
+   */
+  private void stateChanged() {
+    List<Consumer<LoadBalancerListener>> events;
+    try {
+      synchronized (lock) {
+        events = rebuild();
+      }
+    } catch (RuntimeException e) {
+      log.warn("lb={} rebuilding the picker after a state change failed; keeping the previous picker", name, e);
+      return;
+    }
+    fire(events);
+  }
+
+  /**
+   * Stops the endpoint source, probes and schedulers (and waits up to 5 s for the scheduler thread
+   * to end); later picks throw. Idempotent.
+   */
   @Override
   public void close() {
     synchronized (lock) {
@@ -327,6 +525,24 @@ public final class LoadBalancer implements AutoCloseable {
       }
       closed = true;
       snapshot = new Snapshot(null, snapshot.endpoints, snapshot.byAddress, "load balancer '" + name + "' is closed", false);
+      if (rampRefresh != null) {
+        rampRefresh.cancel(false);
+      }
+    }
+    if (healthChecker != null) {
+      healthChecker.close();
+    }
+    if (scheduler != null) {
+      scheduler.shutdownNow();
+      if (!Thread.currentThread().getName().startsWith(threadPrefix)) {
+        try {
+          if (!scheduler.awaitTermination(5, TimeUnit.SECONDS)) {
+            log.warn("lb={} scheduler did not stop within 5 s", name);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
     }
     if (source != null) {
       try {
@@ -337,30 +553,79 @@ public final class LoadBalancer implements AutoCloseable {
     }
   }
 
-  /** Recomputes eligibility and swaps in a new picker. Caller holds {@link #lock}. */
-  private void rebuild() {
+  /**
+   * Recomputes statuses, eligibility, slow-start weights and panic, and swaps in a new picker.
+   * Caller holds {@link #lock}; returns the listener events to fire once the lock is released.
+   */
+  private List<Consumer<LoadBalancerListener>> rebuild() {
     if (closed) {
-      return;
+      return List.of();
     }
-    List<EndpointState> all = new ArrayList<>(present.size());
-    List<EndpointState> eligible = new ArrayList<>(present.size());
-    int draining = 0;
-    for (EndpointState s : present.values()) {
-      if (s.draining) {
-        draining++;
-        continue;
+    long now = clock.millis();
+    List<Consumer<LoadBalancerListener>> events = new ArrayList<>();
+    // Cold start: while no endpoint has a verdict from active checks, unknown ones are tried.
+    boolean anyProbed = false;
+    if (healthChecker != null) {
+      for (EndpointState s : present.values()) {
+        if (!s.draining && s.health.state() != HealthChecker.State.UNKNOWN) {
+          anyProbed = true;
+          break;
+        }
       }
-      all.add(s);
-      eligible.add(s);
     }
-    boolean panic = !all.isEmpty() && eligible.size() < panicThreshold * all.size();
-    List<EndpointState> chosen = panic ? all : eligible;
+    List<EndpointState> usable = new ArrayList<>(present.size());
+    List<EndpointState> eligible = new ArrayList<>(present.size());
+    int ejected = 0;
+    int unhealthy = 0;
+    int draining = 0;
+    int unknown = 0;
+    boolean ramping = false;
+    for (EndpointState s : present.values()) {
+      EndpointStatus status = statusOf(s);
+      boolean ok = status == EndpointStatus.HEALTHY || (status == EndpointStatus.UNKNOWN && !anyProbed);
+      switch (status) {
+        case DRAINING -> draining++;
+        case EJECTED -> ejected++;
+        case UNHEALTHY -> unhealthy++;
+        case UNKNOWN -> unknown += ok ? 0 : 1;
+        default -> { }
+      }
+      if (status != EndpointStatus.DRAINING) {
+        usable.add(s);
+      }
+      if (ok) {
+        eligible.add(s);
+      }
+      if (status == EndpointStatus.EJECTED || status == EndpointStatus.UNHEALTHY) {
+        s.rampPending = true;
+      } else if (ok && !s.lastEligible && s.rampPending) {
+        s.rampPending = false;
+        s.rampStartMillis = slowStartMillis > 0 ? now : -1;
+      }
+      s.lastEligible = ok;
+      s.effectiveWeight(effectiveWeight(s, now));
+      ramping |= s.rampStartMillis >= 0;
+      if (s.lastStatus != null && s.lastStatus != status) {
+        events.add(statusEvent(s, s.lastStatus, status, reason(s, s.lastStatus, status)));
+      }
+      s.lastStatus = status;
+    }
+    eligible = preferred(eligible);
+    // Endpoints still waiting for their first probe are not judged yet: they do not count towards
+    // panic, so a first probe round or a scale-up does not flip the balancer into panic.
+    int total = usable.size() - unknown;
+    boolean panic = total > 0 && eligible.size() < panicThreshold * total;
+    List<EndpointState> chosen = panic ? usable : eligible;
     boolean wasPanic = snapshot.panic;
-    if (panic && !wasPanic) {
-      log.warn("lb={} entering panic mode: {} of {} endpoints eligible, below threshold {}; picking among all",
-          name, eligible.size(), all.size(), panicThreshold);
-    } else if (!panic && wasPanic) {
-      log.info("lb={} leaving panic mode: {} of {} endpoints eligible", name, eligible.size(), all.size());
+    int eligibleCount = eligible.size();
+    if (panic != wasPanic) {
+      if (panic) {
+        log.warn("lb={} entering panic mode: {} of {} endpoints eligible, below threshold {}; picking among all",
+            name, eligibleCount, total, panicThreshold);
+      } else {
+        log.info("lb={} leaving panic mode: {} of {} endpoints eligible", name, eligibleCount, total);
+      }
+      events.add(l -> l.onPanic(name, panic, eligibleCount, total));
     }
     Picker picker = chosen.isEmpty() ? null : policy.newPicker(Collections.unmodifiableList(chosen));
     List<Endpoint> endpoints = new ArrayList<>(present.size());
@@ -370,15 +635,101 @@ public final class LoadBalancer implements AutoCloseable {
       byAddress.put(s.address, s);
     }
     snapshot = new Snapshot(picker, List.copyOf(endpoints), Map.copyOf(byAddress),
-        unavailableMessage(present.size(), draining), panic);
+        unavailableMessage(present.size(), ejected, unhealthy, draining, unknown), panic);
+    if (ramping) {
+      scheduleRampRefresh();
+    }
+    return events;
   }
 
-  private String unavailableMessage(int total, int draining) {
+  /**
+   * Narrows the eligible set by routing preference. Today every eligible endpoint is preferred;
+   * zone-aware routing ({@code localZone}) slots in here. Caller holds {@link #lock}.
+   */
+  private List<EndpointState> preferred(List<EndpointState> eligible) {
+    return eligible;
+  }
+
+  /**
+   * The weight pickers see: the endpoint's weight, times {@link #SLOW_START_SCALE} when slow start
+   * is on, times {@code max(0.1, elapsed / window)} during a ramp (Envoy's slow start with
+   * aggression 1.0). Ends the ramp once the window has passed. Caller holds {@link #lock}.
+   */
+  private int effectiveWeight(EndpointState s, long now) {
+    int weight = s.endpoint().weight();
+    if (slowStartMillis <= 0) {
+      return weight;
+    }
+    long scaled = (long) weight * SLOW_START_SCALE;
+    if (s.rampStartMillis >= 0) {
+      long elapsed = now - s.rampStartMillis;
+      if (elapsed >= slowStartMillis) {
+        s.rampStartMillis = -1;
+      } else {
+        double factor = Math.max(SLOW_START_MIN_FACTOR, (double) Math.max(0, elapsed) / slowStartMillis);
+        scaled = Math.max(1, Math.round(scaled * factor));
+      }
+    }
+    return (int) Math.min(Integer.MAX_VALUE, scaled);
+  }
+
+  /** Caller holds {@link #lock}. */
+  private void scheduleRampRefresh() {
+    if (scheduler == null || !backgroundTasks || (rampRefresh != null && !rampRefresh.isDone())) {
+      return;
+    }
+    try {
+      rampRefresh = scheduler.schedule(guarded("slow-start refresh", this::stateChanged),
+          Math.max(1, slowStartMillis / 10), TimeUnit.MILLISECONDS);
+    } catch (RejectedExecutionException e) {
+      rampRefresh = null; // closing
+    }
+  }
+
+  private String reason(EndpointState s, EndpointStatus from, EndpointStatus to) {
+    if (to == EndpointStatus.DRAINING && s.draining) {
+      return s.removed ? "removed from the endpoint list" : "drained";
+    }
+    if (s.outlier != null && (to == EndpointStatus.EJECTED || from == EndpointStatus.EJECTED)) {
+      return s.outlier.reason();
+    }
+    if (s.health != null) {
+      return s.health.reason();
+    }
+    return from == EndpointStatus.DRAINING ? "added back" : "";
+  }
+
+  /** Logs one line for the change and returns the listener event. */
+  private Consumer<LoadBalancerListener> statusEvent(EndpointState s, EndpointStatus from, EndpointStatus to,
+      String reason) {
+    Endpoint e = s.endpoint();
+    log.info("lb={} endpoint={} {} -> {}{}", name, s.address, from, to, reason.isEmpty() ? "" : ": " + reason);
+    return l -> l.onStatusChange(name, e, from, to, reason);
+  }
+
+  /** Tells every listener about every event; a throwing listener is logged and skipped. */
+  private void fire(List<Consumer<LoadBalancerListener>> events) {
+    if (events.isEmpty() || listeners.isEmpty()) {
+      return;
+    }
+    for (Consumer<LoadBalancerListener> event : events) {
+      for (LoadBalancerListener l : listeners) {
+        try {
+          event.accept(l);
+        } catch (RuntimeException e) {
+          log.warn("lb={} listener {} threw; ignoring it", name, l, e);
+        }
+      }
+    }
+  }
+
+  private String unavailableMessage(int total, int ejected, int unhealthy, int draining, int unknown) {
     if (total == 0) {
       return "load balancer '" + name + "' has no endpoints: the endpoint list is empty";
     }
-    return "load balancer '" + name + "': all " + total + " endpoints are unavailable ("
-        + draining + " draining)";
+    return "load balancer '" + name + "': all " + total + " endpoints are unavailable (" + ejected
+        + " ejected, " + unhealthy + " unhealthy, " + draining + " draining"
+        + (unknown > 0 ? ", " + unknown + " not yet probed" : "") + ")";
   }
 
   @Override
@@ -407,10 +758,26 @@ public final class LoadBalancer implements AutoCloseable {
     private HealthProbe healthProbe;
     private final List<LoadBalancerListener> listeners = new ArrayList<>();
     private String localZone;
+    private boolean backgroundTasks = true;
 
     private Builder() {}
 
-    /** Turns on passive outlier detection; default off. */
+    /**
+     * Whether the balancer runs its own timers: outlier sweeps every {@code interval}, health
+     * probes and slow-start refreshes. Default true. With {@code false}, nothing happens by itself:
+     * call {@link OutlierDetector#sweep()}, {@link HealthChecker#probeAll()} and
+     * {@link LoadBalancer#refresh()} yourself (tests and simulations driving a fake clock). Probe
+     * timeouts still run on the scheduler.
+     */
+    public Builder backgroundTasks(boolean enabled) {
+      this.backgroundTasks = enabled;
+      return this;
+    }
+
+    /**
+     * Turns on passive outlier detection (see {@link OutlierDetector} for the semantics); default
+     * off. Sweeps run every {@code config.interval()} on the balancer's scheduler thread.
+     */
     public Builder outlierDetection(OutlierDetectionConfig config) {
       if (config == null) {
         throw new IllegalArgumentException("outlierDetection config must not be null");
@@ -419,7 +786,11 @@ public final class LoadBalancer implements AutoCloseable {
       return this;
     }
 
-    /** Turns on active health checking with the given probe; default off. */
+    /**
+     * Turns on active health checking with the given probe (see {@link HealthChecker}); default off.
+     * Endpoints added after the first list get no traffic until their first probe passes. Core ships
+     * {@link io.lb4j.health.TcpConnectProbe}; the adapters ship HTTP and gRPC probes.
+     */
     public Builder healthCheck(HealthCheckConfig config, HealthProbe probe) {
       if (config == null) {
         throw new IllegalArgumentException("healthCheck config must not be null");
@@ -490,7 +861,11 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Below this fraction of eligible endpoints, pick among all present ones; {@code 0.0} disables
+     * Panic mode (Envoy's): when fewer than this fraction of the judged endpoints are eligible,
+     * pick among all present endpoints instead (ejected and unhealthy ones included, drained ones
+     * not), because spreading load over some bad endpoints beats overloading the few good ones.
+     * Judged endpoints are the present, not draining ones, less those still waiting for their first
+     * health probe. Entering is logged at WARN, leaving at INFO, once each. {@code 0.0} disables
      * panic mode. Default 0.5.
      */
     public Builder panicThreshold(double fraction) {
@@ -502,8 +877,11 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Ramp a new or recovered endpoint's weight from 10 % to 100 % over this window; default
-     * {@link Duration#ZERO} (off).
+     * Ramps the weight of an endpoint that joins after the first list, or comes back from ejection
+     * or unhealthy, over this window: {@code weight × max(0.1, elapsed / window)} (Envoy's slow
+     * start with aggression 1.0). With slow start on, {@link EndpointView#effectiveWeight()} is
+     * scaled by 100 for every endpoint so that weight 1 can ramp too. Default {@link Duration#ZERO}
+     * (off).
      */
     public Builder slowStart(Duration window) {
       if (window == null || window.isNegative()) {
@@ -558,7 +936,7 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   Duration slowStartWindow() {
-    return slowStart;
+    return Duration.ofMillis(slowStartMillis);
   }
 
   MeterRegistry meterRegistry() {

@@ -5,7 +5,8 @@ import java.time.Duration;
 
 /**
  * Settings for active health checking. Defaults: interval 5 s, timeout 2 s, unhealthy threshold 3,
- * healthy threshold 2, jitter 10 %. Immutable; build with {@link #builder()}.
+ * healthy threshold 2, jitter 10 %. What they do at run time is described on {@link HealthChecker}.
+ * Immutable and thread-safe; build with {@link #builder()}.
  */
 public final class HealthCheckConfig {
 
@@ -53,7 +54,11 @@ public final class HealthCheckConfig {
     return healthyThreshold;
   }
 
-  /** Fraction of the interval by which each probe is shifted at random, 0.0..1.0 (default 0.1). */
+  /**
+   * Spread of probe times as a fraction of the interval, 0.0..1.0 (default 0.1): each delay between
+   * two probes of an endpoint is uniform in {@code interval × [1 − jitter/2, 1 + jitter/2]}, and the
+   * first probe comes after {@code interval × U[0, jitter]}, so many clients do not probe in lock-step.
+   */
   public double jitter() {
     return jitter;
   }
@@ -74,31 +79,31 @@ public final class HealthCheckConfig {
 
     private Builder() {}
 
-    /** Time between two probes of one endpoint; positive. */
+    /** Time between two probes of one endpoint; positive (default 5 s). */
     public Builder interval(Duration interval) {
       this.interval = ConfigChecks.positive("interval", interval);
       return this;
     }
 
-    /** Probe timeout; positive. */
+    /** Probe timeout; positive (default 2 s). A probe not answered by then counts as failed. */
     public Builder timeout(Duration timeout) {
       this.timeout = ConfigChecks.positive("timeout", timeout);
       return this;
     }
 
-    /** Consecutive failures to mark unhealthy; at least 1. */
+    /** Consecutive failed probes that mark a healthy endpoint unhealthy; at least 1 (default 3). */
     public Builder unhealthyThreshold(int n) {
       this.unhealthyThreshold = ConfigChecks.atLeast("unhealthyThreshold", n, 1);
       return this;
     }
 
-    /** Consecutive successes to mark healthy again; at least 1. */
+    /** Consecutive passed probes that mark an unhealthy endpoint healthy; at least 1 (default 2). */
     public Builder healthyThreshold(int n) {
       this.healthyThreshold = ConfigChecks.atLeast("healthyThreshold", n, 1);
       return this;
     }
 
-    /** Random shift of each probe as a fraction of the interval, 0.0..1.0. */
+    /** Spread of probe times as a fraction of the interval, 0.0..1.0 (default 0.1); see {@link HealthCheckConfig#jitter()}. */
     public Builder jitter(double fraction) {
       this.jitter = ConfigChecks.fraction("jitter", fraction);
       return this;

@@ -19,6 +19,11 @@ public record ProbeResult(Status status, String reason) {
     DRAINING
   }
 
+  /**
+   * Creates a result.
+   *
+   * @throws IllegalArgumentException if status or reason is null
+   */
   public ProbeResult {
     if (status == null) {
       throw new IllegalArgumentException("status must not be null");

@@ -19,6 +19,8 @@ import java.time.Duration;
  *       ejected at once (but always at least one).
  * </ul>
  *
+ * <p>What each setting does at run time is described on {@link OutlierDetector}.
+ *
  * <p>Immutable and thread-safe; build with {@link #builder()}. Setters reject bad values at once
  * with an {@link IllegalArgumentException} naming the field; {@link Builder#build()} checks the
  * combination.
@@ -117,7 +119,7 @@ public final class OutlierDetectionConfig {
     return successRateEnforcementPercentage;
   }
 
-  /** Failure percentage above which an endpoint is ejected (default 85). */
+  /** Failure percentage at or above which an endpoint is ejected, as Envoy (default 85). */
   public int failurePercentageThreshold() {
     return failurePercentageThreshold;
   }
@@ -169,85 +171,88 @@ public final class OutlierDetectionConfig {
 
     private Builder() {}
 
-    /** At least 1. */
+    /** At least 1 (default 5). */
     public Builder consecutiveFailures(int n) {
       this.consecutiveFailures = ConfigChecks.atLeast("consecutiveFailures", n, 1);
       return this;
     }
 
-    /** At least 1. */
+    /** At least 1 (default 5). */
     public Builder consecutiveLocalFailures(int n) {
       this.consecutiveLocalFailures = ConfigChecks.atLeast("consecutiveLocalFailures", n, 1);
       return this;
     }
 
-    /** Positive. */
+    /** Positive (default 10 s). */
     public Builder interval(Duration interval) {
       this.interval = ConfigChecks.positive("interval", interval);
       return this;
     }
 
-    /** Positive. */
+    /** Positive (default 30 s). */
     public Builder baseEjectionTime(Duration d) {
       this.baseEjectionTime = ConfigChecks.positive("baseEjectionTime", d);
       return this;
     }
 
-    /** Positive, and at least {@code baseEjectionTime} (checked at build). */
+    /** Positive, and at least {@code baseEjectionTime} (checked at build); default 300 s. */
     public Builder maxEjectionTime(Duration d) {
       this.maxEjectionTime = ConfigChecks.positive("maxEjectionTime", d);
       return this;
     }
 
-    /** 0..100. */
+    /**
+     * 0..100 (default 10). An ejection that would push the ejected share above this is refused,
+     * except that one endpoint may always be ejected when none is, so even 0 allows one.
+     */
     public Builder maxEjectionPercent(int percent) {
       this.maxEjectionPercent = ConfigChecks.inRange("maxEjectionPercent", percent, 0, 100);
       return this;
     }
 
-    /** At least 1. */
+    /** At least 1 (default 5). */
     public Builder successRateMinimumHosts(int n) {
       this.successRateMinimumHosts = ConfigChecks.atLeast("successRateMinimumHosts", n, 1);
       return this;
     }
 
-    /** At least 1. */
+    /** At least 1 (default 100). */
     public Builder successRateRequestVolume(int n) {
       this.successRateRequestVolume = ConfigChecks.atLeast("successRateRequestVolume", n, 1);
       return this;
     }
 
-    /** Positive. */
+    /** Positive (default 1.9: Envoy's {@code success_rate_stdev_factor} 1900 / 1000). */
     public Builder successRateStdevFactor(double factor) {
       this.successRateStdevFactor = ConfigChecks.positive("successRateStdevFactor", factor);
       return this;
     }
 
-    /** 0..100; 0 turns success-rate ejection off. */
+    /** 0..100 (default 100): the chance that a success-rate outlier is ejected; 0 turns it off. */
     public Builder successRateEnforcementPercentage(int percent) {
       this.successRateEnforcementPercentage = ConfigChecks.inRange("successRateEnforcementPercentage", percent, 0, 100);
       return this;
     }
 
-    /** 0..100. */
+    /** 0..100 (default 85): eject at or above this failure percentage. */
     public Builder failurePercentageThreshold(int percent) {
       this.failurePercentageThreshold = ConfigChecks.inRange("failurePercentageThreshold", percent, 0, 100);
       return this;
     }
 
-    /** At least 1. */
+    /** At least 1 (default 5). */
     public Builder failurePercentageMinimumHosts(int n) {
       this.failurePercentageMinimumHosts = ConfigChecks.atLeast("failurePercentageMinimumHosts", n, 1);
       return this;
     }
 
-    /** At least 1. */
+    /** At least 1 (default 50). */
     public Builder failurePercentageRequestVolume(int n) {
       this.failurePercentageRequestVolume = ConfigChecks.atLeast("failurePercentageRequestVolume", n, 1);
       return this;
     }
 
-    /** 0..100; 0 turns failure-percentage ejection off. */
+    /** 0..100 (default 100): the chance that a failure-percentage outlier is ejected; 0 turns it off. */
     public Builder failurePercentageEnforcementPercentage(int percent) {
       this.failurePercentageEnforcementPercentage =
           ConfigChecks.inRange("failurePercentageEnforcementPercentage", percent, 0, 100);

@@ -17,6 +17,12 @@ public interface EndpointView {
   /** Exponentially weighted moving average of released latencies, in nanoseconds; 0 before any. */
   double latencyEwmaNanos();
 
-  /** The endpoint's weight after the slow-start ramp: {@code endpoint().weight()} once ramped. */
+  /**
+   * The endpoint's weight after the slow-start ramp; only ratios between endpoints matter. Without
+   * slow start it is {@code endpoint().weight()}. With slow start on, every endpoint's value is
+   * {@code weight * 100} (so weight 1 can ramp too), and an endpoint that is ramping has
+   * {@code weight * 100 * max(0.1, elapsed / window)}. Updated when the balancer rebuilds its picker
+   * (at least every tenth of the window during a ramp).
+   */
   int effectiveWeight();
 }

@@ -42,7 +42,7 @@ public final class Policies {
   /**
    * Envoy's ring hash; see {@link RingHashPolicy}.
    *
-   * @throws IllegalArgumentException if a size is below 1 or min exceeds max
+   * @throws IllegalArgumentException if a size is below 1, min exceeds max, or max exceeds 8,388,608
    */
   public static Policy ringHash(int minRingSize, int maxRingSize) {
     return new RingHashPolicy(minRingSize, maxRingSize);

@@ -1,0 +1,369 @@
+package io.lb4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.lb4j.outlier.OutlierDetectionConfig;
+import io.lb4j.outlier.OutlierDetector;
+import io.lb4j.policy.Policies;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class OutlierDetectionTest {
+
+  private final FakeClock clock = new FakeClock();
+  private final RecordingListener listener = new RecordingListener();
+  private final List<LoadBalancer> opened = new ArrayList<>();
+
+  @AfterEach
+  void closeAll() {
+    opened.forEach(LoadBalancer::close);
+  }
+
+  private static List<Endpoint> endpoints(int n) {
+    List<Endpoint> list = new ArrayList<>();
+    for (int i = 1; i <= n; i++) {
+      list.add(Endpoint.of("127.0.0.1", 10_000 + i));
+    }
+    return list;
+  }
+
+  private LoadBalancer lb(int n, OutlierDetectionConfig config) {
+    LoadBalancer lb = LoadBalancer.builder()
+        .name("od")
+        .endpoints(endpoints(n))
+        .policy(TestPolicies.roundRobin())
+        .outlierDetection(config)
+        .clock(clock)
+        .backgroundTasks(false)
+        .listener(listener)
+        .build();
+    opened.add(lb);
+    return lb;
+  }
+
+  private static OutlierDetector detector(LoadBalancer lb) {
+    return lb.outlierDetector().orElseThrow();
+  }
+
+  /** Releases {@code count} requests on {@code target} with {@code outcome}, going through pick. */
+  private static void release(LoadBalancer lb, Endpoint target, Outcome outcome, int count) {
+    int done = 0;
+    for (int guard = 0; done < count && guard < 100_000; guard++) {
+      Selection s = lb.pick();
+      if (s.endpoint().equals(target)) {
+        s.release(outcome, 1_000);
+        done++;
+      } else {
+        s.release(Outcome.CANCELLED, 1_000);
+      }
+    }
+    assertEquals(count, done, "could not route " + count + " requests to " + target);
+  }
+
+  /** Releases directly on the endpoint's state, bypassing the picker (e.g. while it is ejected). */
+  private static void record(LoadBalancer lb, Endpoint target, Outcome outcome, int count) {
+    EndpointState s = lb.state(target);
+    for (int i = 0; i < count; i++) {
+      s.acquire();
+      lb.onRelease(s, outcome, 1_000);
+    }
+  }
+
+  @Test
+  void ejectsAtExactlyTheNthConsecutiveFailureUnderRoundRobin() {
+    LoadBalancer lb = lb(4, OutlierDetectionConfig.builder().consecutiveFailures(5).build());
+    Endpoint bad = lb.endpoints().get(1);
+    // Round robin: every 4th pick is the bad endpoint; the others succeed.
+    int failures = 0;
+    for (int i = 0; i < 4 * 4; i++) {
+      Selection s = lb.pick();
+      boolean isBad = s.endpoint().equals(bad);
+      s.release(isBad ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 1_000);
+      failures += isBad ? 1 : 0;
+    }
+    assertEquals(4, failures);
+    assertEquals(EndpointStatus.HEALTHY, lb.status(bad), "4 failures must not eject");
+    assertEquals(4, lb.state(bad).outlier.consecutiveFailures());
+    release(lb, bad, Outcome.SERVER_ERROR, 1);
+    assertEquals(EndpointStatus.EJECTED, lb.status(bad), "the 5th failure ejects at once, not at a sweep");
+    assertEquals(List.of("127.0.0.1:10002 HEALTHY->EJECTED"), listener.events);
+    assertTrue(listener.reasons.get(0).contains("5 consecutive failures, ejected for 30s"), listener.reasons.get(0));
+    for (int i = 0; i < 100; i++) {
+      Selection s = lb.pick();
+      assertNotEquals(bad, s.endpoint());
+      s.release(Outcome.SUCCESS, 1);
+    }
+  }
+
+  @Test
+  void successResetsTheCountAndCancelledNeitherCountsNorResets() {
+    LoadBalancer lb = lb(4, OutlierDetectionConfig.builder().consecutiveFailures(3).build());
+    Endpoint e = lb.endpoints().get(0);
+    release(lb, e, Outcome.TIMEOUT, 2);
+    release(lb, e, Outcome.SUCCESS, 1);
+    release(lb, e, Outcome.SERVER_ERROR, 2);
+    release(lb, e, Outcome.CANCELLED, 5);
+    assertEquals(EndpointStatus.HEALTHY, lb.status(e));
+    release(lb, e, Outcome.CONNECT_FAILURE, 1);
+    assertEquals(EndpointStatus.EJECTED, lb.status(e));
+  }
+
+  @Test
+  void localOriginFailuresEjectOnTheirOwnCountAndServerErrorsResetIt() {
+    LoadBalancer lb = lb(4, OutlierDetectionConfig.builder()
+        .consecutiveFailures(100).consecutiveLocalFailures(3).build());
+    Endpoint e = lb.endpoints().get(2);
+    release(lb, e, Outcome.CONNECT_FAILURE, 2);
+    release(lb, e, Outcome.SERVER_ERROR, 1); // the endpoint answered
+    release(lb, e, Outcome.TIMEOUT, 2);
+    assertEquals(EndpointStatus.HEALTHY, lb.status(e));
+    release(lb, e, Outcome.TIMEOUT, 1);
+    assertEquals(EndpointStatus.EJECTED, lb.status(e));
+    assertTrue(listener.reasons.get(0).startsWith("3 consecutive local-origin failures"), listener.reasons.get(0));
+  }
+
+  @Test
+  void ejectionExpiresOnTheSweepAndReEjectionBacksOff() {
+    LoadBalancer lb = lb(4, OutlierDetectionConfig.builder()
+        .baseEjectionTime(Duration.ofSeconds(30)).maxEjectionTime(Duration.ofSeconds(75)).build());
+    OutlierDetector od = detector(lb);
+    Endpoint e = lb.endpoints().get(0);
+    OutlierDetector.Tracker t = lb.state(e).outlier;
+
+    record(lb, e, Outcome.SERVER_ERROR, 5);
+    assertEquals(Duration.ofSeconds(30), t.ejectionTime());
+    clock.advance(Duration.ofSeconds(29));
+    od.sweep();
+    assertEquals(EndpointStatus.EJECTED, lb.status(e), "not before 30 s");
+    clock.advance(Duration.ofSeconds(1));
+    od.sweep();
+    assertEquals(EndpointStatus.HEALTHY, lb.status(e), "un-ejected by the sweep at 30 s");
+    assertTrue(listener.reasons.get(1).contains("ejection of 30s ended"), listener.reasons.get(1));
+
+    // Fails again at once: the multiplier is now 2, so 60 s.
+    release(lb, e, Outcome.SERVER_ERROR, 5);
+    assertEquals(Duration.ofSeconds(60), t.ejectionTime());
+    clock.advance(Duration.ofSeconds(59));
+    od.sweep();
+    assertEquals(EndpointStatus.EJECTED, lb.status(e));
+    clock.advance(Duration.ofSeconds(1));
+    od.sweep();
+    assertEquals(EndpointStatus.HEALTHY, lb.status(e));
+
+    // Third time: 90 s would exceed maxEjectionTime, so 75 s.
+    record(lb, e, Outcome.SERVER_ERROR, 5);
+    assertEquals(Duration.ofSeconds(75), t.ejectionTime());
+    assertEquals(3, t.ejections());
+    clock.advance(Duration.ofSeconds(75));
+    od.sweep();
+    assertEquals(EndpointStatus.HEALTHY, lb.status(e));
+    assertEquals(3, t.multiplier());
+
+    // Healthy for a while: one step of decay per sweep at least an interval after the un-ejection.
+    clock.advance(Duration.ofSeconds(5));
+    od.sweep();
+    assertEquals(3, t.multiplier(), "less than one interval since the un-ejection");
+    clock.advance(Duration.ofSeconds(5));
+    od.sweep();
+    assertEquals(2, t.multiplier());
+    clock.advance(Duration.ofSeconds(10));
+    od.sweep();
+    assertEquals(1, t.multiplier());
+    record(lb, e, Outcome.SERVER_ERROR, 5);
+    assertEquals(Duration.ofSeconds(60), t.ejectionTime(), "forgiven down to multiplier 1, so 2 x 30 s");
+  }
+
+  @Test
+  void successRateEjectsTheOneFlakyEndpointAmongTen() {
+    LoadBalancer lb = lb(10, OutlierDetectionConfig.builder().build());
+    List<Endpoint> all = lb.endpoints();
+    for (int i = 0; i < all.size(); i++) {
+      Endpoint e = all.get(i);
+      for (int r = 0; r < 200; r++) {
+        // The flaky one fails every other request: 50 % (below the 85 % failure-percentage bar,
+        // never 5 in a row); the others fail 1 in 100.
+        boolean fail = i == 6 ? r % 2 == 0 : r % 100 == 0;
+        record(lb, e, fail ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 1);
+      }
+    }
+    detector(lb).sweep();
+    for (int i = 0; i < all.size(); i++) {
+      assertEquals(i == 6 ? EndpointStatus.EJECTED : EndpointStatus.HEALTHY, lb.status(all.get(i)), "endpoint " + i);
+    }
+    assertTrue(listener.reasons.get(0).startsWith("success rate 50.0% below threshold"), listener.reasons.get(0));
+  }
+
+  @Test
+  void successRateNeedsMinimumHostsAndRequestVolume() {
+    LoadBalancer few = lb(4, OutlierDetectionConfig.builder().build());
+    for (int i = 0; i < 4; i++) {
+      for (int r = 0; r < 200; r++) {
+        boolean fail = i == 0 ? r % 2 == 0 : r % 100 == 0;
+        record(few, few.endpoints().get(i), fail ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 1);
+      }
+    }
+    detector(few).sweep();
+    assertEquals(EndpointStatus.HEALTHY, few.status(few.endpoints().get(0)), "4 hosts < minimumHosts 5");
+
+    LoadBalancer quiet = lb(10, OutlierDetectionConfig.builder().build());
+    for (int i = 0; i < 10; i++) {
+      for (int r = 0; r < 99; r++) { // one short of requestVolume 100
+        boolean fail = i == 0 ? r % 2 == 0 : false;
+        record(quiet, quiet.endpoints().get(i), fail ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 1);
+      }
+    }
+    detector(quiet).sweep();
+    assertEquals(EndpointStatus.HEALTHY, quiet.status(quiet.endpoints().get(0)), "volume 99 < 100");
+    assertEquals(0, detector(quiet).ejectedCount());
+  }
+
+  @Test
+  void sweepsLookOnlyAtTheLastInterval() {
+    LoadBalancer lb = lb(10, OutlierDetectionConfig.builder().build());
+    for (int i = 0; i < 10; i++) {
+      for (int r = 0; r < 200; r++) {
+        boolean fail = i == 3 ? r % 2 == 0 : false;
+        record(lb, lb.endpoints().get(i), fail ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 1);
+      }
+    }
+    OutlierDetector od = detector(lb);
+    od.sweep();
+    assertEquals(EndpointStatus.EJECTED, lb.status(lb.endpoints().get(3)));
+    clock.advance(Duration.ofSeconds(30));
+    od.sweep();
+    assertEquals(EndpointStatus.HEALTHY, lb.status(lb.endpoints().get(3)));
+    // No new requests: nothing to judge, nothing ejected again.
+    clock.advance(Duration.ofSeconds(10));
+    od.sweep();
+    assertEquals(0, od.ejectedCount());
+  }
+
+  @Test
+  void failurePercentageEjects() {
+    LoadBalancer lb = lb(5, OutlierDetectionConfig.builder()
+        .consecutiveFailures(1_000).consecutiveLocalFailures(1_000)
+        .successRateEnforcementPercentage(0).build());
+    for (int i = 0; i < 5; i++) {
+      for (int r = 0; r < 60; r++) {
+        boolean fail = i == 4 ? r % 10 != 0 : r % 20 == 0; // 90 % vs 5 %
+        record(lb, lb.endpoints().get(i), fail ? Outcome.CONNECT_FAILURE : Outcome.SUCCESS, 1);
+      }
+    }
+    detector(lb).sweep();
+    assertEquals(EndpointStatus.EJECTED, lb.status(lb.endpoints().get(4)));
+    assertEquals(1, detector(lb).ejectedCount());
+    assertTrue(listener.reasons.get(0).startsWith("failure percentage 90.0% at or above 85%"), listener.reasons.get(0));
+  }
+
+  @Test
+  void enforcementPercentageZeroNeverEjectsBySweep() {
+    LoadBalancer lb = lb(5, OutlierDetectionConfig.builder()
+        .consecutiveFailures(1_000).consecutiveLocalFailures(1_000)
+        .successRateEnforcementPercentage(0).failurePercentageEnforcementPercentage(0).build());
+    for (int i = 0; i < 5; i++) {
+      record(lb, lb.endpoints().get(i), i == 0 ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 200);
+    }
+    detector(lb).sweep();
+    assertEquals(0, detector(lb).ejectedCount());
+  }
+
+  @Test
+  void maxEjectionPercentHoldsUnderAStormButOneIsAlwaysAllowed() {
+    LoadBalancer lb = lb(20, OutlierDetectionConfig.builder().maxEjectionPercent(20).build());
+    for (int round = 0; round < 3; round++) {
+      for (Endpoint e : lb.endpoints()) {
+        record(lb, e, Outcome.SERVER_ERROR, 5);
+      }
+      detector(lb).sweep();
+    }
+    assertEquals(4, detector(lb).ejectedCount());
+    long ejected = lb.endpoints().stream().filter(e -> lb.status(e) == EndpointStatus.EJECTED).count();
+    assertEquals(4, ejected);
+    assertFalse(lb.inPanic(), "16 of 20 eligible is above the 0.5 panic threshold");
+
+    LoadBalancer two = lb(2, OutlierDetectionConfig.builder().maxEjectionPercent(10).build());
+    for (Endpoint e : two.endpoints()) {
+      record(two, e, Outcome.SERVER_ERROR, 5);
+    }
+    assertEquals(1, detector(two).ejectedCount(), "10 % of 2 rounds to none, but one may always go");
+  }
+
+  @Test
+  void panicWhenAllAreEjectedAndBackWhenTheyReturn() {
+    LoadBalancer lb = lb(4, OutlierDetectionConfig.builder().maxEjectionPercent(100).build());
+    for (Endpoint e : lb.endpoints()) {
+      record(lb, e, Outcome.SERVER_ERROR, 5);
+    }
+    assertEquals(4, detector(lb).ejectedCount());
+    assertTrue(lb.inPanic());
+    assertEquals(1, listener.count("panic true"), listener.events.toString());
+    // Panic picks among all present endpoints.
+    java.util.Set<Endpoint> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 8; i++) {
+      Selection s = lb.pick();
+      seen.add(s.endpoint());
+      s.release(Outcome.CANCELLED, 1);
+    }
+    assertEquals(4, seen.size());
+    clock.advance(Duration.ofSeconds(30));
+    detector(lb).sweep();
+    assertFalse(lb.inPanic());
+    assertEquals(1, listener.count("panic false"));
+    assertEquals(1, listener.count("panic true"));
+  }
+
+  @Test
+  void withPanicDisabledAllEjectedSaysWhy() {
+    LoadBalancer lb = LoadBalancer.builder().name("nopanic").endpoints(endpoints(3))
+        .policy(Policies.random()).panicThreshold(0.0).clock(clock).backgroundTasks(false)
+        .outlierDetection(OutlierDetectionConfig.builder().maxEjectionPercent(100).build()).build();
+    opened.add(lb);
+    lb.drain(lb.endpoints().get(2));
+    for (Endpoint e : lb.endpoints().subList(0, 2)) {
+      record(lb, e, Outcome.TIMEOUT, 5);
+    }
+    NoEndpointAvailableException ex = assertThrows(NoEndpointAvailableException.class, lb::pick);
+    assertEquals("load balancer 'nopanic': all 3 endpoints are unavailable (2 ejected, 0 unhealthy, 1 draining)",
+        ex.getMessage());
+    assertFalse(lb.inPanic());
+  }
+
+  @Test
+  void aThrowingListenerIsIgnored() {
+    RecordingListener second = new RecordingListener();
+    LoadBalancer lb = LoadBalancer.builder().name("throwing").endpoints(endpoints(4))
+        .policy(TestPolicies.roundRobin()).clock(clock).backgroundTasks(false)
+        .outlierDetection(OutlierDetectionConfig.defaults())
+        .listener(new LoadBalancerListener() {
+          @Override
+          public void onStatusChange(String lb, Endpoint e, EndpointStatus from, EndpointStatus to, String reason) {
+            throw new IllegalStateException("listener bug");
+          }
+        })
+        .listener(second)
+        .build();
+    opened.add(lb);
+    Endpoint e = lb.endpoints().get(0);
+    release(lb, e, Outcome.SERVER_ERROR, 5);
+    assertEquals(EndpointStatus.EJECTED, lb.status(e));
+    assertEquals(List.of("127.0.0.1:10001 HEALTHY->EJECTED"), second.events);
+  }
+
+  @Test
+  void removedEndpointsStopCountingForTheCap() {
+    LoadBalancer lb = lb(10, OutlierDetectionConfig.builder().maxEjectionPercent(10).build());
+    record(lb, lb.endpoints().get(0), Outcome.SERVER_ERROR, 5);
+    assertEquals(1, detector(lb).ejectedCount());
+    lb.updateEndpoints(lb.endpoints().subList(1, 10));
+    assertEquals(0, detector(lb).ejectedCount());
+    record(lb, lb.endpoints().get(0), Outcome.SERVER_ERROR, 5);
+    assertEquals(1, detector(lb).ejectedCount());
+  }
+}
