@@ -238,7 +238,7 @@ public final class LoadBalancer implements AutoCloseable {
     }
     if (state == null) {
       // Gone without requests in flight: count on a detached state that nobody picks any more.
-      state = new EndpointState(endpoint);
+      state = new EndpointState(endpoint, null, null);
       state.draining = true;
       state.removed = true;
     }
