@@ -39,6 +39,17 @@ import org.slf4j.LoggerFactory;
  * lb4j to choose and maps the endpoint to the subchannel's prebuilt pick result; a new picker is
  * installed on every change of the READY set and every lb4j status change (ejection, health).
  *
+ * <p><b>Counting.</b> The picker only {@linkplain io.lb4j.LoadBalancer#choose chooses}; the pick
+ * result's stream tracer {@linkplain io.lb4j.LoadBalancer#begin begins} the request at
+ * {@code streamCreated} and releases it at {@code streamClosed}. gRPC drops a pick silently when the
+ * subchannel's transport is gone (and re-picks), with no callback, so counting at pick time would
+ * leak an in-flight count for every such pick.
+ *
+ * <p><b>Trade-off.</b> An endpoint's lb4j state (ejection, health verdict, latency average) lives
+ * while its subchannel is READY; a subchannel that drops out and reconnects starts afresh (and
+ * ramps up again under slow start). gRPC's A50 keeps ejections across reconnects; doing the same
+ * needs a core way to mark an endpoint "not connected" without removing it.
+ *
  * <p>Threading: every method except the pickers' runs in the channel's synchronization context,
  * as gRPC requires; lb4j listener callbacks hop into it.
  */
