@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,6 +116,9 @@ public final class LoadBalancer implements AutoCloseable {
       Picker picker,
       List<Endpoint> endpoints,
       Map<String, EndpointState> byAddress,
+      // Same states keyed by the exact Endpoint objects handed out: begin() finds them without
+      // building an address string. Never mutated after publication.
+      IdentityHashMap<Endpoint, EndpointState> byEndpoint,
       String unavailable,
       boolean panic) {}
 
@@ -135,7 +139,7 @@ public final class LoadBalancer implements AutoCloseable {
         : new OutlierDetector(b.outlierDetection, clock, this::stateChanged);
     this.healthChecker = b.healthCheck == null ? null
         : new HealthChecker(b.healthCheck, b.healthProbe, scheduler, backgroundTasks, this::stateChanged);
-    this.snapshot = new Snapshot(null, List.of(), Map.of(), unavailableMessage(0, 0, 0, 0, 0), false);
+    this.snapshot = new Snapshot(null, List.of(), Map.of(), new IdentityHashMap<>(), unavailableMessage(0, 0, 0, 0, 0), false);
     if (outlierDetector != null && backgroundTasks) {
       long every = b.outlierDetection.interval().toMillis();
       scheduler.scheduleWithFixedDelay(guarded("outlier sweep", outlierDetector::sweep), every, every,
@@ -222,8 +226,8 @@ public final class LoadBalancer implements AutoCloseable {
    * Starts a request on an endpoint chosen earlier by {@link #choose(PickContext)}: counts it in
    * flight and returns the selection to {@link Selection#release release}, exactly as
    * {@link #pick(PickContext)} would have. An endpoint that left the balancer in between is still
-   * counted (it drains), so the release always balances. Lock-free; looks the endpoint up by
-   * address.
+   * counted (it drains), so the release always balances. Lock-free; the endpoint object that
+   * {@code choose} returned is found by identity, any other by address.
    *
    * @throws IllegalArgumentException if {@code endpoint} is null
    */
@@ -231,10 +235,14 @@ public final class LoadBalancer implements AutoCloseable {
     if (endpoint == null) {
       throw new IllegalArgumentException("endpoint must not be null");
     }
-    String address = endpoint.address();
-    EndpointState state = snapshot.byAddress.get(address);
+    Snapshot snap = snapshot;
+    EndpointState state = snap.byEndpoint.get(endpoint);
     if (state == null) {
-      state = leaving.get(address);
+      String address = endpoint.address();
+      state = snap.byAddress.get(address);
+      if (state == null) {
+        state = leaving.get(address);
+      }
     }
     if (state == null) {
       // Gone without requests in flight: count on a detached state that nobody picks any more.
@@ -524,7 +532,7 @@ public final class LoadBalancer implements AutoCloseable {
         return;
       }
       closed = true;
-      snapshot = new Snapshot(null, snapshot.endpoints, snapshot.byAddress, "load balancer '" + name + "' is closed", false);
+      snapshot = new Snapshot(null, snapshot.endpoints, snapshot.byAddress, snapshot.byEndpoint, "load balancer '" + name + "' is closed", false);
       if (rampRefresh != null) {
         rampRefresh.cancel(false);
       }
@@ -634,7 +642,11 @@ public final class LoadBalancer implements AutoCloseable {
       endpoints.add(s.endpoint());
       byAddress.put(s.address, s);
     }
-    snapshot = new Snapshot(picker, List.copyOf(endpoints), Map.copyOf(byAddress),
+    IdentityHashMap<Endpoint, EndpointState> byEndpoint = new IdentityHashMap<>(present.size() * 2);
+    for (EndpointState s : present.values()) {
+      byEndpoint.put(s.endpoint(), s);
+    }
+    snapshot = new Snapshot(picker, List.copyOf(endpoints), Map.copyOf(byAddress), byEndpoint,
         unavailableMessage(present.size(), ejected, unhealthy, draining, unknown), panic);
     if (ramping) {
       scheduleRampRefresh();
