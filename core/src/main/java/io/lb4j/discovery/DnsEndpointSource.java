@@ -58,8 +58,9 @@ import org.xbill.DNS.TextParseException;
  * <p><b>Threads.</b> Resolution runs on one daemon thread per source ({@code lb4j-dns-<name>}),
  * started by {@link #start} and stopped by {@link #close()}; it never runs on a picking or
  * releasing thread. {@code start} waits for the first answer, at most {@code queryTimeout}, so that
- * a balancer built over DNS normally has its endpoints when {@code build()} returns. All methods
- * are thread-safe.
+ * a balancer built over DNS normally has its endpoints when {@code build()} returns. (dnsjava's own
+ * I/O runs on one daemon selector thread shared by the whole JVM, started by the first query.) All
+ * methods are thread-safe.
  */
 public final class DnsEndpointSource implements EndpointSource {
 

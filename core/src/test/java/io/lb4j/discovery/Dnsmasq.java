@@ -207,7 +207,7 @@ final class Dnsmasq implements AutoCloseable {
           continue;
         }
         try (DatagramSocket udp = new DatagramSocket(new InetSocketAddress(lo, p))) {
-          return p;
+          return udp.getLocalPort();
         } catch (IOException busy) {
           // UDP side taken; try another
         }
