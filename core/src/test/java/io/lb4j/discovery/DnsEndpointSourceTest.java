@@ -248,7 +248,8 @@ class DnsEndpointSourceTest {
     lb.close(); // closes the source
     src.close(); // idempotent
 
-    assertFalse(resolverThreadAlive("lb4j-dns-svc.test"));
+    // The executor has terminated when close() returns; the worker thread object dies a moment later.
+    await().atMost(Duration.ofSeconds(5)).until(() -> !resolverThreadAlive("lb4j-dns-svc.test"));
     assertThrows(ExecutionException.class, () -> src.refresh().get(1, TimeUnit.SECONDS));
     assertThrows(IllegalStateException.class, () -> src.start(l -> { }, e -> { }));
   }
