@@ -55,6 +55,8 @@ public final class Demo {
 
   /** Runs the demo; see the class comment. */
   public static void main(String[] args) throws Exception {
+    // Ejections are counted in the table; per-event INFO lines would break the progress bar.
+    System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
     long runMillis = args.length > 0 ? Math.round(Double.parseDouble(args[0]) * 1000) : 8_000;
     PrintStream out = System.out;
     List<LoopbackBackend> backends = new ArrayList<>();
