@@ -51,6 +51,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
 
   private static final long SLEEP_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final int MAX_OTHER_CHOICES = 16;
+  private static final long CALL_TIMEOUT_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final Map<String, Service> services;
   private final RetryPolicy retry;
@@ -94,6 +95,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
   private Response balanced(Chain chain, Request request, Service service) throws IOException {
     LoadBalancer lb = service.lb;
     Call call = chain.call();
+    long callStartNanos = System.nanoTime(); // an application interceptor runs as the call starts
     String key = hashKey == null ? null : hashKey.key(request);
     PickContext ctx = key == null ? PickContext.EMPTY : PickContext.ofKey(key);
     int maxAttempts = retry.maxAttempts();
@@ -110,7 +112,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
       try {
         response = chain.proceed(rewrite(request, service, endpoint, attempt));
       } catch (IOException e) {
-        Outcome outcome = classifier.classify(call, e);
+        Outcome outcome = classify(classifier, call, e, callStartNanos);
         selection.release(outcome, System.nanoTime() - startNanos);
         tried = remember(tried, endpoint, attempt);
         next = attempt < maxAttempts ? retryTarget(request, outcome, call, service, ctx, tried, attempt) : null;
@@ -135,8 +137,26 @@ public final class LoadBalancingInterceptor implements Interceptor {
           continue;
         }
       }
-      return withReleasingBody(response, selection, outcome, startNanos, call);
+      return withReleasingBody(response, selection, outcome, startNanos, call, callStartNanos);
     }
+  }
+
+  /**
+   * Classifies an I/O error as the caller will see it. When OkHttp's call timeout fires it cancels
+   * the call, so the chain throws a plain "Canceled" and only later does the call rethrow
+   * {@code InterruptedIOException("timeout")}: a cancelled call past its timeout is shown to the
+   * classifier as that timeout.
+   */
+  static Outcome classify(FailureClassifier classifier, Call call, IOException e, long callStartNanos) {
+    IOException seen = e;
+    if (!(e instanceof InterruptedIOException) && call.isCanceled()) {
+      long timeout = call.timeout().timeoutNanos();
+      if (timeout > 0 && System.nanoTime() - callStartNanos >= timeout - CALL_TIMEOUT_SLACK_NANOS) {
+        seen = new InterruptedIOException("timeout");
+        seen.initCause(e);
+      }
+    }
+    return classifier.classify(call, seen);
   }
 
   private Selection start(LoadBalancer lb, Service service, PickContext ctx, String key,
@@ -252,14 +272,14 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   private Response withReleasingBody(Response response, Selection selection, Outcome outcome,
-      long startNanos, Call call) {
+      long startNanos, Call call, long callStartNanos) {
     ResponseBody body = response.body();
     if (!promisesBody(response, body)) {
       selection.release(outcome, System.nanoTime() - startNanos);
       return response;
     }
     return response.newBuilder()
-        .body(new ReleasingBody(body, selection, outcome, startNanos, classifier, call))
+        .body(new ReleasingBody(body, selection, outcome, startNanos, classifier, call, callStartNanos))
         .build();
   }
 
