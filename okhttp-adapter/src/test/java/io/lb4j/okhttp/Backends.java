@@ -7,9 +7,11 @@ import io.lb4j.policy.Policy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ServerSocketFactory;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -28,7 +30,7 @@ final class Backends implements AutoCloseable {
   }
 
   MockWebServer add(int code) throws IOException {
-    MockWebServer s = new MockWebServer();
+    MockWebServer s = noDelayServer();
     AtomicInteger c = new AtomicInteger(code);
     s.setDispatcher(new Dispatcher() {
       @Override
@@ -60,6 +62,43 @@ final class Backends implements AutoCloseable {
       n += s.getRequestCount();
     }
     return n;
+  }
+
+  /**
+   * A MockWebServer whose accepted sockets set TCP_NODELAY: without it the server's small writes
+   * meet the client's delayed ACK and every exchange takes ~40 ms, which made the tests slow.
+   */
+  static MockWebServer noDelayServer() {
+    MockWebServer s = new MockWebServer();
+    s.setServerSocketFactory(new ServerSocketFactory() {
+      @Override
+      public ServerSocket createServerSocket() throws IOException {
+        return new ServerSocket() {
+          @Override
+          public Socket accept() throws IOException {
+            Socket socket = super.accept();
+            socket.setTcpNoDelay(true);
+            return socket;
+          }
+        };
+      }
+
+      @Override
+      public ServerSocket createServerSocket(int port) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public ServerSocket createServerSocket(int port, int backlog) {
+        throw new UnsupportedOperationException();
+      }
+
+      @Override
+      public ServerSocket createServerSocket(int port, int backlog, InetAddress address) {
+        throw new UnsupportedOperationException();
+      }
+    });
+    return s;
   }
 
   /** A loopback port with nothing listening (bound, then closed). */

@@ -189,11 +189,9 @@ class LoadBalancingInterceptorTest {
   @Test
   void postWith503IsSentOnceUnlessTaggedIdempotent() throws Exception {
     Backends b = backends(2);
-    b.codes.get(0).set(503);
-    b.codes.get(1).set(503);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
-    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
-        .retry(FAST_RETRY).build());
+    b.codes.forEach(c -> c.set(503));
+    OkHttpClient client = client(LoadBalancingInterceptor.builder()
+        .service("orders", lb(b.endpoints(), Backends.roundRobin(), null)).retry(FAST_RETRY).build());
     Request post = new Request.Builder().url("http://orders/pay")
         .post(RequestBody.create("x", MediaType.get("text/plain"))).build();
     try (Response r = client.newCall(post).execute()) {
@@ -213,11 +211,9 @@ class LoadBalancingInterceptorTest {
   @Test
   void oneShotBodyIsNotRetried() throws IOException {
     Backends b = backends(2);
-    b.codes.get(0).set(503);
-    b.codes.get(1).set(503);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
-    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
-        .retry(FAST_RETRY).build());
+    b.codes.forEach(c -> c.set(503));
+    OkHttpClient client = client(LoadBalancingInterceptor.builder()
+        .service("orders", lb(b.endpoints(), Backends.roundRobin(), null)).retry(FAST_RETRY).build());
     RequestBody oneShot = new RequestBody() {
       @Override
       public MediaType contentType() {
@@ -261,9 +257,7 @@ class LoadBalancingInterceptorTest {
   @Test
   void retryBudgetCapsRetriesDuringAFullOutage() throws IOException {
     Backends b = backends(3);
-    for (var c : b.codes) {
-      c.set(503);
-    }
+    b.codes.forEach(c -> c.set(503));
     LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
     Clock frozen = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     int floorPerSecond = 1; // over the 10 s window: 10 retries

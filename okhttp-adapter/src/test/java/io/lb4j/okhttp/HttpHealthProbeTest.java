@@ -1,0 +1,62 @@
+package io.lb4j.okhttp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.lb4j.Endpoint;
+import io.lb4j.health.ProbeResult;
+import java.net.InetAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import mockwebserver3.Dispatcher;
+import mockwebserver3.MockResponse;
+import mockwebserver3.MockWebServer;
+import mockwebserver3.RecordedRequest;
+import org.junit.jupiter.api.Test;
+
+class HttpHealthProbeTest {
+
+  private static ProbeResult probe(HttpHealthProbe probe, Endpoint e) throws Exception {
+    return probe.probe(e).toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void statusOfTheHealthPathDecides() throws Exception {
+    AtomicInteger code = new AtomicInteger();
+    try (MockWebServer server = new MockWebServer()) {
+      server.setDispatcher(new Dispatcher() {
+        @Override
+        public MockResponse dispatch(RecordedRequest request) {
+          int c = "/ready".equals(request.getTarget()) ? code.get() : 404;
+          return new MockResponse.Builder().code(c).build();
+        }
+      });
+      server.start(InetAddress.getByName("127.0.0.1"), 0);
+      Endpoint e = Endpoint.of("127.0.0.1", server.getPort());
+      HttpHealthProbe probe = HttpHealthProbe.builder().path("/ready").build();
+      code.set(200);
+      assertEquals(ProbeResult.healthy("HTTP 200"), probe(probe, e));
+      code.set(500);
+      assertEquals(ProbeResult.unhealthy("HTTP 500"), probe(probe, e));
+      code.set(503);
+      assertEquals(ProbeResult.draining("HTTP 503"), probe(probe, e));
+      code.set(204);
+      assertEquals(ProbeResult.Status.HEALTHY, probe(probe, e).status());
+      assertEquals(ProbeResult.unhealthy("HTTP 404"), probe(HttpHealthProbe.builder().build(), e),
+          "default path /health");
+    }
+  }
+
+  @Test
+  void closedPortIsUnhealthy() throws Exception {
+    Endpoint e = Endpoint.of("127.0.0.1", Backends.closedPort());
+    assertEquals(ProbeResult.Status.UNHEALTHY, probe(HttpHealthProbe.builder().build(), e).status());
+  }
+
+  @Test
+  void builderRejectsBadValues() {
+    assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().path("health"));
+    assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().scheme("ftp"));
+    assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().timeout(java.time.Duration.ZERO));
+  }
+}
