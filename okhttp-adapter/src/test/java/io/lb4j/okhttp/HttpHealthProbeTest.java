@@ -4,8 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.lb4j.Endpoint;
+import io.lb4j.EndpointStatus;
+import io.lb4j.LoadBalancer;
+import io.lb4j.health.HealthCheckConfig;
 import io.lb4j.health.ProbeResult;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import mockwebserver3.Dispatcher;
@@ -23,7 +27,7 @@ class HttpHealthProbeTest {
   @Test
   void statusOfTheHealthPathDecides() throws Exception {
     AtomicInteger code = new AtomicInteger();
-    try (MockWebServer server = new MockWebServer()) {
+    try (MockWebServer server = Backends.noDelayServer()) {
       server.setDispatcher(new Dispatcher() {
         @Override
         public MockResponse dispatch(RecordedRequest request) {
@@ -44,6 +48,26 @@ class HttpHealthProbeTest {
       assertEquals(ProbeResult.Status.HEALTHY, probe(probe, e).status());
       assertEquals(ProbeResult.unhealthy("HTTP 404"), probe(HttpHealthProbe.builder().build(), e),
           "default path /health");
+    }
+  }
+
+  @Test
+  void loadBalancerMarks500UnhealthyAnd503Draining() throws Exception {
+    try (Backends b = new Backends(3)) {
+      b.codes.get(1).set(500);
+      b.codes.get(2).set(503);
+      HealthCheckConfig config = HealthCheckConfig.builder().unhealthyThreshold(1).healthyThreshold(1).build();
+      try (LoadBalancer lb = LoadBalancer.builder().endpoints(b.endpoints()).backgroundTasks(false)
+          .healthCheck(config, HttpHealthProbe.builder().build()).build()) {
+        lb.healthChecker().orElseThrow().probeAll().get(10, TimeUnit.SECONDS);
+        assertEquals(EndpointStatus.HEALTHY, lb.status(b.endpoint(0)));
+        assertEquals(EndpointStatus.UNHEALTHY, lb.status(b.endpoint(1)));
+        assertEquals(EndpointStatus.DRAINING, lb.status(b.endpoint(2)));
+        assertEquals(List.of("/health", "/health", "/health"), List.of(
+            b.servers.get(0).takeRequest(5, TimeUnit.SECONDS).getTarget(),
+            b.servers.get(1).takeRequest(5, TimeUnit.SECONDS).getTarget(),
+            b.servers.get(2).takeRequest(5, TimeUnit.SECONDS).getTarget()));
+      }
     }
   }
 
