@@ -3,8 +3,10 @@ package io.lb4j;
 import io.lb4j.health.HealthChecker;
 import io.lb4j.outlier.OutlierDetector;
 import io.lb4j.policy.EndpointView;
+import io.micrometer.core.instrument.Timer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The live, mutable state of one endpoint inside one {@link LoadBalancer}: what pickers read and
@@ -39,6 +41,9 @@ final class EndpointState implements EndpointView {
   private final long[] outcomes = new long[OUTCOMES.length];
   /** The weight pickers see; recomputed by each rebuild (slow start), read lock-free. */
   private volatile int effectiveWeight;
+
+  /** This endpoint's latency timer, resolved once when it joined; null without a MeterRegistry. */
+  volatile Timer latencyTimer;
 
   /** Passive-health counters, made once; null when outlier detection is off. */
   final OutlierDetector.Tracker outlier;
@@ -120,6 +125,10 @@ final class EndpointState implements EndpointView {
     OutlierDetector.Tracker t = outlier;
     if (t != null) {
       t.record(outcome);
+    }
+    Timer timer = latencyTimer;
+    if (timer != null && latencyNanos >= 0) {
+      timer.record(latencyNanos, TimeUnit.NANOSECONDS);
     }
   }
 

@@ -3,6 +3,7 @@ package io.lb4j;
 import io.lb4j.health.HealthCheckConfig;
 import io.lb4j.health.HealthChecker;
 import io.lb4j.health.HealthProbe;
+import io.lb4j.metrics.LoadBalancerMetrics;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.outlier.OutlierDetector;
 import io.lb4j.policy.EndpointView;
@@ -77,6 +78,8 @@ import org.slf4j.LoggerFactory;
 public final class LoadBalancer implements AutoCloseable {
 
   private static final Logger log = LoggerFactory.getLogger(LoadBalancer.class);
+  /** Per-request lines (DEBUG only), under their own name so they can be switched on alone. */
+  private static final Logger requestLog = LoggerFactory.getLogger("io.lb4j.requests");
   /** Slow-start weights are in hundredths of a weight unit, so that weight 1 can ramp too. */
   static final int SLOW_START_SCALE = 100;
   /** Envoy's default min_weight_percent: a ramp starts at 10 % of the weight. */
@@ -97,6 +100,10 @@ public final class LoadBalancer implements AutoCloseable {
   private final String threadPrefix;
   private final OutlierDetector outlierDetector;
   private final HealthChecker healthChecker;
+  /** Null unless the builder was given a MeterRegistry. */
+  private final LoadBalancerMetrics metrics;
+  /** Null for no zone preference. */
+  private final String localZone;
 
   private final Object lock = new Object();
   /** Present endpoints by address, in insertion order. Guarded by {@link #lock}. */
@@ -105,6 +112,8 @@ public final class LoadBalancer implements AutoCloseable {
   private final Map<String, EndpointState> leaving = new ConcurrentHashMap<>();
   /** Whether the first endpoint list has been applied; later joiners slow-start. Guarded by {@link #lock}. */
   private boolean initialized;
+  /** Whether zone-aware routing currently spills over to all zones. Guarded by {@link #lock}. */
+  private boolean zoneSpill;
   /** The pending slow-start refresh, if any. Guarded by {@link #lock}. */
   private ScheduledFuture<?> rampRefresh;
 
@@ -139,7 +148,9 @@ public final class LoadBalancer implements AutoCloseable {
         : new OutlierDetector(b.outlierDetection, clock, this::stateChanged);
     this.healthChecker = b.healthCheck == null ? null
         : new HealthChecker(b.healthCheck, b.healthProbe, scheduler, backgroundTasks, this::stateChanged);
+    this.localZone = b.localZone;
     this.snapshot = new Snapshot(null, List.of(), Map.of(), new IdentityHashMap<>(), unavailableMessage(0, 0, 0, 0, 0), false);
+    this.metrics = b.meterRegistry == null ? null : LoadBalancerMetrics.bind(this, b.meterRegistry);
     if (outlierDetector != null && backgroundTasks) {
       long every = b.outlierDetection.interval().toMillis();
       scheduler.scheduleWithFixedDelay(guarded("outlier sweep", outlierDetector::sweep), every, every,
@@ -264,6 +275,9 @@ public final class LoadBalancer implements AutoCloseable {
       if (closed) {
         throw new IllegalStateException("load balancer '" + name + "' is closed");
       }
+      if (metrics != null) {
+        metrics.noEndpoint();
+      }
       throw new NoEndpointAvailableException(s.unavailable);
     }
     EndpointView v = picker.pick(ctx);
@@ -277,6 +291,10 @@ public final class LoadBalancer implements AutoCloseable {
   /** Called once per selection by {@link PooledSelection#release}. Lock-free, allocation-free. */
   void onRelease(EndpointState state, Outcome outcome, long latencyNanos) {
     state.release(outcome, latencyNanos);
+    if (requestLog.isDebugEnabled()) {
+      requestLog.debug("lb={} endpoint={} outcome={} latency={}us inFlight={}", name, state.address, outcome,
+          latencyNanos / 1000, state.inFlight());
+    }
     if (state.removed && state.inFlight() == 0) {
       leaving.remove(state.address, state);
     }
@@ -354,6 +372,9 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   private void track(EndpointState s) {
+    if (metrics != null) {
+      s.latencyTimer = metrics.endpointAdded(s.endpoint());
+    }
     if (s.outlier != null) {
       outlierDetector.add(s.outlier);
     }
@@ -363,6 +384,9 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   private void untrack(EndpointState s) {
+    if (metrics != null) {
+      metrics.endpointRemoved(s.endpoint());
+    }
     if (s.outlier != null) {
       outlierDetector.remove(s.outlier);
     }
@@ -559,6 +583,9 @@ public final class LoadBalancer implements AutoCloseable {
         log.warn("lb={} endpoint source {} failed to close", name, source, e);
       }
     }
+    if (metrics != null) {
+      metrics.close();
+    }
   }
 
   /**
@@ -618,12 +645,11 @@ public final class LoadBalancer implements AutoCloseable {
       }
       s.lastStatus = status;
     }
-    eligible = preferred(eligible);
     // Endpoints still waiting for their first probe are not judged yet: they do not count towards
     // panic, so a first probe round or a scale-up does not flip the balancer into panic.
     int total = usable.size() - unknown;
     boolean panic = total > 0 && eligible.size() < panicThreshold * total;
-    List<EndpointState> chosen = panic ? usable : eligible;
+    List<EndpointState> chosen = panic ? usable : preferred(usable, eligible);
     boolean wasPanic = snapshot.panic;
     int eligibleCount = eligible.size();
     if (panic != wasPanic) {
@@ -655,11 +681,40 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Narrows the eligible set by routing preference. Today every eligible endpoint is preferred;
-   * zone-aware routing ({@code localZone}) slots in here. Caller holds {@link #lock}.
+   * Zone-aware routing: with a {@code localZone}, picks only among the eligible endpoints of that
+   * zone while they are at least {@code panicThreshold} of the zone's judged endpoints (present, not
+   * draining, not waiting for a first probe) and at least one; otherwise spills over to every
+   * eligible endpoint. Each switch is logged once at INFO. Caller holds {@link #lock}, after the
+   * loop in {@link #rebuild} has set {@code lastEligible} and {@code lastStatus}.
    */
-  private List<EndpointState> preferred(List<EndpointState> eligible) {
-    return eligible;
+  private List<EndpointState> preferred(List<EndpointState> usable, List<EndpointState> eligible) {
+    if (localZone == null) {
+      return eligible;
+    }
+    int judged = 0;
+    List<EndpointState> local = new ArrayList<>();
+    for (EndpointState s : usable) {
+      if (localZone.equals(s.endpoint().zone())) {
+        if (s.lastEligible || s.lastStatus != EndpointStatus.UNKNOWN) {
+          judged++;
+        }
+        if (s.lastEligible) {
+          local.add(s);
+        }
+      }
+    }
+    boolean stayLocal = !local.isEmpty() && local.size() >= panicThreshold * judged;
+    if (stayLocal == zoneSpill) {
+      zoneSpill = !stayLocal;
+      if (zoneSpill) {
+        log.info("lb={} local zone {}: {} of {} endpoints eligible, below threshold {}; spilling over to all zones",
+            name, localZone, local.size(), judged, panicThreshold);
+      } else {
+        log.info("lb={} local zone {}: {} of {} endpoints eligible; routing to the local zone again",
+            name, localZone, local.size(), judged);
+      }
+    }
+    return stayLocal ? local : eligible;
   }
 
   /**
@@ -825,8 +880,11 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Prefers endpoints in this zone while enough of them are healthy, spilling over to other
-     * zones otherwise; default none.
+     * Zone-aware routing: picks only among the eligible endpoints whose {@link Endpoint#zone()} is
+     * this zone while they number at least one and at least {@code panicThreshold} of that zone's
+     * judged endpoints (present, not draining, not waiting for a first probe); otherwise spills over
+     * to the eligible endpoints of every zone. Panic mode is decided first, over all zones. Each
+     * switch between local and spill-over is logged once at INFO. Default none (every zone alike).
      */
     public Builder localZone(String zone) {
       if (zone == null || zone.isBlank()) {

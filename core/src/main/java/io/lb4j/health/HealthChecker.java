@@ -15,6 +15,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,6 +73,8 @@ public final class HealthChecker {
   private final String timeoutReason;
 
   private final Object lock = new Object();
+  /** Probe answers per {@link ProbeResult.Status#ordinal()}, timeouts and failures included. */
+  private final AtomicLongArray results = new AtomicLongArray(ProbeResult.Status.values().length);
   /** Tracked endpoints, guarded by {@link #lock}. */
   private final Set<Target> targets = new LinkedHashSet<>();
   private final AtomicBoolean loggedThrow = new AtomicBoolean();
@@ -107,6 +110,15 @@ public final class HealthChecker {
   /** The settings. */
   public HealthCheckConfig config() {
     return config;
+  }
+
+  /**
+   * Probe answers recorded so far with this status (a timeout or a failing probe counts as
+   * {@code UNHEALTHY}): cumulative, never reset (what a Micrometer {@code FunctionCounter} reads).
+   * Lock-free.
+   */
+  public long results(ProbeResult.Status status) {
+    return results.get(status.ordinal());
   }
 
   /** The probe. */
@@ -264,6 +276,7 @@ public final class HealthChecker {
       if (closed || !targets.contains(t)) {
         return;
       }
+      results.incrementAndGet(r.status().ordinal());
       State before = t.state;
       State after = before;
       String why = r.reason();

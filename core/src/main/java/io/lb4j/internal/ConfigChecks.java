@@ -1,6 +1,12 @@
 package io.lb4j.internal;
 
+import io.lb4j.Endpoint;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * Argument checks shared by the config builders: each throws {@link IllegalArgumentException}
@@ -48,5 +54,28 @@ public final class ConfigChecks {
       throw new IllegalArgumentException(field + " must be a positive number, was " + value);
     }
     return value;
+  }
+
+  /**
+   * Requires a non-null collection of non-null endpoints with distinct addresses; returns an
+   * immutable copy in the same order.
+   */
+  public static List<Endpoint> endpointList(String field, Collection<Endpoint> endpoints) {
+    if (endpoints == null) {
+      throw new IllegalArgumentException(field + " must not be null (use an empty list)");
+    }
+    List<Endpoint> copy = new ArrayList<>(endpoints.size());
+    Set<String> seen = new HashSet<>();
+    for (Endpoint e : endpoints) {
+      if (e == null) {
+        throw new IllegalArgumentException(field + " must not contain null, index " + copy.size());
+      }
+      if (!seen.add(e.address())) {
+        throw new IllegalArgumentException(field + " contains the address " + e.address()
+            + " twice (second at index " + copy.size() + ")");
+      }
+      copy.add(e);
+    }
+    return List.copyOf(copy);
   }
 }

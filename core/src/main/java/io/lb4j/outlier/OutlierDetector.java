@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.DoubleSupplier;
 import java.util.function.ToLongFunction;
 
@@ -64,6 +65,8 @@ public final class OutlierDetector {
   private final long intervalMillis;
 
   private final Object lock = new Object();
+  /** Ejections per {@link Cause#ordinal()}; written under the lock, read lock-free. */
+  private final AtomicLongArray ejectionsByCause = new AtomicLongArray(Cause.values().length);
   /** Tracked endpoints, guarded by {@link #lock}. */
   private final Set<Tracker> tracked = new LinkedHashSet<>();
   /** Tracked endpoints currently ejected, guarded by {@link #lock}. */
@@ -98,6 +101,37 @@ public final class OutlierDetector {
   /** The settings. */
   public OutlierDetectionConfig config() {
     return config;
+  }
+
+  /** What triggered an ejection; {@link #tag()} is its {@code reason} tag in metrics. */
+  public enum Cause {
+    /** {@code consecutiveFailures} failures in a row. */
+    CONSECUTIVE("consecutive"),
+    /** {@code consecutiveLocalFailures} local-origin failures in a row. */
+    LOCAL("local"),
+    /** Success rate below the fleet's mean minus {@code stdevFactor} standard deviations. */
+    SUCCESS_RATE("success-rate"),
+    /** Failure percentage at or above the threshold. */
+    FAILURE_PERCENTAGE("failure-percentage");
+
+    private final String tag;
+
+    Cause(String tag) {
+      this.tag = tag;
+    }
+
+    /** The metrics tag value, e.g. {@code "success-rate"}. */
+    public String tag() {
+      return tag;
+    }
+  }
+
+  /**
+   * Ejections so far with this cause: cumulative, never reset (what a Micrometer
+   * {@code FunctionCounter} reads). Lock-free.
+   */
+  public long ejections(Cause cause) {
+    return ejectionsByCause.get(cause.ordinal());
   }
 
   /**
@@ -212,7 +246,7 @@ public final class OutlierDetector {
     for (Tracker t : valid) {
       double rate = t.intervalSuccessRate();
       if (rate < threshold && enforced(config.successRateEnforcementPercentage())) {
-        changed |= eject(t, now, String.format(Locale.ROOT,
+        changed |= eject(t, now, Cause.SUCCESS_RATE, String.format(Locale.ROOT,
             "success rate %.1f%% below threshold %.1f%% (mean %.1f%%, %d requests)",
             rate, threshold, mean, t.intervalVolume()));
       }
@@ -238,7 +272,7 @@ public final class OutlierDetector {
       double failurePercent = 100.0 - t.intervalSuccessRate();
       if (!t.ejected && failurePercent >= config.failurePercentageThreshold()
           && enforced(config.failurePercentageEnforcementPercentage())) {
-        changed |= eject(t, now, String.format(Locale.ROOT,
+        changed |= eject(t, now, Cause.FAILURE_PERCENTAGE, String.format(Locale.ROOT,
             "failure percentage %.1f%% at or above %d%% (%d requests)",
             failurePercent, config.failurePercentageThreshold(), t.intervalVolume()));
       }
@@ -264,7 +298,7 @@ public final class OutlierDetector {
       if (!tracked.contains(t) || t.ejected) {
         return;
       }
-      changed = eject(t, clock.millis(), count + (local ? " consecutive local-origin failures" : " consecutive failures"));
+      changed = eject(t, clock.millis(), local ? Cause.LOCAL : Cause.CONSECUTIVE, count + (local ? " consecutive local-origin failures" : " consecutive failures"));
     }
     if (changed) {
       onChange.run();
@@ -272,7 +306,7 @@ public final class OutlierDetector {
   }
 
   /** Ejects if the cap allows; caller holds {@link #lock}. */
-  private boolean eject(Tracker t, long now, String why) {
+  private boolean eject(Tracker t, long now, Cause cause, String why) {
     int total = tracked.size();
     boolean allowed = ejectedCount == 0
         || 100.0 * (ejectedCount + 1) / total <= config.maxEjectionPercent();
@@ -289,6 +323,7 @@ public final class OutlierDetector {
     t.ejected = true;
     ejectedCount++;
     t.reason = why + ", ejected for " + format(t.ejectionMillis);
+    ejectionsByCause.incrementAndGet(cause.ordinal());
     return true;
   }
 
