@@ -28,6 +28,7 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import mockwebserver3.SocketEffect;
 import okhttp3.Call;
 import okhttp3.Callback;
 import okhttp3.MediaType;
@@ -283,13 +284,7 @@ class LoadBalancingInterceptorTest {
   @Test
   void streamingBodyKeepsTheRequestInFlightUntilClosed() throws IOException {
     Backends b = backends(0);
-    MockWebServer s = b.add(200);
-    s.setDispatcher(new Dispatcher() {
-      @Override
-      public MockResponse dispatch(RecordedRequest request) {
-        return new MockResponse.Builder().body("x".repeat(256 * 1024)).build();
-      }
-    });
+    fixedServer(b, new MockResponse.Builder().body("x".repeat(256 * 1024)).build());
     LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
     Endpoint e = b.endpoint(0);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
@@ -312,12 +307,23 @@ class LoadBalancingInterceptorTest {
 
   /** A server that answers only once {@code hold} opens (bounded at 10 s). */
   private static MockWebServer holdingServer(Backends b, CountDownLatch hold) throws IOException {
+    return serverWith(b, () -> {
+      hold.await(10, TimeUnit.SECONDS);
+      return new MockResponse.Builder().body("late").build();
+    });
+  }
+
+  /** A response made per request; may wait. */
+  private interface Answer {
+    MockResponse get() throws InterruptedException;
+  }
+
+  private static MockWebServer serverWith(Backends b, Answer answer) throws IOException {
     MockWebServer s = b.add(200);
     s.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-        hold.await(10, TimeUnit.SECONDS);
-        return new MockResponse.Builder().body("late").build();
+        return answer.get();
       }
     });
     return s;
@@ -333,18 +339,7 @@ class LoadBalancingInterceptorTest {
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .retry(FAST_RETRY).build());
     Call call = client.newCall(new Request.Builder().url("http://orders/slow").build());
-    CountDownLatch failed = new CountDownLatch(1);
-    call.enqueue(new Callback() {
-      @Override
-      public void onFailure(Call c, IOException ex) {
-        failed.countDown();
-      }
-
-      @Override
-      public void onResponse(Call c, Response response) {
-        response.close();
-      }
-    });
+    CountDownLatch failed = enqueueExpectingFailure(call);
     try {
       await().atMost(Duration.ofSeconds(5)).until(() -> lb.inFlight(e) == 1);
       call.cancel();
@@ -374,6 +369,77 @@ class LoadBalancingInterceptorTest {
     } finally {
       hold.countDown();
     }
+  }
+
+  /** Enqueues the call; the latch opens when it fails. */
+  private static CountDownLatch enqueueExpectingFailure(Call call) {
+    CountDownLatch failed = new CountDownLatch(1);
+    call.enqueue(new Callback() {
+      @Override
+      public void onFailure(Call c, IOException ex) {
+        failed.countDown();
+      }
+
+      @Override
+      public void onResponse(Call c, Response response) {
+        response.close();
+      }
+    });
+    return failed;
+  }
+
+  /** A server that answers every request with {@code response}. */
+  private static MockWebServer fixedServer(Backends b, MockResponse response) throws IOException {
+    return serverWith(b, () -> response);
+  }
+
+  @Test
+  void bodyCutOffMidwayReleasesAsServerError() throws IOException {
+    Backends b = backends(0);
+    fixedServer(b, new MockResponse.Builder().body("x".repeat(256 * 1024))
+        .onResponseBody(SocketEffect.ShutdownConnection.INSTANCE).build());
+    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    Endpoint e = b.endpoint(0);
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
+    try (Response r = get(client, "http://orders/download")) {
+      assertThrows(IOException.class, () -> r.body().string());
+    }
+    assertEquals(1, lb.requests(e, Outcome.SERVER_ERROR));
+    assertEquals(0, lb.requests(e, Outcome.SUCCESS));
+    assertEquals(0, lb.inFlight(e));
+  }
+
+  @Test
+  void retryAfterOn503IsHonouredUpToTheCap() throws IOException {
+    Backends b = backends(0);
+    fixedServer(b, new MockResponse.Builder().code(503).addHeader("Retry-After", "30").build());
+    b.add(200);
+    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    RetryPolicy retry = RetryPolicy.builder().backoff(Duration.ofMillis(1), Duration.ofMillis(300)).build();
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).retry(retry).build());
+    long start = System.nanoTime();
+    assertEquals(200, status(client, "http://orders/x"));
+    long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(millis >= 290 && millis < 5_000, "waited " + millis + " ms, the cap is 300 ms");
+    assertEquals(1, b.servers.get(1).getRequestCount());
+  }
+
+  @Test
+  void cancellingDuringBackoffEndsTheCallAtOnce() throws Exception {
+    Backends b = backends(0);
+    fixedServer(b, new MockResponse.Builder().code(503).addHeader("Retry-After", "30").build());
+    b.add(200);
+    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    RetryPolicy retry = RetryPolicy.builder().backoff(Duration.ofMillis(1), Duration.ofSeconds(30)).build();
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).retry(retry).build());
+    Call call = client.newCall(new Request.Builder().url("http://orders/x").build());
+    CountDownLatch failed = enqueueExpectingFailure(call);
+    await().atMost(Duration.ofSeconds(5))
+        .until(() -> lb.requests(b.endpoint(0), Outcome.SERVER_ERROR) == 1);
+    call.cancel();
+    assertTrue(failed.await(5, TimeUnit.SECONDS), "the 30 s backoff was cut short");
+    assertEquals(0, b.servers.get(1).getRequestCount(), "no retry after cancel");
+    assertEquals(0, lb.inFlight(b.endpoint(0)) + lb.inFlight(b.endpoint(1)));
   }
 
   @Test
