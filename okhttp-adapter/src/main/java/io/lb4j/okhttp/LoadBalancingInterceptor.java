@@ -125,7 +125,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
         selection.release(Outcome.CANCELLED, System.nanoTime() - startNanos);
         throw e;
       }
-      Outcome outcome = classifier.classify(response);
+      Outcome outcome = classify(response);
       if (outcome != Outcome.SUCCESS && attempt < maxAttempts) {
         tried = remember(tried, endpoint, attempt);
         next = retryTarget(request, outcome, call, service, ctx, tried, attempt);
@@ -156,7 +156,14 @@ public final class LoadBalancingInterceptor implements Interceptor {
         seen.initCause(e);
       }
     }
-    return classifier.classify(call, seen);
+    Outcome o = classifier.classify(call, seen);
+    // A custom classifier that answers null gets the default answer rather than a failed release.
+    return o != null ? o : FailureClassifier.defaults().classify(call, seen);
+  }
+
+  private Outcome classify(Response response) {
+    Outcome o = classifier.classify(response);
+    return o != null ? o : FailureClassifier.defaults().classify(response);
   }
 
   private Selection start(LoadBalancer lb, Service service, PickContext ctx, String key,
@@ -175,13 +182,17 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   private Request rewrite(Request request, Service service, Endpoint endpoint, int attempt) {
-    HttpUrl url = request.url().newBuilder().host(endpoint.host()).port(endpoint.port()).build();
-    Request.Builder b = request.newBuilder().url(url)
+    Request.Builder b = request.newBuilder().url(rewriteUrl(request.url(), endpoint))
         .tag(Lb4jTag.class, new Lb4jTag(service.host, endpoint, attempt));
     if (logicalHostHeader && request.header("Host") == null) {
       b.header("Host", hostHeader(request.url()));
     }
     return b.build();
+  }
+
+  /** The URL with the endpoint's host and port; scheme, path, query and fragment kept. */
+  static HttpUrl rewriteUrl(HttpUrl url, Endpoint endpoint) {
+    return url.newBuilder().host(endpoint.host()).port(endpoint.port()).build();
   }
 
   private static String hostHeader(HttpUrl url) {

@@ -31,6 +31,7 @@ import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -126,6 +127,15 @@ class LoadBalancingInterceptorTest {
   }
 
   @Test
+  void rewriteKeepsSchemeAndHandlesIpv6() {
+    HttpUrl url = HttpUrl.get("https://orders/a/b%20c?x=1#f");
+    assertEquals("https://[::1]:8443/a/b%20c?x=1#f",
+        LoadBalancingInterceptor.rewriteUrl(url, Endpoint.parse("[::1]:8443")).toString());
+    assertEquals("https://10.0.0.1/a/b%20c?x=1#f",
+        LoadBalancingInterceptor.rewriteUrl(url, Endpoint.of("10.0.0.1", 443)).toString());
+  }
+
+  @Test
   void logicalHostHeaderSendsTheServiceName() throws Exception {
     Backends b = backends(1);
     LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
@@ -207,6 +217,29 @@ class LoadBalancingInterceptorTest {
     assertEquals(3, b.totalRequests());
     assertEquals(1, b.servers.get(0).getRequestCount() + b.servers.get(1).getRequestCount() - 2,
         "the tagged retry went to the other endpoint");
+  }
+
+  @Test
+  void customClassifierDecidesOutcomeAndRetry() throws IOException {
+    Backends b = backends(2);
+    b.codes.get(0).set(429);
+    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    FailureClassifier throttledIsFailure = new FailureClassifier() {
+      @Override
+      public Outcome classify(Response response) {
+        return response.code() == 429 ? Outcome.SERVER_ERROR : null; // null: the default answer
+      }
+
+      @Override
+      public Outcome classify(Call call, IOException error) {
+        return FailureClassifier.defaults().classify(call, error);
+      }
+    };
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
+        .retry(FAST_RETRY).failureClassifier(throttledIsFailure).build());
+    assertEquals(200, status(client, "http://orders/x"));
+    assertEquals(1, lb.requests(b.endpoint(0), Outcome.SERVER_ERROR));
+    assertEquals(1, lb.requests(b.endpoint(1), Outcome.SUCCESS));
   }
 
   @Test
