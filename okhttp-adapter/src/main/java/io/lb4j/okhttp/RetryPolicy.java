@@ -26,6 +26,9 @@ import okhttp3.Response;
  *   <li>A {@link RetryBudget} per service (default {@link RetryBudget#defaults()}: 20 % of requests
  *       plus 10 retries/s over 10 s) so an outage cannot multiply the load.
  * </ul>
+ *
+ * <p>The backoff pauses the thread running the call (a dispatcher thread for {@code enqueue}) in
+ * short slices: cancelling the call, its call timeout or an interrupt ends the pause at once.
  */
 public final class RetryPolicy {
 

@@ -31,6 +31,7 @@ import mockwebserver3.RecordedRequest;
 import mockwebserver3.SocketEffect;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -133,6 +134,24 @@ class LoadBalancingInterceptorTest {
         LoadBalancingInterceptor.rewriteUrl(url, Endpoint.parse("[::1]:8443")).toString());
     assertEquals("https://10.0.0.1/a/b%20c?x=1#f",
         LoadBalancingInterceptor.rewriteUrl(url, Endpoint.of("10.0.0.1", 443)).toString());
+  }
+
+  @Test
+  void eventListenerSeesTheTagOfEveryAttempt() throws IOException {
+    Backends b = backends(2);
+    b.codes.get(0).set(503);
+    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    List<Lb4jTag> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
+        .retry(FAST_RETRY).build()).newBuilder()
+        .eventListener(new EventListener() {
+          @Override
+          public void requestHeadersEnd(Call call, Request request) {
+            seen.add(request.tag(Lb4jTag.class));
+          }
+        }).build();
+    assertEquals(200, status(client, "http://orders/x"));
+    assertEquals(List.of(new Lb4jTag("orders", b.endpoint(0), 1), new Lb4jTag("orders", b.endpoint(1), 2)), seen);
   }
 
   @Test
