@@ -108,7 +108,7 @@ final class Backends implements AutoCloseable {
     }
   }
 
-  /** Exact rotation over the eligible endpoints, independent of the real round robin's progress. */
+  /** Exact rotation that always starts at the first endpoint (the real round robin starts at a random one), for tests that script which server answers first. */
   static Policy roundRobin() {
     return new Policy() {
       @Override

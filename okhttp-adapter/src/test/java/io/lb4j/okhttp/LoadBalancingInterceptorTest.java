@@ -12,6 +12,7 @@ import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.Outcome;
 import io.lb4j.outlier.OutlierDetectionConfig;
+import io.lb4j.policy.Policies;
 import io.lb4j.policy.Policy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -92,7 +93,7 @@ class LoadBalancingInterceptorTest {
   @Test
   void roundRobinSpreadsEvenlyOverThreeServers() throws IOException {
     Backends b = backends(3);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), Policies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
     for (int i = 0; i < 30; i++) {
       assertEquals(200, status(client, "http://orders/api"));
