@@ -20,4 +20,27 @@ final class PickerSupport {
     }
     return views;
   }
+
+  /**
+   * The views' effective weights, each at least 1 (a custom {@link EndpointView} reporting 0 or
+   * less still gets a share rather than breaking a schedule).
+   */
+  static long[] effectiveWeights(EndpointView[] views) {
+    long[] weights = new long[views.length];
+    for (int i = 0; i < views.length; i++) {
+      weights[i] = Math.max(1, views[i].effectiveWeight());
+    }
+    return weights;
+  }
+
+  /** Whether every view has the same effective weight. */
+  static boolean equalWeights(EndpointView[] views) {
+    int w = views[0].effectiveWeight();
+    for (EndpointView v : views) {
+      if (v.effectiveWeight() != w) {
+        return false;
+      }
+    }
+    return true;
+  }
 }

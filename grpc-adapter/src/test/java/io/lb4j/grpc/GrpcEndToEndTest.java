@@ -2,7 +2,6 @@ package io.lb4j.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
@@ -52,42 +51,6 @@ class GrpcEndToEndTest {
     }
   }
 
-  private static void assumeImplemented(Policy policy) {
-    try {
-      LoadBalancer lb = LoadBalancer.builder().endpoints(List.of(Endpoint.of("127.0.0.1", 1))).policy(policy).build();
-      lb.close();
-    } catch (UnsupportedOperationException e) {
-      assumeTrue(false, "policy not merged yet: " + e.getMessage());
-    }
-  }
-
-  private static void assumeOutlierDetection() {
-    Endpoint a = Endpoint.of("127.0.0.1", 1);
-    try (LoadBalancer lb = LoadBalancer.builder().endpoints(List.of(a, Endpoint.of("127.0.0.1", 2)))
-        .policy(Policies.random())
-        .outlierDetection(OutlierDetectionConfig.builder().consecutiveFailures(1).build()).build()) {
-      lb.begin(a).release(Outcome.SERVER_ERROR, 1_000);
-      assumeTrue(lb.status(a) == EndpointStatus.EJECTED, "outlier detection not merged yet");
-    }
-  }
-
-  private static void assumeActiveHealthChecks() {
-    Endpoint a = Endpoint.of("127.0.0.1", 1);
-    try (LoadBalancer lb = LoadBalancer.builder().endpoints(List.of(a, Endpoint.of("127.0.0.1", 2)))
-        .healthCheck(HealthCheckConfig.builder().interval(Duration.ofMillis(20)).unhealthyThreshold(1).build(),
-            e -> CompletableFuture.completedFuture(e.equals(a) ? ProbeResult.draining("test") : ProbeResult.healthy("test")))
-        .build()) {
-      boolean works;
-      try {
-        Awaitility.await().atMost(Duration.ofSeconds(1)).until(() -> lb.status(a) == EndpointStatus.DRAINING);
-        works = true;
-      } catch (org.awaitility.core.ConditionTimeoutException e) {
-        works = false;
-      }
-      assumeTrue(works, "active health checks not merged yet");
-    }
-  }
-
   private static int share(List<Integer> hits, int i) {
     int total = hits.stream().mapToInt(Integer::intValue).sum();
     return Math.round(100f * hits.get(i) / total);
@@ -95,7 +58,6 @@ class GrpcEndToEndTest {
 
   @Test
   void roundRobinSpreadsEvenly() throws Exception {
-    assumeImplemented(Policies.roundRobin());
     backends = new Backends(3);
     ManagedChannel ch = backends.channel("lb4j_round_robin", Map.of());
     backends.warmUp(ch);
@@ -109,7 +71,6 @@ class GrpcEndToEndTest {
 
   @Test
   void maglevWithHashHeaderKeepsAUserOnOneServer() throws Exception {
-    assumeImplemented(Policies.maglev());
     backends = new Backends(3);
     ManagedChannel ch = backends.channel("lb4j_maglev", Map.of("hashHeader", "x-user-id", "tableSize", 251.0));
     backends.warmUp(ch);
@@ -138,7 +99,6 @@ class GrpcEndToEndTest {
 
   @Test
   void unavailableServerIsEjectedAfterConsecutiveFailures() throws Exception {
-    assumeOutlierDetection();
     backends = new Backends(3);
     ManagedChannel ch = backends.channel("lb4j_p2c", Map.of("outlierDetection", Map.of(
         "consecutiveFailures", 3.0, "baseEjectionTime", "30s", "maxEjectionPercent", 50.0)));
@@ -166,7 +126,6 @@ class GrpcEndToEndTest {
     ManagedChannel ch = backends.channel("lb4j_p2c", Map.of("healthCheck", Map.of(
         "interval", "0.1s", "timeout", "1s", "unhealthyThreshold", 1.0, "healthyThreshold", 1.0, "service", "")));
     backends.warmUp(ch); // the probes' out-of-band channels do not get in the way of calls
-    assumeActiveHealthChecks();
     backends.get(0).health.setStatus("", ServingStatus.NOT_SERVING);
     Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
       int before = backends.get(0).hits.get();
@@ -245,7 +204,6 @@ class GrpcEndToEndTest {
 
   @Test
   void staticWeightsShiftTheSpreadWhereGrpcRoundRobinIgnoresThem() throws Exception {
-    assumeImplemented(Policies.weightedRoundRobin());
     backends = new Backends(3);
     List<Endpoint> weighted = List.of(backends.get(0).endpoint(), backends.get(1).endpoint(),
         backends.get(2).endpoint().withWeight(4));

@@ -1,0 +1,109 @@
+package io.lb4j.bench;
+
+import com.sun.net.httpserver.HttpServer;
+import io.lb4j.Endpoint;
+import io.lb4j.LoadBalancer;
+import io.lb4j.okhttp.LoadBalancingInterceptor;
+import io.lb4j.policy.Policies;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The cost of {@link LoadBalancingInterceptor} on a small GET: the same request to the same loopback
+ * JDK HttpServer, once through plain OkHttp ({@code plain}, to {@code http://127.0.0.1:port/}) and
+ * once through the interceptor ({@code balanced}, to {@code http://svc/}, one endpoint, default
+ * retry policy), with one shared connection pool, in the same run. The throughput ratio
+ * balanced/plain is the overhead; {@code -prof gc} reports the added allocation per call. Run:
+ * {@code java -jar benchmarks/target/lb4j-benchmarks.jar OkHttpOverheadBenchmark -prof gc}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class OkHttpOverheadBenchmark {
+
+  private static final byte[] BODY = "ok".getBytes(StandardCharsets.US_ASCII);
+
+  private HttpServer server;
+  private ExecutorService serverThreads;
+  private LoadBalancer lb;
+  private OkHttpClient plainClient;
+  private OkHttpClient balancedClient;
+  private Request plainRequest;
+  private Request balancedRequest;
+
+  @Setup
+  public void setUp() throws IOException {
+    // Without TCP_NODELAY the server's small writes meet delayed ACKs (~40 ms per exchange).
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
+    serverThreads = Executors.newFixedThreadPool(2);
+    server.setExecutor(serverThreads);
+    server.createContext("/", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      exchange.sendResponseHeaders(200, BODY.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(BODY);
+      }
+    });
+    server.start();
+    int port = server.getAddress().getPort();
+    String host = server.getAddress().getAddress().getHostAddress();
+    lb = LoadBalancer.builder().name("svc").endpoints(List.of(Endpoint.of(host, port)))
+        .policy(Policies.random()).build();
+    plainClient = new OkHttpClient();
+    balancedClient = plainClient.newBuilder()
+        .addInterceptor(LoadBalancingInterceptor.builder().service("svc", lb).build())
+        .build();
+    plainRequest = new Request.Builder().url("http://" + host + ":" + port + "/small").build();
+    balancedRequest = new Request.Builder().url("http://svc/small").build();
+  }
+
+  @TearDown
+  public void tearDown() {
+    plainClient.dispatcher().executorService().shutdown();
+    plainClient.connectionPool().evictAll();
+    lb.close();
+    server.stop(0);
+    serverThreads.shutdownNow();
+  }
+
+  @Benchmark
+  public String plain() throws IOException {
+    return call(plainClient, plainRequest);
+  }
+
+  @Benchmark
+  public String balanced() throws IOException {
+    return call(balancedClient, balancedRequest);
+  }
+
+  private static String call(OkHttpClient client, Request request) throws IOException {
+    try (Response response = client.newCall(request).execute()) {
+      return response.body().string();
+    }
+  }
+}

@@ -1,0 +1,51 @@
+package io.lb4j.policy;
+
+import io.lb4j.Endpoint;
+import java.util.ArrayList;
+import java.util.List;
+
+/** A test view whose load and effective weight the test sets by hand. */
+final class LoadView implements EndpointView {
+  final Endpoint endpoint;
+  volatile int inFlight;
+  volatile int weight;
+
+  LoadView(int port, int weight) {
+    this.endpoint = Endpoint.of("127.0.0.1", port).withWeight(weight);
+    this.weight = weight;
+  }
+
+  /** One view per weight, on ports 1, 2, 3, ... */
+  static List<LoadView> of(int... weights) {
+    List<LoadView> views = new ArrayList<>();
+    for (int i = 0; i < weights.length; i++) {
+      views.add(new LoadView(i + 1, weights[i]));
+    }
+    return views;
+  }
+
+  @Override
+  public Endpoint endpoint() {
+    return endpoint;
+  }
+
+  @Override
+  public int inFlight() {
+    return inFlight;
+  }
+
+  @Override
+  public double latencyEwmaNanos() {
+    return 0;
+  }
+
+  @Override
+  public int effectiveWeight() {
+    return weight;
+  }
+
+  @Override
+  public String toString() {
+    return endpoint.address() + "{w=" + weight + ", inFlight=" + inFlight + "}";
+  }
+}

@@ -1,0 +1,424 @@
+package io.lb4j.okhttp;
+
+import io.lb4j.Endpoint;
+import io.lb4j.EndpointStatus;
+import io.lb4j.LoadBalancer;
+import io.lb4j.NoEndpointAvailableException;
+import io.lb4j.Outcome;
+import io.lb4j.PickContext;
+import io.lb4j.Selection;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Call;
+import okhttp3.HttpUrl;
+import okhttp3.Interceptor;
+import okhttp3.Request;
+import okhttp3.Response;
+import okhttp3.ResponseBody;
+
+/**
+ * An OkHttp application interceptor that sends requests for a logical host (e.g.
+ * {@code http://orders/api/x}) to an endpoint the service's {@link LoadBalancer} picks, and retries
+ * failures on other endpoints under a {@link RetryPolicy} and its budget.
+ *
+ * <pre>{@code
+ * OkHttpClient client = new OkHttpClient.Builder()
+ *     .addInterceptor(LoadBalancingInterceptor.builder()
+ *         .service("orders", ordersLb)
+ *         .retry(RetryPolicy.builder().maxAttempts(3).build())
+ *         .build())
+ *     .build();
+ * }</pre>
+ *
+ * <p>For a registered host it rewrites scheme-preserving host and port (path, query, headers and
+ * body untouched; OkHttp then sends {@code Host: endpoint}, or the logical host with
+ * {@link Builder#logicalHostHeader}), attaches an {@link Lb4jTag}, and releases the selection with
+ * the {@link FailureClassifier classified} outcome and latency when the response body is closed,
+ * read to the end or fails, so a streaming download counts as load while it lasts. Requests for
+ * other hosts pass through untouched after one map lookup. A balancer with no endpoint to offer
+ * fails the call with an {@link IOException} whose cause is the {@link NoEndpointAvailableException}.
+ *
+ * <p>Thread-safe and immutable; one instance may serve many clients.
+ */
+public final class LoadBalancingInterceptor implements Interceptor {
+
+  private static final long SLEEP_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  private static final int MAX_OTHER_CHOICES = 16;
+  private static final long CALL_TIMEOUT_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+
+  private final Map<String, Service> services;
+  private final RetryPolicy retry;
+  private final HashKeyExtractor hashKey;
+  private final StickyHashKey sticky;
+  private final FailureClassifier classifier;
+  private final boolean logicalHostHeader;
+
+  private LoadBalancingInterceptor(Builder b) {
+    this.retry = b.retry;
+    this.hashKey = b.hashKey;
+    this.sticky = b.hashKey instanceof StickyHashKey s ? s : null;
+    this.classifier = b.classifier;
+    this.logicalHostHeader = b.logicalHostHeader;
+    Map<String, Service> m = new HashMap<>();
+    b.services.forEach((host, lb) -> m.put(host, new Service(host, lb, retry, b.registry)));
+    this.services = Map.copyOf(m);
+  }
+
+  /** A builder; register at least one service. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The retry budget of a registered service, or null if the host is not registered. */
+  public RetryBudget retryBudget(String logicalHost) {
+    Service s = logicalHost == null ? null : services.get(logicalHost.toLowerCase(Locale.ROOT));
+    return s == null ? null : s.budget;
+  }
+
+  @Override
+  public Response intercept(Chain chain) throws IOException {
+    Request request = chain.request();
+    Service service = services.get(request.url().host());
+    if (service == null) {
+      return chain.proceed(request);
+    }
+    return balanced(chain, request, service);
+  }
+
+  private Response balanced(Chain chain, Request request, Service service) throws IOException {
+    LoadBalancer lb = service.lb;
+    Call call = chain.call();
+    long callStartNanos = System.nanoTime(); // an application interceptor runs as the call starts
+    String key = hashKey == null ? null : hashKey.key(request);
+    PickContext ctx = key == null ? PickContext.EMPTY : PickContext.ofKey(key);
+    int maxAttempts = retry.maxAttempts();
+    if (maxAttempts > 1) {
+      service.budget.deposit();
+    }
+    Endpoint next = null; // the endpoint of a retry, chosen before the previous attempt is given up
+    Endpoint[] tried = null; // allocated on the first retry only
+    for (int attempt = 1; ; attempt++) {
+      Selection selection = start(lb, service, ctx, key, next, attempt == 1);
+      Endpoint endpoint = selection.endpoint(); // read before release: the selection is recycled
+      long startNanos = System.nanoTime();
+      Response response;
+      try {
+        response = chain.proceed(rewrite(request, service, endpoint, attempt));
+      } catch (IOException e) {
+        Outcome outcome = classify(classifier, call, e, callStartNanos);
+        selection.release(outcome, System.nanoTime() - startNanos);
+        tried = remember(tried, endpoint, attempt);
+        next = attempt < maxAttempts ? retryTarget(request, outcome, call, service, ctx, tried, attempt) : null;
+        if (next == null) {
+          throw e;
+        }
+        pause(call, retry.backoffNanos(attempt, null));
+        continue;
+      } catch (RuntimeException | Error e) {
+        selection.release(Outcome.CANCELLED, System.nanoTime() - startNanos);
+        throw e;
+      }
+      Outcome outcome = classify(response);
+      if (outcome != Outcome.SUCCESS && attempt < maxAttempts) {
+        tried = remember(tried, endpoint, attempt);
+        next = retryTarget(request, outcome, call, service, ctx, tried, attempt);
+        if (next != null) {
+          long pauseNanos = retry.backoffNanos(attempt, response);
+          response.close();
+          selection.release(outcome, System.nanoTime() - startNanos);
+          pause(call, pauseNanos);
+          continue;
+        }
+      }
+      return withReleasingBody(response, selection, outcome, startNanos, call, callStartNanos);
+    }
+  }
+
+  /**
+   * Classifies an I/O error as the caller will see it. When OkHttp's call timeout fires it cancels
+   * the call, so the chain throws a plain "Canceled" and only later does the call rethrow
+   * {@code InterruptedIOException("timeout")}: a cancelled call past its timeout is shown to the
+   * classifier as that timeout.
+   */
+  static Outcome classify(FailureClassifier classifier, Call call, IOException e, long callStartNanos) {
+    IOException seen = e;
+    if (!(e instanceof InterruptedIOException) && call.isCanceled()) {
+      long timeout = call.timeout().timeoutNanos();
+      if (timeout > 0 && System.nanoTime() - callStartNanos >= timeout - CALL_TIMEOUT_SLACK_NANOS) {
+        seen = new InterruptedIOException("timeout");
+        seen.initCause(e);
+      }
+    }
+    Outcome o = classifier.classify(call, seen);
+    // A custom classifier that answers null gets the default answer rather than a failed release.
+    return o != null ? o : FailureClassifier.defaults().classify(call, seen);
+  }
+
+  private Outcome classify(Response response) {
+    Outcome o = classifier.classify(response);
+    return o != null ? o : FailureClassifier.defaults().classify(response);
+  }
+
+  private Selection start(LoadBalancer lb, Service service, PickContext ctx, String key,
+      Endpoint next, boolean first) throws IOException {
+    try {
+      if (!first) {
+        return lb.begin(next);
+      }
+      if (sticky != null && key != null) {
+        return lb.begin(sticky.choose(lb, key));
+      }
+      return lb.pick(ctx);
+    } catch (NoEndpointAvailableException e) {
+      throw new IOException("no endpoint available for service '" + service.host + "': " + e.getMessage(), e);
+    }
+  }
+
+  private Request rewrite(Request request, Service service, Endpoint endpoint, int attempt) {
+    Request.Builder b = request.newBuilder().url(rewriteUrl(request.url(), endpoint))
+        .tag(Lb4jTag.class, new Lb4jTag(service.host, endpoint, attempt));
+    if (logicalHostHeader && request.header("Host") == null) {
+      b.header("Host", hostHeader(request.url()));
+    }
+    return b.build();
+  }
+
+  /** The URL with the endpoint's host and port; scheme, path, query and fragment kept. */
+  static HttpUrl rewriteUrl(HttpUrl url, Endpoint endpoint) {
+    return url.newBuilder().host(endpoint.host()).port(endpoint.port()).build();
+  }
+
+  private static String hostHeader(HttpUrl url) {
+    return url.port() == HttpUrl.defaultPort(url.scheme()) ? url.host() : url.host() + ":" + url.port();
+  }
+
+  /**
+   * The endpoint to retry on, or null when this attempt must not be retried: not retryable, the call
+   * is cancelled, no endpoint left, or the budget is spent (counted).
+   */
+  private Endpoint retryTarget(Request request, Outcome outcome, Call call, Service service,
+      PickContext ctx, Endpoint[] tried, int attempts) {
+    if (!retry.isRetryable(request, outcome) || call.isCanceled()) {
+      return null;
+    }
+    Endpoint other;
+    try {
+      other = otherEndpoint(service.lb, ctx, tried, attempts);
+    } catch (NoEndpointAvailableException | IllegalStateException e) {
+      return null;
+    }
+    if (!service.budget.tryWithdraw()) {
+      service.budgetExhausted();
+      return null;
+    }
+    service.retried();
+    return other;
+  }
+
+  /** An endpoint not tried yet if the balancer offers one, else whatever it offers. */
+  private static Endpoint otherEndpoint(LoadBalancer lb, PickContext ctx, Endpoint[] tried, int count) {
+    Endpoint first = lb.choose(ctx);
+    if (!contains(tried, count, first)) {
+      return first;
+    }
+    // The same hash picks the same endpoint: ask the policy without it, a bounded number of times.
+    for (int i = 0; i < MAX_OTHER_CHOICES; i++) {
+      Endpoint e = lb.choose(PickContext.EMPTY);
+      if (!contains(tried, count, e)) {
+        return e;
+      }
+    }
+    List<Endpoint> all = lb.endpoints();
+    for (Endpoint e : all) {
+      if (!contains(tried, count, e) && lb.status(e) == EndpointStatus.HEALTHY) {
+        return e;
+      }
+    }
+    return first;
+  }
+
+  private static Endpoint[] remember(Endpoint[] tried, Endpoint e, int attempt) {
+    Endpoint[] t = tried == null ? new Endpoint[4] : tried;
+    if (attempt > t.length) {
+      t = java.util.Arrays.copyOf(t, attempt * 2);
+    }
+    t[attempt - 1] = e;
+    return t;
+  }
+
+  private static boolean contains(Endpoint[] tried, int count, Endpoint e) {
+    for (int i = 0; i < count; i++) {
+      if (tried[i].address().equals(e.address())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Sleeps between attempts in short slices so a cancelled call or an interrupt ends it at once. */
+  private static void pause(Call call, long nanos) throws IOException {
+    long deadline = System.nanoTime() + nanos;
+    while (true) {
+      if (call.isCanceled()) {
+        throw new IOException("Canceled");
+      }
+      long left = deadline - System.nanoTime();
+      if (left <= 0) {
+        return;
+      }
+      try {
+        TimeUnit.NANOSECONDS.sleep(Math.min(left, SLEEP_SLICE_NANOS));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted during retry backoff");
+      }
+    }
+  }
+
+  private Response withReleasingBody(Response response, Selection selection, Outcome outcome,
+      long startNanos, Call call, long callStartNanos) {
+    ResponseBody body = response.body();
+    if (!promisesBody(response, body)) {
+      selection.release(outcome, System.nanoTime() - startNanos);
+      return response;
+    }
+    return response.newBuilder()
+        .body(new ReleasingBody(body, selection, outcome, startNanos, classifier, call, callStartNanos))
+        .build();
+  }
+
+  // HEAD, 204, 304 and empty bodies end with the headers: release now rather than on a close the
+  // caller may never make for an empty body.
+  private static boolean promisesBody(Response response, ResponseBody body) {
+    int code = response.code();
+    if ("HEAD".equals(response.request().method()) || code == 204 || code == 304) {
+      return false;
+    }
+    return body != null && body.contentLength() != 0;
+  }
+
+  /** One registered logical host. */
+  private static final class Service {
+    final String host;
+    final LoadBalancer lb;
+    final RetryBudget budget;
+    final Counter retries;
+    final Counter exhausted;
+
+    Service(String host, LoadBalancer lb, RetryPolicy retry, MeterRegistry registry) {
+      this.host = host;
+      this.lb = lb;
+      this.budget = retry.newBudget();
+      if (registry == null) {
+        retries = null;
+        exhausted = null;
+      } else {
+        retries = Counter.builder("lb4j.retries").tag("lb", lb.name())
+            .description("Retries sent by the OkHttp interceptor").register(registry);
+        exhausted = Counter.builder("lb4j.retry.budget.exhausted").tag("lb", lb.name())
+            .description("Retries not sent because the retry budget was spent").register(registry);
+      }
+    }
+
+    void retried() {
+      if (retries != null) {
+        retries.increment();
+      }
+    }
+
+    void budgetExhausted() {
+      if (exhausted != null) {
+        exhausted.increment();
+      }
+    }
+  }
+
+  /** Builds a {@link LoadBalancingInterceptor}. Not thread-safe. */
+  public static final class Builder {
+    private final Map<String, LoadBalancer> services = new HashMap<>();
+    private RetryPolicy retry = RetryPolicy.defaults();
+    private HashKeyExtractor hashKey;
+    private FailureClassifier classifier = FailureClassifier.defaults();
+    private boolean logicalHostHeader;
+    private MeterRegistry registry;
+
+    private Builder() {}
+
+    /**
+     * Sends requests for {@code logicalHost} (case-insensitive, any port) through {@code lb}.
+     *
+     * @throws IllegalArgumentException if the host is blank or already registered, or lb is null
+     */
+    public Builder service(String logicalHost, LoadBalancer lb) {
+      if (logicalHost == null || logicalHost.isBlank()) {
+        throw new IllegalArgumentException("logicalHost must not be blank, got '" + logicalHost + "'");
+      }
+      if (lb == null) {
+        throw new IllegalArgumentException("load balancer for '" + logicalHost + "' must not be null");
+      }
+      String host = logicalHost.toLowerCase(Locale.ROOT);
+      if (services.putIfAbsent(host, lb) != null) {
+        throw new IllegalArgumentException("service '" + logicalHost + "' is already registered");
+      }
+      return this;
+    }
+
+    /** The retry policy; default {@link RetryPolicy#defaults()} (2 attempts, idempotent methods). */
+    public Builder retry(RetryPolicy policy) {
+      if (policy == null) {
+        throw new IllegalArgumentException("retry policy must not be null (use RetryPolicy.disabled())");
+      }
+      this.retry = policy;
+      return this;
+    }
+
+    /** Where a request's hash key comes from (see {@link HashKeys}); default none. */
+    public Builder hashKey(HashKeyExtractor extractor) {
+      this.hashKey = extractor;
+      return this;
+    }
+
+    /** How results become outcomes; default {@link FailureClassifier#defaults()}. */
+    public Builder failureClassifier(FailureClassifier classifier) {
+      if (classifier == null) {
+        throw new IllegalArgumentException("failureClassifier must not be null");
+      }
+      this.classifier = classifier;
+      return this;
+    }
+
+    /**
+     * Sends the logical host ({@code Host: orders}) instead of the endpoint's address, for backends
+     * that route by virtual host. A Host header set by the caller always wins. Default false.
+     */
+    public Builder logicalHostHeader(boolean enabled) {
+      this.logicalHostHeader = enabled;
+      return this;
+    }
+
+    /** Registers {@code lb4j.retries} and {@code lb4j.retry.budget.exhausted} per service (tag lb); default none. */
+    public Builder meterRegistry(MeterRegistry registry) {
+      this.registry = registry;
+      return this;
+    }
+
+    /**
+     * The interceptor.
+     *
+     * @throws IllegalArgumentException if no service is registered
+     */
+    public LoadBalancingInterceptor build() {
+      if (services.isEmpty()) {
+        throw new IllegalArgumentException("register at least one service(logicalHost, lb)");
+      }
+      return new LoadBalancingInterceptor(this);
+    }
+  }
+}
