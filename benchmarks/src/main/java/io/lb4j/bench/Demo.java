@@ -4,20 +4,13 @@ import io.lb4j.Endpoint;
 import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.LoadBalancerListener;
-import io.lb4j.NoEndpointAvailableException;
-import io.lb4j.Outcome;
-import io.lb4j.PickContext;
-import io.lb4j.Selection;
+import io.lb4j.okhttp.HashKeys;
+import io.lb4j.okhttp.LoadBalancingInterceptor;
+import io.lb4j.okhttp.RetryPolicy;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.policy.Policy;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.net.ConnectException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.net.http.HttpTimeoutException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -29,18 +22,22 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.Response;
 
 /**
  * The live demo (README's first command): six HTTP backends on 127.0.0.1 — {@code b1} slow (40 ms
  * instead of 2 ms), {@code b2} answering 503 from half-way, {@code b3} dying at a quarter of the run
- * and coming back at 60 % — and real HTTP requests through lb4j for round robin, P2C, least
+ * and coming back at 60 % — and real OkHttp requests through lb4j for round robin, P2C, least
  * request and Maglev (keyed by one of 1,000 user ids), each with outlier detection and up to 3
  * attempts per request. Prints a progress bar, then one table: attempts per backend, caller-seen
  * latency p50/p99, errors seen by the caller, retries, ejections. Takes about 40 s; exits 0.
  *
- * <p>Requests go through {@link java.net.http.HttpClient} with {@link LoadBalancer#pick} and
- * {@link Selection#release} called directly (a simple retry loop on a fresh pick), so every number
- * comes from lb4j's real pickers and outlier detector.
+ * <p>Requests are real OkHttp calls to {@code http://demo/...} through lb4j's
+ * {@link LoadBalancingInterceptor} (retries on other endpoints with backoff and the retry budget;
+ * Maglev hashes the {@code user} query parameter), so every number comes from lb4j's real pickers,
+ * outlier detector and retry logic.
  *
  * <p>Arguments: {@code [secondsPerPolicy]} (default 8).
  */
@@ -68,8 +65,8 @@ public final class Demo {
         backends.stream().map(b -> String.valueOf(b.port())).toList(), CLIENTS, runMillis / 1000.0);
     out.println("  b1: 40 ms per request (others 2 ms); b2: 503 from 50 % of the run; b3: down from 25 % to 60 %");
     List<Row> rows = new ArrayList<>();
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofMillis(500))
-        .version(HttpClient.Version.HTTP_1_1).build();
+    OkHttpClient http = new OkHttpClient.Builder().connectTimeout(Duration.ofMillis(500))
+        .readTimeout(Duration.ofSeconds(2)).build();
     ExecutorService clients = Executors.newFixedThreadPool(CLIENTS);
     try {
       for (String name : POLICIES) {
@@ -77,6 +74,8 @@ public final class Demo {
       }
     } finally {
       clients.shutdownNow();
+      http.dispatcher().executorService().shutdown();
+      http.connectionPool().evictAll();
       backends.forEach(LoopbackBackend::close);
     }
     printTable(out, labels, rows);
@@ -84,13 +83,15 @@ public final class Demo {
     out.println("ejects b2 and b3 while they fail, so callers see few errors (retries pick again).");
   }
 
-  private static Row runPolicy(String name, List<LoopbackBackend> backends, HttpClient http,
+  private static Row runPolicy(String name, List<LoopbackBackend> backends, OkHttpClient http,
       ExecutorService clients, long runMillis, PrintStream out) throws Exception {
     List<Endpoint> endpoints = new ArrayList<>();
+    List<Integer> ports = new ArrayList<>();
     for (LoopbackBackend b : backends) {
       b.failing(false);
       b.start();
       endpoints.add(Endpoint.of("127.0.0.1", b.port()));
+      ports.add(b.port());
     }
     AtomicInteger ejections = new AtomicInteger();
     Policy policy = PolicyNames.of(name);
@@ -111,10 +112,22 @@ public final class Demo {
         }).build()) {
       long start = System.nanoTime();
       long end = start + TimeUnit.MILLISECONDS.toNanos(runMillis);
+      OkHttpClient client = http.newBuilder()
+          .addInterceptor(LoadBalancingInterceptor.builder()
+              .service("demo", lb)
+              .retry(RetryPolicy.builder().maxAttempts(MAX_ATTEMPTS)
+                  .backoff(Duration.ofMillis(5), Duration.ofMillis(100)).build())
+              .hashKey(HashKeys.queryParameter("user"))
+              .build())
+          .addInterceptor(chain -> { // inside the balancer's interceptor: sees every attempt's endpoint
+            row.attempts[ports.indexOf(chain.request().url().port())].increment();
+            return chain.proceed(chain.request());
+          })
+          .build();
       List<Future<?>> futures = new ArrayList<>();
       for (int c = 0; c < CLIENTS; c++) {
         long seed = c;
-        futures.add(clients.submit(() -> clientLoop(lb, http, endpoints, row, end, new SplittableRandom(seed))));
+        futures.add(clients.submit(() -> clientLoop(client, row, end, new SplittableRandom(seed))));
       }
       boolean died = false;
       boolean back = false;
@@ -149,44 +162,16 @@ public final class Demo {
     return row;
   }
 
-  private static void clientLoop(LoadBalancer lb, HttpClient http, List<Endpoint> endpoints, Row row, long end,
-      SplittableRandom random) {
+  private static void clientLoop(OkHttpClient client, Row row, long end, SplittableRandom random) {
     while (System.nanoTime() < end) {
-      String user = "user-" + random.nextInt(USERS);
-      PickContext ctx = PickContext.ofKey(user);
+      Request request = new Request.Builder().url("http://demo/hello?user=user-" + random.nextInt(USERS)).build();
       long t0 = System.nanoTime();
-      boolean ok = false;
-      for (int attempt = 1; attempt <= MAX_ATTEMPTS && !ok; attempt++) {
-        if (attempt > 1) {
-          row.retries.increment();
-        }
-        Selection s;
-        try {
-          s = lb.pick(ctx);
-        } catch (NoEndpointAvailableException e) {
-          break;
-        }
-        row.attempts[endpoints.indexOf(s.endpoint())].increment();
-        long a0 = System.nanoTime();
-        Outcome outcome;
-        try {
-          HttpResponse<Void> r = http.send(HttpRequest.newBuilder(URI.create(
-              "http://" + s.endpoint().address() + "/hello?user=" + user)).timeout(Duration.ofSeconds(2)).build(),
-              HttpResponse.BodyHandlers.discarding());
-          outcome = r.statusCode() >= 500 ? Outcome.SERVER_ERROR : Outcome.SUCCESS;
-        } catch (HttpTimeoutException e) {
-          outcome = Outcome.TIMEOUT;
-        } catch (ConnectException e) {
-          outcome = Outcome.CONNECT_FAILURE;
-        } catch (IOException e) {
-          outcome = Outcome.CONNECT_FAILURE;
-        } catch (InterruptedException e) {
-          s.release(Outcome.CANCELLED, System.nanoTime() - a0);
-          Thread.currentThread().interrupt();
-          return;
-        }
-        s.release(outcome, System.nanoTime() - a0);
-        ok = outcome == Outcome.SUCCESS;
+      boolean ok;
+      try (Response response = client.newCall(request).execute()) {
+        response.body().bytes();
+        ok = response.isSuccessful();
+      } catch (IOException e) {
+        ok = false;
       }
       row.record(System.nanoTime() - t0, ok);
     }
@@ -221,7 +206,7 @@ public final class Demo {
       }
       long[] lat = r.sortedLatencies();
       line.append(String.format(" %9d %8.1f %8.1f %7d %8d %9d", r.completed.sum(), pct(lat, 0.50) / 1e6,
-          pct(lat, 0.99) / 1e6, r.errors.sum(), r.retries.sum(), r.ejections));
+          pct(lat, 0.99) / 1e6, r.errors.sum(), r.retries(), r.ejections));
       out.println(line);
     }
     out.println("(columns b0..b5: attempts sent to each backend; errors: requests failed after all "
@@ -242,7 +227,6 @@ public final class Demo {
     final LongAdder[] attempts;
     final LongAdder completed = new LongAdder();
     final LongAdder errors = new LongAdder();
-    final LongAdder retries = new LongAdder();
     final long[] latencies = new long[1 << 20]; // first million requests; more is not needed
     final AtomicInteger recorded = new AtomicInteger();
     int ejections;
@@ -265,6 +249,14 @@ public final class Demo {
       if (i < latencies.length) {
         latencies[i] = nanos;
       }
+    }
+
+    long retries() {
+      long sent = 0;
+      for (LongAdder a : attempts) {
+        sent += a.sum();
+      }
+      return sent - completed.sum();
     }
 
     long[] sortedLatencies() {
