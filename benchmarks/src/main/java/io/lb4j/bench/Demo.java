@@ -4,6 +4,9 @@ import io.lb4j.Endpoint;
 import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.LoadBalancerListener;
+import io.lb4j.bench.sim.Scenario;
+import io.lb4j.bench.sim.SimResult;
+import io.lb4j.bench.sim.Simulator;
 import io.lb4j.okhttp.HashKeys;
 import io.lb4j.okhttp.LoadBalancingInterceptor;
 import io.lb4j.okhttp.RetryPolicy;
@@ -11,10 +14,12 @@ import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.policy.Policy;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -32,14 +37,17 @@ import okhttp3.Response;
  * and coming back at 60 % — and real OkHttp requests through lb4j for round robin, P2C, least
  * request and Maglev (keyed by one of 1,000 user ids), each with outlier detection and up to 3
  * attempts per request. Prints a progress bar, then one table: attempts per backend, caller-seen
- * latency p50/p99, errors seen by the caller, retries, ejections. Takes about 40 s; exits 0.
+ * latency p50/p99, errors seen by the caller, retries, ejections. Then runs the
+ * {@link Simulator simulator}'s standard scenarios and prints the path of its HTML report
+ * ({@code benchmarks/target/lb4j-sim-report.html}). Takes about 40 s; exits 0.
  *
  * <p>Requests are real OkHttp calls to {@code http://demo/...} through lb4j's
  * {@link LoadBalancingInterceptor} (retries on other endpoints with backoff and the retry budget;
  * Maglev hashes the {@code user} query parameter), so every number comes from lb4j's real pickers,
  * outlier detector and retry logic.
  *
- * <p>Arguments: {@code [secondsPerPolicy]} (default 8).
+ * <p>Arguments: {@code [secondsPerPolicy] [reportPath]} (defaults 8 and
+ * {@code benchmarks/target/lb4j-sim-report.html}).
  */
 public final class Demo {
 
@@ -81,6 +89,13 @@ public final class Demo {
     printTable(out, labels, rows);
     out.println("Policies without latency awareness keep sending the slow b1 its share; outlier detection");
     out.println("ejects b2 and b3 while they fail, so callers see few errors (retries pick again).");
+    out.println();
+    out.println("Simulating the same policies on simulated time (6 scenarios, lb4j's real balancer)...");
+    Map<Scenario, List<SimResult>> sim = Simulator.run(Scenario.standard(), PolicyNames.ALL, 1);
+    Path reportPath = args.length > 1 ? Path.of(args[1]) : Path.of("benchmarks", "target", "lb4j-sim-report.html");
+    Path report = Simulator.write(reportPath, sim,
+        "written by the lb4j live demo; seed 1");
+    out.println("HTML report (latency CDFs, load per backend over time): " + report.toAbsolutePath());
   }
 
   private static Row runPolicy(String name, List<LoopbackBackend> backends, OkHttpClient http,
