@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the full measured JMH set with -prof gc and writes one text result file.
+# Runs the full measured JMH set with -prof gc, then the distribution report and the simulator, and
+# writes one text result file (plus the simulator's HTML report, benchmarks/target/lb4j-sim-report.html).
 # Usage (from the repository root):  benchmarks/run-benchmarks.sh [output-file]
 # About 10-11 minutes on 2 cores (~170 forks of ~3.6 s). Override the run options with JMH_OPTS,
 # e.g. JMH_OPTS="-f 1 -wi 0 -i 1 -r 100ms" for a quick smoke run.
@@ -52,4 +53,9 @@ run "gRPC pickers vs gRPC-java" 'GrpcPickerBenchmark' -p endpoints=8,512
 if java -jar "$JAR" -l | grep -q OkHttpOverheadBenchmark; then
   run "OkHttp interceptor overhead" 'OkHttpOverheadBenchmark'
 fi
+# Not timing measurements (deterministic keys / simulated time), so cheap and machine-independent.
+{ echo "## Distribution and disruption"; echo "java -cp $JAR io.lb4j.bench.DistributionReport";
+  java -cp "$JAR" io.lb4j.bench.DistributionReport; echo; } >> "$OUT" 2>> "$LOG"
+{ echo "## Simulator"; echo "java -cp $JAR io.lb4j.bench.sim.Simulator";
+  java -cp "$JAR" io.lb4j.bench.sim.Simulator; echo; } >> "$OUT" 2>> "$LOG"
 echo "done in $(( $(date +%s) - START )) s: $OUT (full log $LOG)" | tee -a "$OUT"

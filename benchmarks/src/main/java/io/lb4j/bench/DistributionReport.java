@@ -27,7 +27,8 @@ import java.util.Map;
  *       fraction of keys that move when one endpoint is removed or one added, next to the ideal
  *       1/N (resp. 1/(N+1)).
  *   <li>Weighted round robin and least request (2 choices, bias 1.0) with weights 1:2:5 through a
- *       real {@link LoadBalancer}, 8 requests outstanding: observed share vs weight share.
+ *       real {@link LoadBalancer}, each request released at once and with 8 outstanding: observed
+ *       share vs weight share.
  * </ul>
  *
  * <p>Run: {@code java -cp benchmarks/target/lb4j-benchmarks.jar io.lb4j.bench.DistributionReport}
@@ -57,13 +58,15 @@ public final class DistributionReport {
       hashRow(out, "maglev 65537", Policies.maglev(), n, hashes);
     }
     out.println();
-    out.println("### Weighted policies: share with weights 1:2:5 (" + WEIGHTED_PICKS + " picks, 8 outstanding)");
+    out.println("### Weighted policies: share with weights 1:2:5 (" + WEIGHTED_PICKS + " picks)");
     out.println();
-    out.println("| policy | weight 1 | weight 2 | weight 5 |");
-    out.println("|---|---:|---:|---:|");
-    out.println("| ideal | 12.50 % | 25.00 % | 62.50 % |");
-    weightedRow(out, "weighted round robin", Policies.weightedRoundRobin());
-    weightedRow(out, "least request (2, 1.0)", Policies.leastRequest(2, 1.0));
+    out.println("| policy | requests outstanding | weight 1 | weight 2 | weight 5 |");
+    out.println("|---|---:|---:|---:|---:|");
+    out.println("| ideal | | 12.50 % | 25.00 % | 62.50 % |");
+    for (int outstanding : new int[] {0, 8}) {
+      weightedRow(out, "weighted round robin", Policies.weightedRoundRobin(), outstanding);
+      weightedRow(out, "least request (2, 1.0)", Policies.leastRequest(2, 1.0), outstanding);
+    }
   }
 
   private static void hashRow(PrintStream out, String label, Policy policy, int n, long[] hashes) {
@@ -114,28 +117,36 @@ public final class DistributionReport {
     return (double) moved / a.length;
   }
 
-  private static void weightedRow(PrintStream out, String label, Policy policy) {
+  /**
+   * One weighted row; {@code outstanding} requests stay in flight (released oldest first), so least
+   * request also sees load: with equal service times it then shifts share to lighter endpoints.
+   */
+  private static void weightedRow(PrintStream out, String label, Policy policy, int outstanding) {
     List<Endpoint> eps = List.of(Endpoint.of("127.0.0.1", 9001).withWeight(1),
         Endpoint.of("127.0.0.1", 9002).withWeight(2), Endpoint.of("127.0.0.1", 9005).withWeight(5));
     try (LoadBalancer lb = LoadBalancer.builder().name("report").endpoints(eps).policy(policy)
         .backgroundTasks(false).build()) {
       Map<Endpoint, Integer> counts = new HashMap<>();
-      ArrayDeque<Selection> outstanding = new ArrayDeque<>();
+      ArrayDeque<Selection> inFlight = new ArrayDeque<>();
       for (int i = 0; i < WEIGHTED_PICKS; i++) {
-        if (outstanding.size() == 8) {
-          outstanding.poll().release(Outcome.SUCCESS, 1_000_000L);
+        if (outstanding > 0 && inFlight.size() == outstanding) {
+          inFlight.poll().release(Outcome.SUCCESS, 1_000_000L);
         }
         Selection s = lb.pick();
         counts.merge(s.endpoint(), 1, Integer::sum);
-        outstanding.add(s);
+        if (outstanding == 0) {
+          s.release(Outcome.SUCCESS, 1_000_000L);
+        } else {
+          inFlight.add(s);
+        }
       }
-      outstanding.forEach(s -> s.release(Outcome.SUCCESS, 1_000_000L));
-      out.printf("| %s | %.2f %% | %.2f %% | %.2f %% |%n", label,
+      inFlight.forEach(s -> s.release(Outcome.SUCCESS, 1_000_000L));
+      out.printf("| %s | %d | %.2f %% | %.2f %% | %.2f %% |%n", label, outstanding,
           100.0 * counts.getOrDefault(eps.get(0), 0) / WEIGHTED_PICKS,
           100.0 * counts.getOrDefault(eps.get(1), 0) / WEIGHTED_PICKS,
           100.0 * counts.getOrDefault(eps.get(2), 0) / WEIGHTED_PICKS);
     } catch (UnsupportedOperationException e) {
-      out.printf("| %s | skipped: %s | | |%n", label, e.getMessage());
+      out.printf("| %s | %d | skipped: %s | | |%n", label, outstanding, e.getMessage());
     }
   }
 
