@@ -47,12 +47,15 @@ public class PickBenchmark {
 
   private static final int KEYS = 1024;
 
+  /** Policy name, see {@link PolicyNames}. */
   @Param({"random", "round_robin", "weighted_round_robin", "p2c", "least_request", "ring_hash", "maglev"})
   public String policy;
 
+  /** Number of endpoints. */
   @Param({"8", "64", "512", "4096"})
   public int endpoints;
 
+  /** Whether the balancer has outlier detection (Envoy defaults). */
   @Param({"false", "true"})
   public boolean outlierDetection;
 
@@ -60,7 +63,7 @@ public class PickBenchmark {
   private PickContext[] hashes;
   private String[] keys;
 
-  /** Per-thread cursor over the precomputed hashes and keys. */
+  /** Per-thread cursor over the precomputed hashes and keys (JMH state; one per thread). */
   @State(Scope.Thread)
   public static class Cursor {
     int i;
@@ -71,6 +74,7 @@ public class PickBenchmark {
     }
   }
 
+  /** Builds the balancer (background tasks off) and the precomputed hashes and keys. */
   @Setup(Level.Trial)
   public void setUp() {
     LoadBalancer.Builder b = LoadBalancer.builder()
@@ -91,11 +95,13 @@ public class PickBenchmark {
     }
   }
 
+  /** Closes the balancer. */
   @TearDown(Level.Trial)
   public void tearDown() {
     lb.close();
   }
 
+  /** Pick without a hash, then release. */
   @Benchmark
   public Endpoint pick() {
     Selection s = lb.pick(PickContext.EMPTY);
@@ -103,6 +109,7 @@ public class PickBenchmark {
     return s.endpoint();
   }
 
+  /** Pick with a precomputed hash, then release. */
   @Benchmark
   public Endpoint pickHash(Cursor cursor) {
     Selection s = lb.pick(hashes[cursor.next()]);
@@ -110,6 +117,7 @@ public class PickBenchmark {
     return s.endpoint();
   }
 
+  /** Hash a 16-character key ({@link PickContext#ofKey}), pick, then release. */
   @Benchmark
   public Endpoint pickKey(Cursor cursor) {
     Selection s = lb.pick(PickContext.ofKey(keys[cursor.next()]));

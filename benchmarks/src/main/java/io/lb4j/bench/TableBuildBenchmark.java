@@ -35,9 +35,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class TableBuildBenchmark {
 
+  /** Number of endpoints. */
   @Param({"10", "100", "1000"})
   public int endpoints;
 
+  /** "equal" (all 1) or "mixed" (1..10). */
   @Param({"equal", "mixed"})
   public String weights;
 
@@ -53,6 +55,7 @@ public class TableBuildBenchmark {
   private List<StaticView> views;
   private Policy ringHash;
 
+  /** Builds the endpoint list, its views and the ring hash policy. */
   @Setup(Level.Trial)
   public void setUp() {
     list = new ArrayList<>(endpoints);

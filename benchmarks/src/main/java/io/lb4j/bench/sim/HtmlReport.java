@@ -35,7 +35,12 @@ final class HtmlReport {
       table(h, rs);
       cdf(h, rs);
       h.append("<p class=\"small\">Attempts per second per backend (backend 0 is the odd one where there "
-          + "is one):</p><div>");
+          + "is one): ");
+      for (int b = 0; b < s.backends().size(); b++) {
+        h.append("<span style=\"color:").append(COLORS[b % COLORS.length]).append("\">&#9632; ").append(b)
+            .append("</span> ");
+      }
+      h.append("</p><div>");
       for (SimResult r : rs) {
         if (r.skipped() == null) {
           load(h, r);
