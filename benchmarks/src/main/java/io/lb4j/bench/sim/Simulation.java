@@ -29,8 +29,8 @@ import java.util.SplittableRandom;
  * {@link RetryBudget} allows. Outlier detection sweeps every simulated {@value #SWEEP_MILLIS} ms.
  *
  * <p>Arrivals, keys, service times and failures come from one seeded {@link SplittableRandom}; lb4j's
- * randomized pickers draw from {@code ThreadLocalRandom}, so runs of random, P2C and least request
- * vary slightly between runs. Single-threaded; use once.
+ * randomized pickers (random, P2C, least request, round robin's starting offset) draw from
+ * {@code ThreadLocalRandom}, so their runs vary slightly. Single-threaded; use once.
  */
 final class Simulation {
 
