@@ -93,6 +93,10 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException("port must be a number in 1..65535, was '" + portText + "' in '" + hostPort + "'");
     }
+    if (port <= 0 || port >= 65536) {
+      // Checked here too so that the message quotes the whole input, as the javadoc promises.
+      throw new IllegalArgumentException("port must be in 1..65535, was " + port + " in '" + hostPort + "'");
+    }
     if (host.isEmpty()) {
       throw new IllegalArgumentException("host must not be empty in '" + hostPort + "'");
     }

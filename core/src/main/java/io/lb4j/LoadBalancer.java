@@ -908,7 +908,8 @@ public final class LoadBalancer implements AutoCloseable {
       if (endpoints == null) {
         throw new IllegalArgumentException("endpoints must not be null");
       }
-      this.endpoints = List.copyOf(endpoints);
+      // Not List.copyOf: that throws NPE on a null element; build() reports it with its index.
+      this.endpoints = Collections.unmodifiableList(new ArrayList<>(endpoints));
       return this;
     }
 

@@ -1,0 +1,149 @@
+package io.lb4j;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.function.Executable;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class EndpointTest {
+
+  private static void assertRejected(Executable call, String... fragments) {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
+    for (String f : fragments) {
+      assertTrue(e.getMessage().contains(f), () -> "message '" + e.getMessage() + "' should contain '" + f + "'");
+    }
+  }
+
+  @Test
+  void blankOrNullHostIsRejectedNamingTheValue() {
+    assertRejected(() -> new Endpoint(null, 80, 1, "", Map.of()), "host", "null");
+    assertRejected(() -> new Endpoint("", 80, 1, "", Map.of()), "host", "''");
+    assertRejected(() -> new Endpoint("   ", 80, 1, "", Map.of()), "host", "'   '");
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 65536, -1})
+  void portOutOfRangeIsRejectedNamingTheValue(int port) {
+    assertRejected(() -> new Endpoint("h", port, 1, "", Map.of()), "port", "was " + port);
+  }
+
+  @Test
+  void portBoundsAreAccepted() {
+    assertEquals(1, Endpoint.of("h", 1).port());
+    assertEquals(65535, Endpoint.of("h", 65535).port());
+  }
+
+  @Test
+  void weightBelowOneIsRejected() {
+    assertRejected(() -> new Endpoint("h", 80, 0, "", Map.of()), "weight", "was 0", "h:80");
+    assertRejected(() -> Endpoint.of("h", 80).withWeight(-3), "weight", "was -3");
+  }
+
+  @Test
+  void nullZoneAndMetadataAreRejected() {
+    assertRejected(() -> new Endpoint("h", 80, 1, null, Map.of()), "zone", "null", "h:80");
+    assertRejected(() -> new Endpoint("h", 80, 1, "", null), "metadata", "null", "h:80");
+  }
+
+  @Test
+  void nullMetadataValuesAndKeysAreRejected() {
+    Map<String, String> nullValue = new HashMap<>();
+    nullValue.put("k", null);
+    assertRejected(() -> new Endpoint("h", 80, 1, "", nullValue), "metadata", "null", "k=null");
+    Map<String, String> nullKey = new HashMap<>();
+    nullKey.put(null, "v");
+    assertRejected(() -> new Endpoint("h", 80, 1, "", nullKey), "metadata", "null=v");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "10.0.0.1:8080, 10.0.0.1, 8080, 10.0.0.1:8080",
+      "'[::1]:8080', ::1, 8080, '[::1]:8080'",
+      "svc.local:80, svc.local, 80, svc.local:80",
+      "' svc.local:80 ', svc.local, 80, svc.local:80",
+  })
+  void parsesHostPort(String text, String host, int port, String address) {
+    Endpoint e = Endpoint.parse(text);
+    assertEquals(host, e.host());
+    assertEquals(port, e.port());
+    assertEquals(address, e.address());
+    assertEquals(1, e.weight());
+    assertEquals("", e.zone());
+    assertEquals(Map.of(), e.metadata());
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"", "host", "host:abc", "::1:80", "[::1]", ":80", "host:70000", "host:0", "[::1]80", "host:"})
+  void parseRejectsBadInputQuotingIt(String text) {
+    assertRejected(() -> Endpoint.parse(text), "'" + text + "'");
+  }
+
+  @Test
+  void parseRejectsNull() {
+    assertRejected(() -> Endpoint.parse(null), "null");
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "'[2001:0db8:0:0:0:0:0:1]:80', '[2001:db8::1]:80'",
+      "'[0:0:0:0:0:0:0:1]:1', '[::1]:1'",
+      "'[0:0:0:0:0:0:0:0]:1', '[::]:1'",
+      "'[2001:DB8::A]:80', '[2001:db8::a]:80'",
+      // a single zero group stays
+      "'[2001:db8:0:1:1:1:1:1]:80', '[2001:db8:0:1:1:1:1:1]:80'",
+      // the longest run is compressed
+      "'[1:0:0:2:0:0:0:3]:80', '[1:0:0:2::3]:80'",
+      // of two equal runs, the first
+      "'[1:0:0:2:0:0:3:4]:80', '[1::2:0:0:3:4]:80'",
+      "'[1:2:3:4:5:6:7:0]:80', '[1:2:3:4:5:6:7:0]:80'",
+      "'[1:2:3:4:5:6:0:0]:80', '[1:2:3:4:5:6::]:80'",
+  })
+  void ipv6IsCanonicalLikeInetNtop(String text, String address) {
+    assertEquals(address, Endpoint.parse(text).address());
+  }
+
+  @Test
+  void constructorCanonicalisesIpv6WithOrWithoutBrackets() {
+    assertEquals("2001:db8::1", Endpoint.of("2001:0db8::0001", 80).host());
+    assertEquals("2001:db8::1", Endpoint.of("[2001:db8:0:0::1]", 80).host());
+    assertEquals(Endpoint.of("::1", 80).address(), Endpoint.of("[0:0::1]", 80).address());
+  }
+
+  @Test
+  void withersChangeOneFieldAndValidate() {
+    Endpoint base = Endpoint.parse("10.0.0.1:80");
+    Endpoint w = base.withWeight(5);
+    assertEquals(5, w.weight());
+    assertEquals(base.address(), w.address());
+    assertEquals(1, base.weight(), "the original is unchanged");
+    Endpoint z = w.withZone("us-east-1a");
+    assertEquals("us-east-1a", z.zone());
+    assertEquals(5, z.weight());
+    Endpoint m = z.withMetadata(Map.of("canary", "true"));
+    assertEquals(Map.of("canary", "true"), m.metadata());
+    assertEquals("us-east-1a", m.zone());
+    assertEquals(5, m.weight());
+    assertEquals("10.0.0.1:80;weight=5;zone=us-east-1a;{canary=true}", m.toString());
+    assertRejected(() -> base.withZone(null), "zone");
+    assertRejected(() -> base.withMetadata(null), "metadata");
+  }
+
+  @Test
+  void metadataIsCopiedAndImmutable() {
+    Map<String, String> source = new HashMap<>();
+    source.put("a", "1");
+    Endpoint e = Endpoint.of("h", 80).withMetadata(source);
+    source.put("b", "2");
+    assertEquals(Map.of("a", "1"), e.metadata(), "later changes to the caller's map do not leak in");
+    assertNotSame(source, e.metadata());
+    assertThrows(UnsupportedOperationException.class, () -> e.metadata().put("c", "3"));
+  }
+}
