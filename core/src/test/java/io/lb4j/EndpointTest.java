@@ -1,5 +1,6 @@
 package io.lb4j;
 
+import static io.lb4j.Rejects.rejects;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -8,20 +9,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** Endpoint: validation of every field, parsing and the canonical address. */
 class EndpointTest {
-
-  /** Asserts an IllegalArgumentException whose message contains every fragment. */
-  private static void rejects(Executable call, String... fragments) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
-    for (String f : fragments) {
-      assertTrue(e.getMessage().contains(f), "message '" + e.getMessage() + "' should contain '" + f + "'");
-    }
-  }
 
   @Test
   void ofHasDefaults() {

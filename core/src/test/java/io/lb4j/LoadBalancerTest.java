@@ -1,5 +1,6 @@
 package io.lb4j;
 
+import static io.lb4j.Rejects.rejects;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
@@ -22,7 +23,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.Executable;
 
 /** The facade: builder validation, empty and duplicate lists, drain, status, release rules, state across updates. */
 class LoadBalancerTest {
@@ -43,13 +43,6 @@ class LoadBalancerTest {
         .policy(Policies.roundRobin()).backgroundTasks(false).build();
     open.add(lb);
     return lb;
-  }
-
-  private static void rejects(Executable call, String... fragments) {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, call);
-    for (String f : fragments) {
-      assertTrue(e.getMessage().contains(f), "message '" + e.getMessage() + "' should contain '" + f + "'");
-    }
   }
 
   @Test
