@@ -42,7 +42,10 @@ public final class PickContext {
     return new PickContext(true, hashKey(key));
   }
 
-  /** XXH64 (seed 0) of the key's UTF-8 bytes; the hash that {@link #ofKey} carries. */
+  /**
+   * XXH64 (seed 0) of the key's UTF-8 bytes; the hash that {@link #ofKey} carries. Allocates
+   * nothing for an ASCII key; other keys are encoded to UTF-8 first.
+   */
   public static long hashKey(CharSequence key) {
     int n = key.length();
     boolean ascii = true;
@@ -52,9 +55,9 @@ public final class PickContext {
         break;
       }
     }
-    if (ascii && key instanceof String s) {
-      // For ASCII, UTF-8 bytes are the Latin-1 bytes; hashing them directly skips the encode copy.
-      return XX64.hashBytes(s.getBytes(StandardCharsets.ISO_8859_1));
+    if (ascii) {
+      // ASCII chars are their own UTF-8 bytes: hash them in place, no copy, no allocation.
+      return XX64.hash(key, AsciiAccess.LITTLE, 0, n);
     }
     return XX64.hashBytes(key.toString().getBytes(StandardCharsets.UTF_8));
   }

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs the full measured JMH set with -prof gc, then the distribution report and the simulator, and
+# writes one text result file (plus the simulator's HTML report, benchmarks/target/lb4j-sim-report.html).
+# Usage (from the repository root):  benchmarks/run-benchmarks.sh [output-file]
+# About 10-11 minutes on 2 cores (~170 forks of ~3.6 s). Override the run options with JMH_OPTS,
+# e.g. JMH_OPTS="-f 1 -wi 0 -i 1 -r 100ms" for a quick smoke run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+OPTS=${JMH_OPTS:-"-f 1 -wi 1 -w 1s -i 2 -r 1s"}
+JAR=benchmarks/target/lb4j-benchmarks.jar
+OUT=${1:-benchmarks/target/results/jmh-$(date -u +%Y%m%dT%H%MZ).txt}
+mkdir -p "$(dirname "$OUT")"
+PART=$(mktemp)
+LOG="${OUT%.txt}.log"
+trap 'rm -f "$PART"' EXIT
+
+if [[ ! -f "$JAR" || -z "${SKIP_BUILD:-}" ]]; then
+  mvn -B -q -pl benchmarks -am package -DskipTests
+fi
+
+{
+  echo "lb4j JMH results"
+  echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+  echo "machine: $(nproc) cores, $(uname -sm), $(grep -m1 'model name' /proc/cpuinfo 2>/dev/null | cut -d: -f2 | xargs || true)"
+  echo "jdk:     $(java -version 2>&1 | head -1)"
+  echo "git:     $(git rev-parse --short HEAD 2>/dev/null || echo unknown)"
+  echo "options: $OPTS -prof gc"
+  echo
+} > "$OUT"
+: > "$LOG"
+
+# run TITLE JMH-ARGS...: one JMH invocation, its text table appended to $OUT, full output to $LOG.
+run() {
+  local title=$1; shift
+  echo "== $title" | tee -a "$LOG"
+  # shellcheck disable=SC2086
+  java -jar "$JAR" "$@" $OPTS -prof gc -rf text -rff "$PART" >> "$LOG" 2>&1 || echo "   (failed, see $LOG)"
+  { echo "## $title"; echo "java -jar $JAR $* $OPTS -prof gc"; cat "$PART" 2>/dev/null; echo; } >> "$OUT"
+  : > "$PART"
+}
+
+START=$(date +%s)
+run "Pick + release, 1 thread, every policy" 'PickBenchmark.pick$' -t 1
+run "Pick + release, 2 threads, no outlier detection" 'PickBenchmark.pick$' -t 2 -p outlierDetection=false
+run "Hash policies: precomputed hash and 16-byte key, 1 thread" 'PickBenchmark.pick(Hash|Key)$' -t 1 \
+  -p policy=ring_hash,maglev -p outlierDetection=false
+run "Hash policies: precomputed hash and 16-byte key, 2 threads, 512 endpoints" 'PickBenchmark.pick(Hash|Key)$' -t 2 \
+  -p policy=ring_hash,maglev -p outlierDetection=false -p endpoints=512
+run "Maglev table build" 'TableBuildBenchmark.maglev$' -p ringMin=1024
+run "Ring hash build" 'TableBuildBenchmark.ringHash$' -p maglevSlots=65537
+run "gRPC pickers vs gRPC-java" 'GrpcPickerBenchmark' -p endpoints=8,512
+if java -jar "$JAR" -l | grep -q OkHttpOverheadBenchmark; then
+  run "OkHttp interceptor overhead" 'OkHttpOverheadBenchmark'
+fi
+# Not timing measurements (deterministic keys / simulated time), so cheap and machine-independent.
+{ echo "## Distribution and disruption"; echo "java -cp $JAR io.lb4j.bench.DistributionReport";
+  java -cp "$JAR" io.lb4j.bench.DistributionReport; echo; } >> "$OUT" 2>> "$LOG"
+{ echo "## Simulator"; echo "java -cp $JAR io.lb4j.bench.sim.Simulator";
+  java -cp "$JAR" io.lb4j.bench.sim.Simulator; echo; } >> "$OUT" 2>> "$LOG"
+echo "done in $(( $(date +%s) - START )) s: $OUT (full log $LOG)" | tee -a "$OUT"

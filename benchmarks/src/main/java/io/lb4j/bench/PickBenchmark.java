@@ -1,0 +1,145 @@
+package io.lb4j.bench;
+
+import io.lb4j.Endpoint;
+import io.lb4j.LoadBalancer;
+import io.lb4j.Outcome;
+import io.lb4j.PickContext;
+import io.lb4j.Selection;
+import io.lb4j.outlier.OutlierDetectionConfig;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * One {@link LoadBalancer#pick(PickContext)} plus its {@link Selection#release} through the real
+ * facade, for every policy and endpoint count, with and without outlier detection (which adds the
+ * per-outcome bookkeeping on release). Run with {@code -t 2} for the contended case.
+ *
+ * <ul>
+ *   <li>{@code pick}: no request hash (hash policies then pick at random).
+ *   <li>{@code pickHash}: a precomputed hash ({@link PickContext#ofHash}), cycling over 1,024.
+ *   <li>{@code pickKey}: {@link PickContext#ofKey} on a 16-character key, hashing included.
+ * </ul>
+ *
+ * Weights are mixed (1..4) so weighted policies do real work.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 2, time = 1)
+@Measurement(iterations = 3, time = 1)
+@Fork(1)
+@State(Scope.Benchmark)
+public class PickBenchmark {
+
+  private static final int KEYS = 1024;
+
+  /** Policy name, see {@link PolicyNames}. */
+  @Param({"random", "round_robin", "weighted_round_robin", "p2c", "least_request", "ring_hash", "maglev"})
+  public String policy;
+
+  /** Number of endpoints. */
+  @Param({"8", "64", "512", "4096"})
+  public int endpoints;
+
+  /** Whether the balancer has outlier detection (Envoy defaults). */
+  @Param({"false", "true"})
+  public boolean outlierDetection;
+
+  private LoadBalancer lb;
+  private PickContext[] hashes;
+  private String[] keys;
+
+  /** Per-thread cursor over the precomputed hashes and keys (JMH state; one per thread). */
+  @State(Scope.Thread)
+  public static class Cursor {
+    int i;
+
+    int next() {
+      i = (i + 1) & (KEYS - 1);
+      return i;
+    }
+  }
+
+  /** Builds the balancer (background tasks off) and the precomputed hashes and keys. */
+  @Setup(Level.Trial)
+  public void setUp() {
+    LoadBalancer.Builder b = LoadBalancer.builder()
+        .name("bench")
+        .endpoints(endpoints(endpoints))
+        .policy(PolicyNames.of(policy))
+        .backgroundTasks(false);
+    if (outlierDetection) {
+      b.outlierDetection(OutlierDetectionConfig.defaults());
+    }
+    lb = b.build();
+    SplittableRandom random = new SplittableRandom(42);
+    hashes = new PickContext[KEYS];
+    keys = new String[KEYS];
+    for (int i = 0; i < KEYS; i++) {
+      hashes[i] = PickContext.ofHash(random.nextLong());
+      keys[i] = key16(random);
+    }
+  }
+
+  /** Closes the balancer. */
+  @TearDown(Level.Trial)
+  public void tearDown() {
+    lb.close();
+  }
+
+  /** Pick without a hash, then release. */
+  @Benchmark
+  public Endpoint pick() {
+    Selection s = lb.pick(PickContext.EMPTY);
+    s.release(Outcome.SUCCESS, 1_000L);
+    return s.endpoint();
+  }
+
+  /** Pick with a precomputed hash, then release. */
+  @Benchmark
+  public Endpoint pickHash(Cursor cursor) {
+    Selection s = lb.pick(hashes[cursor.next()]);
+    s.release(Outcome.SUCCESS, 1_000L);
+    return s.endpoint();
+  }
+
+  /** Hash a 16-character key ({@link PickContext#ofKey}), pick, then release. */
+  @Benchmark
+  public Endpoint pickKey(Cursor cursor) {
+    Selection s = lb.pick(PickContext.ofKey(keys[cursor.next()]));
+    s.release(Outcome.SUCCESS, 1_000L);
+    return s.endpoint();
+  }
+
+  /** {@code n} loopback-style endpoints with weights 1..4 (never contacted). */
+  static List<Endpoint> endpoints(int n) {
+    List<Endpoint> list = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      list.add(Endpoint.of("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), 8080)
+          .withWeight(1 + i % 4));
+    }
+    return list;
+  }
+
+  private static String key16(SplittableRandom random) {
+    char[] c = new char[16];
+    for (int j = 0; j < c.length; j++) {
+      c[j] = (char) ('a' + random.nextInt(26));
+    }
+    return new String(c);
+  }
+}

@@ -1,0 +1,77 @@
+package io.lb4j.bench.sim;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * One simulated situation: a fleet, an open-loop Poisson arrival rate, a duration, and how request
+ * keys are drawn (uniform over 10,000 users, with {@code hotKeyShare} of the requests carrying one
+ * hot key). Immutable.
+ *
+ * @param name short name, used in tables and the report
+ * @param description one line saying what happens
+ * @param backends the fleet (at least one)
+ * @param requestsPerSecond arrival rate
+ * @param durationSeconds simulated seconds of arrivals
+ * @param hotKeyShare fraction of requests with the hot key (0 for none)
+ */
+public record Scenario(String name, String description, List<BackendSpec> backends, double requestsPerSecond,
+    int durationSeconds, double hotKeyShare) {
+
+  /** Validates and copies. */
+  public Scenario {
+    backends = List.copyOf(backends);
+    if (backends.isEmpty()) {
+      throw new IllegalArgumentException("backends must not be empty");
+    }
+    if (!(requestsPerSecond > 0)) {
+      throw new IllegalArgumentException("requestsPerSecond must be > 0, was: " + requestsPerSecond);
+    }
+    if (durationSeconds < 1) {
+      throw new IllegalArgumentException("durationSeconds must be >= 1, was: " + durationSeconds);
+    }
+    if (!(hotKeyShare >= 0 && hotKeyShare <= 1)) {
+      throw new IllegalArgumentException("hotKeyShare must be in [0, 1], was: " + hotKeyShare);
+    }
+  }
+
+  private static final int N = 8;
+  private static final double SERVICE_MS = 10;
+  private static final int CONCURRENCY = 8;
+
+  private static List<BackendSpec> fleet() {
+    return new ArrayList<>(Collections.nCopies(N, BackendSpec.of(SERVICE_MS, CONCURRENCY)));
+  }
+
+  /** 8 equal backends (10 ms exponential, 8 concurrent), 5,000 req/s (about 78 % busy), 10 s. */
+  public static Scenario homogeneous(int seconds) {
+    return new Scenario("homogeneous", "8 equal backends, 10 ms mean, 8 concurrent each; 5,000 req/s", fleet(),
+        5000, seconds, 0);
+  }
+
+  /** The standard scenarios, each run for every policy. */
+  public static List<Scenario> standard() {
+    List<Scenario> all = new ArrayList<>();
+    all.add(homogeneous(30));
+    List<BackendSpec> slow = fleet();
+    slow.set(0, slow.get(0).withMeanServiceMillis(SERVICE_MS * 10));
+    all.add(new Scenario("one-slow", "backend 0 is 10x slower (100 ms); 5,000 req/s", slow, 5000, 30, 0));
+    List<BackendSpec> failing = fleet();
+    failing.set(0, failing.get(0).withFailureProbability(0.5));
+    all.add(new Scenario("one-failing", "backend 0 fails 50 % of requests; 5,000 req/s", failing, 5000, 30, 0));
+    List<BackendSpec> dies = fleet();
+    dies.set(0, dies.get(0).withOutage(30, 60));
+    all.add(new Scenario("one-dies", "backend 0 dies at t=30 s, returns at t=60 s; 5,000 req/s", dies, 5000, 90, 0));
+    List<BackendSpec> mixed = new ArrayList<>();
+    int[] capacity = {2, 2, 4, 4, 8, 8, 16, 16};
+    for (int c : capacity) {
+      mixed.add(BackendSpec.of(SERVICE_MS, c).withWeight(c).withLogNormal(0.8));
+    }
+    all.add(new Scenario("heterogeneous", "concurrency 2,2,4,4,8,8,16,16 with matching weights, log-normal "
+        + "service; 3,500 req/s (about 58 % of capacity)", mixed, 3500, 30, 0));
+    all.add(new Scenario("hot-key", "8 equal backends; 20 % of requests carry one hot key; 5,000 req/s", fleet(),
+        5000, 30, 0.2));
+    return all;
+  }
+}

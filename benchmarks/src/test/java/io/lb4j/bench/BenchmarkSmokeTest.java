@@ -1,0 +1,44 @@
+package io.lb4j.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Collection;
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/** CI smoke: the JMH benchmarks compile, register and run (one short in-process iteration). */
+class BenchmarkSmokeTest {
+
+  @Test
+  void pickBenchmarkRunsOneShortIteration() throws Exception {
+    Options opts = new OptionsBuilder()
+        .include(PickBenchmark.class.getName() + ".pickHash$")
+        .param("policy", "maglev")
+        .param("endpoints", "64")
+        .param("outlierDetection", "true")
+        .forks(0)
+        .warmupIterations(0)
+        .measurementIterations(1)
+        .measurementTime(TimeValue.milliseconds(100))
+        .threads(1)
+        .shouldFailOnError(true)
+        .build();
+    Collection<RunResult> results = new Runner(opts).run();
+    assertEquals(1, results.size());
+    double nsPerOp = results.iterator().next().getPrimaryResult().getScore();
+    assertTrue(nsPerOp > 0 && nsPerOp < 1_000_000, "ns/op out of range: " + nsPerOp);
+  }
+
+  @Test
+  void everyPolicyNameResolves() {
+    for (String name : PolicyNames.ALL) {
+      assertFalse(PolicyNames.of(name).name().isBlank(), name);
+    }
+  }
+}
