@@ -33,7 +33,8 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code choiceCount >= 3}, plus O(choiceCount²) comparisons in a per-thread scratch array;
  * {@code choiceCount >= n} reads all n); unequal weights, typically one or
  * two draws (at most {@value #MAX_DRAWS}), with {@code Math.pow} only when the bias is neither 0
- * nor 1. No lock, no allocation. Building is O(n).
+ * nor 1. No lock, no allocation. Building is O(n). The policy and its pickers are thread-safe; a
+ * picker is shared by every thread that picks.
  */
 public final class LeastRequestPolicy implements Policy {
 
