@@ -8,25 +8,33 @@ import java.util.concurrent.ThreadLocalRandom;
  *
  * <ul>
  *   <li><b>Equal weights</b>: draw {@code choiceCount} <em>distinct</em> endpoints at random and
- *       take the one with the fewest requests in flight (the first drawn wins a tie). With
- *       {@code choiceCount >= n} every endpoint is compared. Envoy may draw the same endpoint twice;
- *       here the draws walk the list from a random start with a random stride coprime to n, so
- *       they are distinct and each endpoint is equally likely to be among them.
+ *       take the one with the fewest requests in flight; a tie goes to a random one of the tied.
+ *       Every set of {@code choiceCount} endpoints is equally likely to be the one compared (for 2,
+ *       exactly {@link PowerOfTwoChoicesPolicy}; above, Floyd's sampling algorithm). With
+ *       {@code choiceCount >= n} every endpoint is compared. Envoy draws with replacement and so
+ *       may compare an endpoint with itself; lb4j does not.
  *   <li><b>Unequal weights</b>: each pick goes to endpoint i with probability proportional to
  *       {@code weight_i / (inFlight_i + 1)^activeRequestBias}, Envoy's effective weight. Envoy
  *       schedules those dynamic weights with an EDF scheduler under a lock; lb4j gets the same
  *       proportions without one by rejection sampling: draw a candidate in proportion to its weight
  *       (alias method, O(1)) and accept it with probability {@code 1 / (inFlight + 1)^bias}. When
- *       every endpoint is busy and {@value #MAX_DRAWS} draws in a row are rejected, the candidate
- *       with the best effective weight among them is taken. With no load every draw is accepted,
+ *       every endpoint is busy and {@value #MAX_DRAWS} draws in a row are rejected, one of those
+ *       draws is resampled by importance weight {@code accept / (1 - accept)}, so the shares stay
+ *       close to Envoy's even when every endpoint has many requests in flight. The limit: an
+ *       endpoint whose weight is a fraction p of the total is among the draws with probability
+ *       {@code 1 - (1 - p)^16}, so a light, idle endpoint next to heavy, busy ones gets somewhat
+ *       less than its effective share (weights 1:9, in flight 0 and 200, bias 2: 81 %, not 99.9 %). With no load every draw is accepted,
  *       so weights 1:4 split 20 %/80 %. {@code activeRequestBias = 0} ignores load and equals
  *       {@link WeightedRoundRobinPolicy}, as in Envoy.
  * </ul>
  *
  * <p>Weights are {@link EndpointView#effectiveWeight()} (after slow start). Cost per pick: equal
- * weights, {@code choiceCount} random draws and volatile reads; unequal weights, typically one or
+ * weights, {@code choiceCount} random draws and volatile reads (above 64 endpoints with
+ * {@code choiceCount >= 3}, plus O(choiceCount²) comparisons in a per-thread scratch array;
+ * {@code choiceCount >= n} reads all n); unequal weights, typically one or
  * two draws (at most {@value #MAX_DRAWS}), with {@code Math.pow} only when the bias is neither 0
- * nor 1. No lock, no allocation. Building is O(n).
+ * nor 1. No lock, no allocation. Building is O(n). The policy and its pickers are thread-safe; a
+ * picker is shared by every thread that picks.
  */
 public final class LeastRequestPolicy implements Policy {
 
@@ -35,6 +43,8 @@ public final class LeastRequestPolicy implements Policy {
 
   private final int choiceCount;
   private final double activeRequestBias;
+  /** Per-thread scratch for the equal-weights picker's draws, shared by this policy's pickers. */
+  private final ThreadLocal<int[]> scratch = ThreadLocal.withInitial(() -> new int[8]);
 
   LeastRequestPolicy(int choiceCount, double activeRequestBias) {
     if (choiceCount < 2) {
@@ -70,7 +80,10 @@ public final class LeastRequestPolicy implements Policy {
       return ctx -> only;
     }
     if (PickerSupport.equalWeights(views)) {
-      return new BestOfDistinct(views, choiceCount);
+      if (Math.min(choiceCount, views.length) == 2) {
+        return PowerOfTwoChoicesPolicy.INSTANCE.newPicker(eligible); // the same distinct pair draw
+      }
+      return new BestOfDistinct(views, choiceCount, scratch);
     }
     if (activeRequestBias == 0.0) {
       return WeightedRoundRobinPolicy.INSTANCE.newPicker(eligible);
@@ -83,71 +96,106 @@ public final class LeastRequestPolicy implements Policy {
     return "least_request(choiceCount=" + choiceCount + ", activeRequestBias=" + activeRequestBias + ")";
   }
 
-  /** Best of k distinct random endpoints by in-flight count. */
+  /**
+   * Best of k distinct random endpoints by in-flight count; the k-subset is uniformly random and a
+   * tie goes to a uniformly random one of the tied endpoints.
+   */
   private static final class BestOfDistinct implements Picker {
     private final EndpointView[] views;
     private final int draws;
-    private final int[] strides; // every stride in 1..n-1 coprime to n
+    private final ThreadLocal<int[]> scratch; // only for k >= 3 over more than 64 endpoints
 
-    BestOfDistinct(EndpointView[] views, int choiceCount) {
+    BestOfDistinct(EndpointView[] views, int choiceCount, ThreadLocal<int[]> scratch) {
       this.views = views;
-      int n = views.length;
-      this.draws = Math.min(choiceCount, n);
-      int count = 0;
-      int[] s = new int[n - 1];
-      for (int t = 1; t < n; t++) {
-        if (gcd(t, n) == 1) {
-          s[count++] = t;
-        }
-      }
-      this.strides = java.util.Arrays.copyOf(s, count);
+      this.draws = Math.min(choiceCount, views.length);
+      this.scratch = scratch;
     }
 
     @Override
     public EndpointView pick(io.lb4j.PickContext ctx) {
       ThreadLocalRandom rnd = ThreadLocalRandom.current();
-      int n = views.length;
-      int i = rnd.nextInt(n);
-      int stride = strides[rnd.nextInt(strides.length)];
-      EndpointView best = views[i];
-      int bestLoad = best.inFlight();
-      for (int d = 1; d < draws; d++) {
-        i += stride;
-        if (i >= n) {
-          i -= n;
-        }
-        EndpointView v = views[i];
+      return draws == views.length ? scanAll(rnd) : bestOfSubset(rnd);
+    }
+
+    private EndpointView scanAll(ThreadLocalRandom rnd) {
+      EndpointView best = null;
+      int bestLoad = Integer.MAX_VALUE;
+      int ties = 0;
+      for (EndpointView v : views) {
         int load = v.inFlight();
         if (load < bestLoad) {
           best = v;
           bestLoad = load;
+          ties = 1;
+        } else if (load == bestLoad && rnd.nextInt(++ties) == 0) {
+          best = v; // reservoir: each of the tied endpoints wins with probability 1 / ties
         }
       }
       return best;
     }
 
-    private static int gcd(int a, int b) {
-      while (b != 0) {
-        int t = a % b;
-        a = b;
-        b = t;
+    /**
+     * Floyd's algorithm draws a uniformly random k-subset with k random numbers; membership is a
+     * bit mask up to 64 endpoints, else a per-thread scratch array (no allocation once warm).
+     */
+    private EndpointView bestOfSubset(ThreadLocalRandom rnd) {
+      int n = views.length;
+      int k = draws;
+      long mask = 0;
+      int[] chosen = null;
+      if (n > 64) {
+        chosen = scratch.get();
+        if (chosen.length < k) {
+          chosen = new int[k];
+          scratch.set(chosen);
+        }
       }
-      return a;
+      EndpointView best = null;
+      int bestLoad = Integer.MAX_VALUE;
+      int ties = 0;
+      for (int m = 0, j = n - k; j < n; j++, m++) {
+        int t = rnd.nextInt(j + 1);
+        boolean taken;
+        if (chosen == null) {
+          taken = (mask & (1L << t)) != 0;
+          mask |= 1L << (taken ? j : t);
+        } else {
+          taken = contains(chosen, m, t);
+          chosen[m] = taken ? j : t;
+        }
+        EndpointView v = views[taken ? j : t];
+        int load = v.inFlight();
+        if (load < bestLoad) {
+          best = v;
+          bestLoad = load;
+          ties = 1;
+        } else if (load == bestLoad && rnd.nextInt(++ties) == 0) {
+          best = v;
+        }
+      }
+      return best;
+    }
+
+    private static boolean contains(int[] a, int length, int x) {
+      for (int i = 0; i < length; i++) {
+        if (a[i] == x) {
+          return true;
+        }
+      }
+      return false;
     }
   }
 
   /** Weighted draws accepted with probability 1 / (inFlight + 1)^bias. */
   private static final class LoadWeighted implements Picker {
     private final EndpointView[] views;
-    private final long[] weights;
     private final WeightedSampler sampler;
     private final double bias;
     private final boolean linear;
 
     LoadWeighted(EndpointView[] views, double bias) {
       this.views = views;
-      this.weights = PickerSupport.effectiveWeights(views);
-      this.sampler = new WeightedSampler(weights);
+      this.sampler = new WeightedSampler(PickerSupport.effectiveWeights(views));
       this.bias = bias;
       this.linear = bias == 1.0;
     }
@@ -155,8 +203,8 @@ public final class LeastRequestPolicy implements Policy {
     @Override
     public EndpointView pick(io.lb4j.PickContext ctx) {
       ThreadLocalRandom rnd = ThreadLocalRandom.current();
-      int best = -1;
-      double bestScore = -1;
+      int kept = -1;
+      double acceptSum = 0;
       for (int d = 0; d < MAX_DRAWS; d++) {
         int i = sampler.sample(rnd);
         int load = views[i].inFlight();
@@ -164,16 +212,22 @@ public final class LeastRequestPolicy implements Policy {
           return views[i];
         }
         double accept = linear ? 1.0 / (load + 1) : Math.pow(load + 1, -bias);
-        if (rnd.nextDouble() < accept) {
+        double u = rnd.nextDouble();
+        if (u < accept) {
           return views[i];
         }
-        double score = weights[i] * accept;
-        if (score > bestScore) {
-          bestScore = score;
-          best = i;
+        // Rejected. Keep one rejected draw by a one-item weighted reservoir with weight
+        // accept / (1 - accept): rejected draws come in proportion to weight * (1 - accept), so
+        // the kept one is (importance-resampled) about proportional to weight * accept, Envoy's
+        // effective weight, when all draws are rejected because every endpoint is busy. Given a
+        // rejection, (u - accept) / (1 - accept) is a fresh uniform draw.
+        double r = accept / (1 - accept);
+        acceptSum += r;
+        if ((u - accept) / (1 - accept) * acceptSum < r) {
+          kept = i;
         }
       }
-      return views[best];
+      return views[kept];
     }
   }
 }

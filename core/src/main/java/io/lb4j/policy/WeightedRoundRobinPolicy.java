@@ -10,9 +10,13 @@ import java.util.concurrent.ThreadLocalRandom;
  * are spread evenly through the cycle rather than sent in bursts (weights 3:2 give
  * {@code A B A B A}, never {@code A A A B B}).
  *
- * <p>The schedule is the one an earliest-deadline-first scheduler produces: the k-th pick of an
- * endpoint of weight w is due at {@code (k + 0.5) / w} (the Sainte-Laguë divisors), ties broken by
- * list order. It is computed once per picker, after dividing the weights by their greatest common
+ * <p>The schedule is the one an earliest-deadline-first scheduler produces: the k-th pick of the
+ * i-th of n endpoints, of weight w, is due at {@code (k + phase_i) / w}, with the phases
+ * {@code (2i + 1) / 2n} staggered so that endpoints of equal weight do not fall due together (with
+ * one common phase, as in Sainte-Laguë's divisors, weights 1,1,1,10 send the heavy endpoint ten
+ * picks in a row across the cycle boundary; staggered, at most five). Every phase lies in (0, 1),
+ * so each cycle holds exactly w picks of each endpoint; ties go by list order. Tested bound: in any
+ * window of L consecutive picks, an endpoint gets at most {@code ceil(L * w / W) + 1}. It is computed once per picker, after dividing the weights by their greatest common
  * divisor, and then walked by one atomic counter from a random start, exactly like
  * {@link RoundRobinPolicy}. Slow start re-weights endpoints through {@code effectiveWeight()},
  * which the balancer refreshes by rebuilding the picker.
@@ -62,13 +66,18 @@ public final class WeightedRoundRobinPolicy implements Policy {
     return new RoundRobinPolicy.Rotation<>(schedule, ThreadLocalRandom.current().nextInt(schedule.length));
   }
 
-  /** The EDF order of one cycle: each endpoint exactly weights[i] times, evenly spread. */
+  /**
+   * The EDF order of one cycle: each endpoint exactly weights[i] times, evenly spread. The k-th
+   * pick of endpoint i is due at {@code (k + phase_i) / w_i} with {@code phase_i = (2i + 1) / 2n}.
+   */
   static EndpointView[] schedule(EndpointView[] views, long[] weights, int total) {
     int n = views.length;
     long[] picked = new long[n];
-    // Compare due times (2k+1)/(2w) exactly in integers; ties by index.
+    // Due times (2nk + 2i + 1) / (2n w) compared exactly in integers (below 2^56: n, k and w are
+    // at most MAX_SCHEDULE = 2^18); ties by index.
+    long twoN = 2L * n;
     PriorityQueue<Integer> due = new PriorityQueue<>(n, (a, b) -> {
-      int c = Long.compare((2 * picked[a] + 1) * weights[b], (2 * picked[b] + 1) * weights[a]);
+      int c = Long.compare((twoN * picked[a] + 2 * a + 1) * weights[b], (twoN * picked[b] + 2 * b + 1) * weights[a]);
       return c != 0 ? c : Integer.compare(a, b);
     });
     for (int i = 0; i < n; i++) {

@@ -28,7 +28,7 @@ class BasicPoliciesTest {
   @Test
   void randomIsUniformByChiSquare() {
     List<LoadView> views = LoadView.of(1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
-    int picks = 200_000;
+    int picks = 1_000_000;
     Map<EndpointView, Integer> counts = count(Policies.random().newPicker(views), picks);
     double expected = picks / 10.0;
     double chi2 = 0;
@@ -36,10 +36,11 @@ class BasicPoliciesTest {
       double d = counts.getOrDefault(v, 0) - expected;
       chi2 += d * d / expected;
     }
-    // 9 degrees of freedom: P(chi2 > 37.0) < 2e-5; ThreadLocalRandom cannot be seeded, so the
-    // bound is set where a fair picker essentially never fails while a biased one (1 % off on one
-    // endpoint already gives ~40) does.
-    assertTrue(chi2 < 37.0, "chi-square " + chi2 + " for " + counts);
+    // 9 degrees of freedom: P(chi2 > 46.0) = 6e-7. ThreadLocalRandom cannot be seeded (and a
+    // seedable picker would cost the hot path a field read), so the bound is set where a fair
+    // picker essentially never fails, while one endpoint 2 % over its share adds about 40 to the
+    // ~9 a fair picker scores, and 3 % about 90.
+    assertTrue(chi2 < 46.0, "chi-square " + chi2 + " for " + counts);
   }
 
   @Test
