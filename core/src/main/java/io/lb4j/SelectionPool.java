@@ -8,8 +8,9 @@ import java.lang.invoke.VarHandle;
  * in steady state.
  *
  * <p>Each thread picks from its own pool; a selection goes back to the pool that made it, from
- * whichever thread releases it. The free list is an intrusive Treiber stack with many pushers
- * (releasing threads) and one popper (the owning thread), which rules out ABA without tags. A pool
+ * whichever thread releases it: onto the owner's plain list when the owner releases it, onto an
+ * intrusive lock-free stack when another thread does (many pushers; the owner takes the whole
+ * stack at once with one atomic swap, which rules out ABA without tags). A pool
  * makes at most {@link #MAX_POOLED} selections; past that (a thread holding hundreds of
  * unreleased selections) picks fall back to plain, unpooled objects.
  */
@@ -28,7 +29,12 @@ final class SelectionPool {
     return stacks.get().pop(owner).arm(state);
   }
 
-  /** One thread's free list. */
+  /**
+   * One thread's free lists: a plain one that only the owning thread touches (selections released
+   * on the thread that picked them, the common case, cost no atomic operation), and a lock-free
+   * stack that other threads push released selections onto, which the owner takes whole when its
+   * plain list runs dry.
+   */
   static final class Stack {
     private static final VarHandle HEAD;
 
@@ -40,31 +46,38 @@ final class SelectionPool {
       }
     }
 
+    private final Thread owner = Thread.currentThread(); // made by ThreadLocal.withInitial on the owner
+    private PooledSelection local; // owner thread only
     @SuppressWarnings("unused") // accessed through HEAD
-    private volatile PooledSelection head;
-    private int created; // touched only by the owning thread
+    private volatile PooledSelection head; // pushed by other threads
+    private int created; // owner thread only
 
     /** Owner thread only. */
     PooledSelection pop(LoadBalancer lb) {
-      while (true) {
-        PooledSelection h = head;
-        if (h == null) {
-          if (created < MAX_POOLED) {
-            created++;
-            return new PooledSelection(lb, this);
-          }
-          return new PooledSelection(lb, null);
-        }
-        // h.next is stable while h is on the stack: only the thread that pushes h writes it.
-        if (HEAD.compareAndSet(this, h, h.next)) {
-          h.next = null;
-          return h;
-        }
+      PooledSelection s = local;
+      if (s == null && head != null) {
+        // Take everything other threads returned at once: no ABA, one atomic per batch.
+        s = (PooledSelection) HEAD.getAndSet(this, (PooledSelection) null);
       }
+      if (s != null) {
+        local = s.next;
+        s.next = null;
+        return s;
+      }
+      if (created < MAX_POOLED) {
+        created++;
+        return new PooledSelection(lb, this);
+      }
+      return new PooledSelection(lb, null);
     }
 
     /** Any thread. */
     void push(PooledSelection s) {
+      if (Thread.currentThread() == owner) {
+        s.next = local;
+        local = s;
+        return;
+      }
       while (true) {
         PooledSelection h = head;
         s.next = h;
