@@ -51,7 +51,8 @@ run "Maglev table build" 'TableBuildBenchmark.maglev$' -p ringMin=1024
 run "Ring hash build" 'TableBuildBenchmark.ringHash$' -p maglevSlots=65537
 run "gRPC pickers vs gRPC-java" 'GrpcPickerBenchmark' -p endpoints=8,512
 if java -jar "$JAR" -l | grep -q OkHttpOverheadBenchmark; then
-  run "OkHttp interceptor overhead" 'OkHttpOverheadBenchmark'
+  # Real HTTP on loopback needs a longer warm-up than a picker: server and client JIT both settle.
+  OPTS=${OKHTTP_OPTS:-"-f 1 -wi 3 -w 2s -i 5 -r 2s"} run "OkHttp interceptor overhead" 'OkHttpOverheadBenchmark'
 fi
 # Not timing measurements (deterministic keys / simulated time), so cheap and machine-independent.
 { echo "## Distribution and disruption"; echo "java -cp $JAR io.lb4j.bench.DistributionReport";
