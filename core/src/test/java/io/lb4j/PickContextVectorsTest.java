@@ -1,17 +1,13 @@
 package io.lb4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /**
- * PickContext: XXH64 (seed 0) of the key's UTF-8 bytes. The first three reference values are the
+ * PickContext reference vectors (the rest of PickContext is in PickContextTest): XXH64 (seed 0) of the key's UTF-8 bytes. The first three reference values are the
  * xxHash specification's test vectors; the others were computed with an independent from-the-spec
  * implementation (Python, big integers), which reproduces those three.
  */
@@ -34,28 +30,5 @@ class PickContextVectorsTest {
     // a CharSequence that is not a String takes the general path and must agree
     assertEquals(expected, PickContext.ofKey(new StringBuilder(key)).hash(), key);
     assertTrue(PickContext.ofKey(key).hasHash());
-  }
-
-  @Test
-  void emptyHasNoHash() {
-    assertFalse(PickContext.EMPTY.hasHash());
-    assertEquals(0L, PickContext.EMPTY.hash());
-    assertNotEquals(PickContext.EMPTY, PickContext.ofHash(0L), "hash 0 is still a hash");
-  }
-
-  @Test
-  void ofHashCarriesTheValue() {
-    PickContext c = PickContext.ofHash(-1L);
-    assertTrue(c.hasHash());
-    assertEquals(-1L, c.hash());
-    assertEquals(PickContext.ofHash(-1L), c);
-    assertEquals(PickContext.ofHash(-1L).hashCode(), c.hashCode());
-    assertTrue(c.toString().contains(Long.toUnsignedString(-1L)), c.toString());
-  }
-
-  @Test
-  void nullKeyIsRejected() {
-    IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> PickContext.ofKey(null));
-    assertTrue(e.getMessage().contains("key"), e.getMessage());
   }
 }
