@@ -42,8 +42,9 @@ class ZooKeeperEndpointSourceTest {
 
   @BeforeEach
   void startZooKeeper() throws Exception {
-    // tickTime 100 ms: sessions may be as short as 200 ms, so a session loss takes about a second.
-    server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 100, -1), true);
+    // tickTime 250 ms allows sessions of up to 5 s: a 4 s session outlives the short outage even on
+    // a loaded machine, and the long outage still loses it within a few seconds.
+    server = new TestingServer(new InstanceSpec(null, -1, -1, -1, true, -1, 250, -1), true);
     registrantClient = client();
     watcherClient = client();
     registrar = ServiceDiscoveryBuilder.builder(EndpointPayload.class)
@@ -56,7 +57,7 @@ class ZooKeeperEndpointSourceTest {
   private CuratorFramework client() {
     CuratorFramework c = CuratorFrameworkFactory.builder()
         .connectString(server.getConnectString())
-        .sessionTimeoutMs(1_000).connectionTimeoutMs(1_000)
+        .sessionTimeoutMs(4_000).connectionTimeoutMs(1_000)
         .retryPolicy(new RetryForever(50))
         .build();
     c.start();
@@ -169,7 +170,7 @@ class ZooKeeperEndpointSourceTest {
       }
     });
     server.stop();
-    await().atMost(Duration.ofSeconds(10)).untilTrue(lost);
+    await().atMost(Duration.ofSeconds(20)).untilTrue(lost);
     assertEquals(three, lb.endpoints(), "kept while the session is lost");
     server.restart();
     await().atMost(Duration.ofSeconds(10)).until(() -> watcherClient.getZookeeperClient().isConnected());
