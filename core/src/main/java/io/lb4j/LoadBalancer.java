@@ -200,6 +200,16 @@ public final class LoadBalancer implements AutoCloseable {
     return policy;
   }
 
+  /**
+   * Whether anything reads request latencies: the policy ({@link Policy#usesLatency()}) or the
+   * meter registry's latency timer. When false, a caller may skip measuring a request and release
+   * it with latency {@code -1} (not recorded), which saves two {@link System#nanoTime()} calls per
+   * request; {@link io.lb4j.policy.EndpointView#latencyEwmaNanos()} then stays 0.
+   */
+  public boolean recordsLatency() {
+    return policy.usesLatency() || meterRegistry != null;
+  }
+
   /** Same as {@code pick(PickContext.EMPTY)}. */
   public Selection pick() {
     return pick(PickContext.EMPTY);

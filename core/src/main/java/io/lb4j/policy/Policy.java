@@ -20,4 +20,13 @@ public interface Policy {
    * endpoints were added). The picker must return only elements of this list.
    */
   Picker newPicker(List<? extends EndpointView> eligible);
+
+  /**
+   * Whether this policy's pickers read {@link EndpointView#latencyEwmaNanos()}. When it does not
+   * (no built-in policy does) and no meter registry wants latencies, adapters may skip timing
+   * requests: see {@link io.lb4j.LoadBalancer#recordsLatency()}. Default {@code false}.
+   */
+  default boolean usesLatency() {
+    return false;
+  }
 }

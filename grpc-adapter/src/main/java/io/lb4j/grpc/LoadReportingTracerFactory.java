@@ -73,6 +73,7 @@ final class LoadReportingTracerFactory extends ClientStreamTracer.Factory {
     private final ClientStreamTracer delegate;
     private Selection selection; // published by the CAS on state
     private long startNanos;
+    private boolean timed;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
 
@@ -95,7 +96,9 @@ final class LoadReportingTracerFactory extends ClientStreamTracer.Factory {
       }
       Selection s = lb.begin(endpoint);
       selection = s;
-      startNanos = System.nanoTime();
+      // Timing costs two System.nanoTime() calls per stream; skip it when nothing reads latencies.
+      timed = lb.recordsLatency();
+      startNanos = timed ? System.nanoTime() : 0;
       if (!STATE.compareAndSet(this, NEW, CREATED)) {
         s.release(Outcome.CANCELLED, -1); // closed before created: never leak the count
       }
@@ -105,7 +108,7 @@ final class LoadReportingTracerFactory extends ClientStreamTracer.Factory {
     @Override
     public void streamClosed(Status status) {
       if ((int) STATE.getAndSet(this, CLOSED) == CREATED) {
-        selection.release(outcome(status.getCode()), System.nanoTime() - startNanos);
+        selection.release(outcome(status.getCode()), timed ? System.nanoTime() - startNanos : -1);
       }
       super.streamClosed(status);
     }
