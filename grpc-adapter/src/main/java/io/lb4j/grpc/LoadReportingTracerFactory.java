@@ -59,6 +59,9 @@ final class LoadReportingTracerFactory extends ClientStreamTracer.Factory {
     private static final int NEW = 0;
     private static final int CREATED = 1;
     private static final int CLOSED = 2;
+    // A sentinel (not a boolean field: that would grow every tracer by 8 bytes); nanoTime() never
+    // lands on exactly this value in practice, and if it did the cost is one unrecorded latency.
+    private static final long UNTIMED = Long.MIN_VALUE;
 
     static {
       try {
@@ -72,8 +75,7 @@ final class LoadReportingTracerFactory extends ClientStreamTracer.Factory {
     private final Endpoint endpoint;
     private final ClientStreamTracer delegate;
     private Selection selection; // published by the CAS on state
-    private long startNanos;
-    private boolean timed;
+    private long startNanos; // UNTIMED when nothing reads latencies
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state;
 
@@ -97,8 +99,7 @@ final class LoadReportingTracerFactory extends ClientStreamTracer.Factory {
       Selection s = lb.begin(endpoint);
       selection = s;
       // Timing costs two System.nanoTime() calls per stream; skip it when nothing reads latencies.
-      timed = lb.recordsLatency();
-      startNanos = timed ? System.nanoTime() : 0;
+      startNanos = lb.recordsLatency() ? System.nanoTime() : UNTIMED;
       if (!STATE.compareAndSet(this, NEW, CREATED)) {
         s.release(Outcome.CANCELLED, -1); // closed before created: never leak the count
       }
@@ -108,7 +109,7 @@ final class LoadReportingTracerFactory extends ClientStreamTracer.Factory {
     @Override
     public void streamClosed(Status status) {
       if ((int) STATE.getAndSet(this, CLOSED) == CREATED) {
-        selection.release(outcome(status.getCode()), timed ? System.nanoTime() - startNanos : -1);
+        selection.release(outcome(status.getCode()), startNanos == UNTIMED ? -1 : System.nanoTime() - startNanos);
       }
       super.streamClosed(status);
     }
