@@ -17,12 +17,15 @@ import java.util.concurrent.TimeUnit;
 final class EndpointState implements EndpointView {
 
   private static final VarHandle IN_FLIGHT;
+  private static final VarHandle LATENCY_EWMA;
   private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
   private static final Outcome[] OUTCOMES = Outcome.values();
 
   static {
     try {
-      IN_FLIGHT = MethodHandles.lookup().findVarHandle(EndpointState.class, "inFlight", int.class);
+      MethodHandles.Lookup lookup = MethodHandles.lookup();
+      IN_FLIGHT = lookup.findVarHandle(EndpointState.class, "inFlight", int.class);
+      LATENCY_EWMA = lookup.findVarHandle(EndpointState.class, "latencyEwma", double.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -120,7 +123,8 @@ final class EndpointState implements EndpointView {
     COUNTS.getAndAdd(outcomes, outcome.ordinal(), 1L);
     if (latencyNanos >= 0) {
       double old = latencyEwma;
-      latencyEwma = old == 0.0 ? latencyNanos : old + EWMA_ALPHA * (latencyNanos - old);
+      // A release store: readers see a whole value without the full fence a volatile write costs.
+      LATENCY_EWMA.setRelease(this, old == 0.0 ? latencyNanos : old + EWMA_ALPHA * (latencyNanos - old));
     }
     OutlierDetector.Tracker t = outlier;
     if (t != null) {
