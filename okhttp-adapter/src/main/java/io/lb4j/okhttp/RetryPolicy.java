@@ -1,10 +1,15 @@
 package io.lb4j.okhttp;
 
 import io.github.resilience4j.core.IntervalFunction;
+import io.lb4j.Endpoint;
+import io.lb4j.EndpointStatus;
+import io.lb4j.LoadBalancer;
 import io.lb4j.Outcome;
+import io.lb4j.PickContext;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.function.Supplier;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -38,6 +43,8 @@ public final class RetryPolicy {
     YES
   }
 
+  /** Draws without the request's hash when looking for an endpoint not tried yet. */
+  private static final int MAX_OTHER_CHOICES = 16;
   // resilience4j requires a randomization factor below 1; this is full jitter in practice.
   private static final double FULL_JITTER = 0.999;
 
@@ -122,10 +129,53 @@ public final class RetryPolicy {
   }
 
   /**
+   * The endpoint a retry goes to: one not tried yet by this request if the balancer offers one
+   * (asked with the request's context, then up to {@value #MAX_OTHER_CHOICES} times without its
+   * hash, since the same hash picks the same endpoint), else any untried endpoint whose status is
+   * {@code HEALTHY}, else whatever the balancer offers. Public so that simulations and other
+   * transports retry exactly as {@link LoadBalancingInterceptor} does.
+   *
+   * @param lb the service's balancer
+   * @param ctx the request's pick context
+   * @param tried the endpoints this request has already been sent to (not empty)
+   * @throws io.lb4j.NoEndpointAvailableException if the balancer has no endpoint to offer
+   * @throws IllegalStateException if the balancer is closed
+   */
+  public Endpoint retryEndpoint(LoadBalancer lb, PickContext ctx, List<Endpoint> tried) {
+    Endpoint first = lb.choose(ctx);
+    if (!contains(tried, first)) {
+      return first;
+    }
+    for (int i = 0; i < MAX_OTHER_CHOICES; i++) {
+      Endpoint e = lb.choose(PickContext.EMPTY);
+      if (!contains(tried, e)) {
+        return e;
+      }
+    }
+    for (Endpoint e : lb.endpoints()) {
+      if (!contains(tried, e) && lb.status(e) == EndpointStatus.HEALTHY) {
+        return e;
+      }
+    }
+    return first;
+  }
+
+  private static boolean contains(List<Endpoint> tried, Endpoint e) {
+    for (int i = 0, n = tried.size(); i < n; i++) {
+      if (tried.get(i).address().equals(e.address())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * The pause before retry number {@code retry} (1 for the first retry), in nanoseconds: the jittered
    * backoff, or a 503's {@code Retry-After} if longer, never more than {@code maxBackoff}.
+   *
+   * @param response the failed attempt's response, or null if it ended with an exception
    */
-  long backoffNanos(int retry, Response response) {
+  public long backoffNanos(int retry, Response response) {
     long millis = Math.min(backoff.apply(retry), maxBackoff.toMillis());
     if (response != null && response.code() == 503) {
       long retryAfter = retryAfterMillis(response.header("Retry-After"));
