@@ -72,8 +72,11 @@ final class EndpointState implements EndpointView {
     this.address = endpoint.address();
     this.endpoint = endpoint;
     this.effectiveWeight = endpoint.weight();
-    this.outlier = detector == null ? null : detector.newTracker(this::requests);
-    this.health = checker == null ? null : checker.newTarget(this::endpoint);
+    OutlierDetector.Tracker tracker = detector == null ? null : detector.newTracker(this::requests);
+    this.outlier = tracker;
+    // A passed probe refutes an ejection for connection failures: the endpoint is reachable again.
+    this.health = checker == null ? null
+        : checker.newTarget(this::endpoint, tracker == null ? null : () -> detector.probePassed(tracker));
   }
 
   @Override

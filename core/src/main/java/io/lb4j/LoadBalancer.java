@@ -656,10 +656,14 @@ public final class LoadBalancer implements AutoCloseable {
       s.lastStatus = status;
     }
     // Endpoints still waiting for their first probe are not judged yet: they do not count towards
-    // panic, so a first probe round or a scale-up does not flip the balancer into panic.
-    int total = usable.size() - unknown;
-    boolean panic = total > 0 && eligible.size() < panicThreshold * total;
-    List<EndpointState> chosen = panic ? usable : preferred(usable, eligible);
+    // panic, so a first probe round or a scale-up does not flip the balancer into panic. Endpoints
+    // known dead do not count either, and panic mode does not pick them (see PanicRule).
+    PanicRule.Decision<EndpointState> decision = PanicRule.decide(usable, eligible,
+        s -> s.lastStatus == EndpointStatus.UNKNOWN && !s.lastEligible, LoadBalancer::knownDead,
+        LoadBalancer::failedProbes, panicThreshold);
+    int total = decision.alive();
+    boolean panic = decision.panic();
+    List<EndpointState> chosen = decision.offered() != null ? decision.offered() : preferred(usable, eligible);
     boolean wasPanic = snapshot.panic;
     int eligibleCount = eligible.size();
     if (panic != wasPanic) {
@@ -688,6 +692,15 @@ public final class LoadBalancer implements AutoCloseable {
       scheduleRampRefresh();
     }
     return events;
+  }
+
+  private static boolean failedProbes(EndpointState s) {
+    return s.health != null && s.health.state() == HealthChecker.State.UNHEALTHY;
+  }
+
+  /** Failed its active checks, or ejected because it refused every connection: hard evidence. */
+  private static boolean knownDead(EndpointState s) {
+    return failedProbes(s) || (s.outlier != null && s.outlier.ejected() && s.outlier.unreachable());
   }
 
   /**

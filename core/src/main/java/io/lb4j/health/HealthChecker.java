@@ -128,10 +128,20 @@ public final class HealthChecker {
 
   /** Makes the target for one endpoint; it is probed once {@link #add added}. */
   public Target newTarget(Supplier<Endpoint> endpoint) {
+    return newTarget(endpoint, null);
+  }
+
+  /**
+   * Makes the target for one endpoint, with a callback run (without any lock of this checker held)
+   * after every passed probe; the balancer uses it to end an ejection for connection failures.
+   *
+   * @param onPass run after each healthy answer, or null
+   */
+  public Target newTarget(Supplier<Endpoint> endpoint, Runnable onPass) {
     if (endpoint == null) {
       throw new IllegalArgumentException("endpoint must not be null");
     }
-    return new Target(endpoint);
+    return new Target(endpoint, onPass);
   }
 
   /** Starts probing the endpoint; no-op if already tracked. */
@@ -315,6 +325,9 @@ public final class HealthChecker {
         changed = true;
       }
     }
+    if (r.status() == ProbeResult.Status.HEALTHY && t.onPass != null) {
+      t.onPass.run();
+    }
     if (changed) {
       onChange.run();
     }
@@ -345,6 +358,7 @@ public final class HealthChecker {
    */
   public static final class Target {
     private final Supplier<Endpoint> endpoint;
+    private final Runnable onPass;
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile State state = State.UNKNOWN;
     private volatile String reason = "not probed yet";
@@ -354,8 +368,9 @@ public final class HealthChecker {
     private ProbeResult lastResult;
     private ScheduledFuture<?> next;
 
-    private Target(Supplier<Endpoint> endpoint) {
+    private Target(Supplier<Endpoint> endpoint, Runnable onPass) {
       this.endpoint = endpoint;
+      this.onPass = onPass;
     }
 
     /** The current verdict. */

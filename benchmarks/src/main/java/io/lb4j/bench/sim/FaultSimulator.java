@@ -42,9 +42,9 @@ public final class FaultSimulator {
           + FaultScenario.all().stream().map(FaultScenario::name).toList());
     }
     PrintStream out = System.out;
-    out.printf("%-18s %8s %8s %7s %6s %6s %6s %7s %7s %4s %-16s %7s %7s %7s %7s %8s%n", "scenario", "success",
+    out.printf("%-18s %8s %8s %7s %6s %6s %6s %7s %7s %4s %-18s %7s %7s %7s %7s %8s %8s%n", "scenario", "success",
         "worst", "failed", "503", "conn", "no-ep", "retries", "budget", "hits", "ejections", "panic s", "sim s",
-        "p50 ms", "p99 ms", "fail p99");
+        "p50 ms", "p99 ms", "fail p99", "restart");
     for (FaultScenario s : scenarios) {
       print(out, s, run(s, seeds));
     }
@@ -81,6 +81,7 @@ public final class FaultSimulator {
     double p50 = 0;
     double p99 = 0;
     double failP99 = 0;
+    double restarted = 0;
     for (FaultResult r : rs) {
       success += r.successRate() / n;
       worst = Math.min(worst, r.successRate());
@@ -99,11 +100,13 @@ public final class FaultSimulator {
       p50 += r.p50() / n;
       p99 += r.p99() / n;
       failP99 = Math.max(failP99, r.failedP99());
+      restarted += (double) r.afterRestart() / n;
     }
     String ej = Arrays.toString(Arrays.stream(ejections).mapToObj(x -> String.format(Locale.ROOT, "%.1f", x))
         .toArray()).replace(" ", "");
-    out.printf(Locale.ROOT, "%-18s %7.2f%% %7.2f%% %7.1f %6.1f %6.1f %6.1f %7.1f %7.1f %4d %-16s %7.2f %7.2f %7.1f %7.1f %8.1f%n",
+    out.printf(Locale.ROOT, "%-18s %7.2f%% %7.2f%% %7.1f %6.1f %6.1f %6.1f %7.1f %7.1f %4d %-18s %7.2f %7.2f %7.1f %7.1f %8.1f %8.0f%n",
         s.name(), 100 * success, 100 * worst, (double) failed / n, (double) f503 / n, (double) conn / n,
-        (double) noEp / n, (double) retries / n, (double) budget / n, hits, ej, panic, seconds, p50, p99, failP99);
+        (double) noEp / n, (double) retries / n, (double) budget / n, hits, ej, panic, seconds, p50, p99, failP99,
+        restarted);
   }
 }
