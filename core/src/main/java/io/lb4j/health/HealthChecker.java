@@ -131,13 +131,24 @@ public final class HealthChecker {
     return newTarget(endpoint, null);
   }
 
+  /** Told about each passed probe of one endpoint (the balancer ends outlier ejections with it). */
+  @FunctionalInterface
+  public interface PassListener {
+    /**
+     * Called after a probe of the endpoint passed, without any lock of the checker held.
+     *
+     * @param recovered whether this pass turned an {@link State#UNHEALTHY UNHEALTHY} verdict back
+     *     to {@link State#HEALTHY HEALTHY}
+     */
+    void passed(boolean recovered);
+  }
+
   /**
-   * Makes the target for one endpoint, with a callback run (without any lock of this checker held)
-   * after every passed probe; the balancer uses it to end an ejection for connection failures.
+   * Makes the target for one endpoint, with a listener told about every passed probe.
    *
-   * @param onPass run after each healthy answer, or null
+   * @param onPass told after each healthy answer, or null
    */
-  public Target newTarget(Supplier<Endpoint> endpoint, Runnable onPass) {
+  public Target newTarget(Supplier<Endpoint> endpoint, PassListener onPass) {
     if (endpoint == null) {
       throw new IllegalArgumentException("endpoint must not be null");
     }
@@ -282,6 +293,7 @@ public final class HealthChecker {
 
   private void record(Target t, ProbeResult r) {
     boolean changed = false;
+    boolean recovered = false;
     synchronized (lock) {
       if (closed || !targets.contains(t)) {
         return;
@@ -323,10 +335,11 @@ public final class HealthChecker {
         t.reason = why;
         t.state = after;
         changed = true;
+        recovered = before == State.UNHEALTHY && after == State.HEALTHY;
       }
     }
     if (r.status() == ProbeResult.Status.HEALTHY && t.onPass != null) {
-      t.onPass.run();
+      t.onPass.passed(recovered);
     }
     if (changed) {
       onChange.run();
@@ -358,7 +371,7 @@ public final class HealthChecker {
    */
   public static final class Target {
     private final Supplier<Endpoint> endpoint;
-    private final Runnable onPass;
+    private final PassListener onPass;
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile State state = State.UNKNOWN;
     private volatile String reason = "not probed yet";
@@ -368,7 +381,7 @@ public final class HealthChecker {
     private ProbeResult lastResult;
     private ScheduledFuture<?> next;
 
-    private Target(Supplier<Endpoint> endpoint, Runnable onPass) {
+    private Target(Supplier<Endpoint> endpoint, PassListener onPass) {
       this.endpoint = endpoint;
       this.onPass = onPass;
     }

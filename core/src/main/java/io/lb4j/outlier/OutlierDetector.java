@@ -46,7 +46,8 @@ import java.util.function.ToLongFunction;
  *       from ejecting too many endpoints that still answer, and a refused connection protects
  *       nothing); {@link Tracker#unreachable()} says so, and the balancer treats it as known dead
  *       in panic mode. A passed active health check ends such an ejection at once
- *       ({@link #probePassed}), since the endpoint is reachable again.
+ *       ({@link #probePassed}), since the endpoint is reachable again; health checks that see an
+ *       endpoint go down and come back end any ejection.
  *   <li><b>Backoff:</b> each ejection raises the endpoint's multiplier by one (while
  *       {@code multiplier * base < max + base}); it lasts {@code min(baseEjectionTime * multiplier,
  *       maxEjectionTime)}. Every sweep that finds the endpoint not ejected, at least one interval
@@ -293,17 +294,22 @@ public final class OutlierDetector {
   }
 
   /**
-   * An active health check of the endpoint passed: if it is ejected as {@link Tracker#unreachable()
-   * unreachable}, that ejection ends now (the endpoint accepts connections again); any other
-   * ejection stands, since a health endpoint may pass while requests fail. The health checker calls
-   * this through the balancer; no-op if not tracked.
+   * An active health check of the endpoint passed. An ejection as {@link Tracker#unreachable()
+   * unreachable} ends now (the endpoint accepts connections again). Any other ejection ends only if
+   * this pass is a recovery the checks saw (their verdict went from unhealthy back to healthy: the
+   * endpoint was down and is back, so what ejected it most likely was that outage); otherwise it
+   * stands, since a health endpoint may pass while requests fail. (Envoy's
+   * {@code successful_active_health_check_uneject_host} ends every ejection at any passed check.)
+   * The balancer calls this from its health checker; no-op if not tracked or not ejected.
+   *
+   * @param recovered whether the checks' verdict just went from unhealthy to healthy
    */
-  public void probePassed(Tracker t) {
+  public void probePassed(Tracker t, boolean recovered) {
     synchronized (lock) {
-      if (!t.unreachable || !t.ejected || !tracked.contains(t)) {
+      if (!t.ejected || !(t.unreachable || recovered) || !tracked.contains(t)) {
         return;
       }
-      uneject(t, clock.millis(), "an active health check passed");
+      uneject(t, clock.millis(), recovered ? "active health checks pass again" : "an active health check passed");
     }
     onChange.run();
   }

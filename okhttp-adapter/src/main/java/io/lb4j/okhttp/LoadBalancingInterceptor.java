@@ -200,7 +200,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
 
   /**
    * The endpoint to retry on, or null when this attempt must not be retried: not retryable, the call
-   * is cancelled, no endpoint left, or the budget is spent (counted).
+   * is cancelled, no endpoint left, or the budget is spent (counted; connect failures do not draw on
+   * it).
    */
   private Endpoint retryTarget(Request request, Outcome outcome, Call call, Service service,
       PickContext ctx, List<Endpoint> tried) {
@@ -213,7 +214,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
     } catch (NoEndpointAvailableException | IllegalStateException e) {
       return null;
     }
-    if (!service.budget.tryWithdraw()) {
+    if (retry.withdrawsFromBudget(outcome) && !service.budget.tryWithdraw()) {
       service.budgetExhausted();
       return null;
     }

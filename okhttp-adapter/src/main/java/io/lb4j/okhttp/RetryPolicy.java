@@ -29,7 +29,11 @@ import okhttp3.Response;
  *       {@code IntervalFunction.ofExponentialRandomBackoff}), base 25 ms, cap 1 s. A 503's
  *       {@code Retry-After} (seconds or HTTP date) is honoured up to the cap.
  *   <li>A {@link RetryBudget} per service (default {@link RetryBudget#defaults()}: 20 % of requests
- *       plus 10 retries/s over 10 s) so an outage cannot multiply the load.
+ *       plus 10 retries/s over 10 s) so an outage cannot multiply the load. Retries after a
+ *       {@code CONNECT_FAILURE} do not draw on it ({@link #withdrawsFromBudget}): the attempt never
+ *       reached a server, so retrying it adds no load anywhere, and a dead endpoint must not use up
+ *       the retries that a live but failing one needs (Finagle does the same for requests it could
+ *       not get a connection for). Their bound is {@code maxAttempts}.
  * </ul>
  *
  * <p>The backoff pauses the thread running the call (a dispatcher thread for {@code enqueue}) in
@@ -126,6 +130,15 @@ public final class RetryPolicy {
       case "GET", "HEAD", "OPTIONS", "PUT", "DELETE" -> true;
       default -> false;
     };
+  }
+
+  /**
+   * Whether a retry after an attempt that ended with {@code outcome} withdraws from the
+   * {@link RetryBudget}: every retry does except one after a {@code CONNECT_FAILURE}, which never
+   * reached a server (see the class comment).
+   */
+  public boolean withdrawsFromBudget(Outcome outcome) {
+    return outcome != Outcome.CONNECT_FAILURE;
   }
 
   /**

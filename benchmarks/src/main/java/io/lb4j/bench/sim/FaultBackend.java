@@ -9,6 +9,7 @@ package io.lb4j.bench.sim;
  * @param serviceMillis time to answer a request successfully (each request takes 0.5 to 1.5 times this)
  * @param failureProbability chance that a request is answered at once with a 503 (0..1)
  * @param failMillis time to answer with that 503
+ * @param healAfter share of the run after which it stops answering 503; -1 = never
  * @param downAfter share of the run (0..1) after which the port refuses connections; 0 = never
  *     listening; -1 = never down
  * @param upAfter share of the run after which it listens again; -1 = never
@@ -16,7 +17,7 @@ package io.lb4j.bench.sim;
  * @param slowMillis service time once slow
  */
 public record FaultBackend(String label, double serviceMillis, double failureProbability, double failMillis,
-    double downAfter, double upAfter, double slowAfter, double slowMillis) {
+    double healAfter, double downAfter, double upAfter, double slowAfter, double slowMillis) {
 
   /** Validates every field. */
   public FaultBackend {
@@ -29,7 +30,7 @@ public record FaultBackend(String label, double serviceMillis, double failurePro
     if (!(failureProbability >= 0 && failureProbability <= 1)) {
       throw new IllegalArgumentException(label + ": failureProbability must be in [0, 1], was " + failureProbability);
     }
-    for (double share : new double[] {downAfter, upAfter, slowAfter}) {
+    for (double share : new double[] {healAfter, downAfter, upAfter, slowAfter}) {
       if (!(share == -1 || (share >= 0 && share <= 1))) {
         throw new IllegalArgumentException(label + ": a share of the run must be -1 or in [0, 1], was " + share);
       }
@@ -38,21 +39,29 @@ public record FaultBackend(String label, double serviceMillis, double failurePro
 
   /** A healthy backend answering in about {@code serviceMillis}. */
   public static FaultBackend healthy(String label, double serviceMillis) {
-    return new FaultBackend(label, serviceMillis, 0, 1, -1, -1, -1, serviceMillis);
+    return new FaultBackend(label, serviceMillis, 0, 1, -1, -1, -1, -1, serviceMillis);
   }
 
   /** This backend answering a share {@code p} of the requests with an immediate (1 ms) 503. */
   public FaultBackend failing(double p) {
-    return new FaultBackend(label, serviceMillis, p, 1, downAfter, upAfter, slowAfter, slowMillis);
+    return new FaultBackend(label, serviceMillis, p, 1, healAfter, downAfter, upAfter, slowAfter, slowMillis);
+  }
+
+  /** This backend no longer answering 503 from {@code after} (share of the run) on. */
+  public FaultBackend healing(double after) {
+    return new FaultBackend(label, serviceMillis, failureProbability, failMillis, after, downAfter, upAfter,
+        slowAfter, slowMillis);
   }
 
   /** This backend refusing connections from {@code down} (share of the run) until {@code up} (-1: for good). */
   public FaultBackend down(double down, double up) {
-    return new FaultBackend(label, serviceMillis, failureProbability, failMillis, down, up, slowAfter, slowMillis);
+    return new FaultBackend(label, serviceMillis, failureProbability, failMillis, healAfter, down, up, slowAfter,
+        slowMillis);
   }
 
   /** This backend taking {@code millis} per answer from {@code after} (share of the run) on. */
   public FaultBackend slow(double after, double millis) {
-    return new FaultBackend(label, serviceMillis, failureProbability, failMillis, downAfter, upAfter, after, millis);
+    return new FaultBackend(label, serviceMillis, failureProbability, failMillis, healAfter, downAfter, upAfter,
+        after, millis);
   }
 }

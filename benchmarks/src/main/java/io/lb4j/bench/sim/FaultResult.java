@@ -18,7 +18,7 @@ package io.lb4j.bench.sim;
  * @param panicSeconds simulated seconds spent in panic mode
  * @param seconds simulated seconds of the whole run
  * @param perBackend attempts sent to each backend
- * @param afterRestart attempts served by backends after they came back up, summed
+ * @param afterRestart attempts sent to backends after they came back up or stopped failing, summed
  * @param p50 median latency of successful requests
  * @param p99 99th percentile latency of successful requests
  * @param failedP99 99th percentile latency of failed requests (0 if none)

@@ -88,8 +88,45 @@ public record FaultScenario(String name, String description, List<FaultBackend> 
         4, 6000, Duration.ofSeconds(1), 3);
   }
 
-  /** The scenarios of issue 10 §1, setups first. */
+  /**
+   * Two of four backends always answer 503 (at once): the cap lets outlier detection eject only
+   * one, so the other stays eligible and fails fast; 600 GETs from 6 clients.
+   */
+  public static FaultScenario twoFailing() {
+    return new FaultScenario("two-503-of-four", "always 503 / always 503 / good / good; 600 GETs, 6 clients",
+        List.of(FaultBackend.healthy("503 a", SERVICE_MS).failing(1.0), FaultBackend.healthy("503 b", SERVICE_MS)
+            .failing(1.0), FaultBackend.healthy("good a", SERVICE_MS), FaultBackend.healthy("good b", SERVICE_MS)),
+        6, 600, null, 3);
+  }
+
+  /**
+   * Setup 1 with the flaky backend failing 20 % (runs of 5 failures in a row are rare, so outlier
+   * detection seldom ejects it): 2,000 GETs from 4 clients.
+   */
+  public static FaultScenario flaky20AndStopped() {
+    return new FaultScenario("flaky20-and-stopped",
+        "healthy / 503 a fifth of the time / stopped after 1/3; health checks every 1 s; 2,000 GETs, 4 clients",
+        List.of(FaultBackend.healthy("healthy", SERVICE_MS), FaultBackend.healthy("503 fifth", SERVICE_MS).failing(0.2),
+            FaultBackend.healthy("stopped", SERVICE_MS).down(1.0 / 3, -1)),
+        4, 2000, Duration.ofSeconds(1), 3);
+  }
+
+  /**
+   * Four backends: one always answers 503 (ejected first), one answers 503 for the first third and
+   * then recovers (the cap keeps it from being ejected, so only the failure penalty steers away from
+   * it, and only fresh samples can tell it recovered); 1,200 GETs from 4 clients.
+   */
+  public static FaultScenario failingThenRecovering() {
+    return new FaultScenario("503-then-heals", "always 503 / 503 until 1/3 then fine / good / good; 1,200 GETs, "
+        + "4 clients", List.of(FaultBackend.healthy("503", SERVICE_MS).failing(1.0),
+            FaultBackend.healthy("heals", SERVICE_MS).failing(1.0).healing(1.0 / 3),
+            FaultBackend.healthy("good a", SERVICE_MS), FaultBackend.healthy("good b", SERVICE_MS)),
+        4, 1200, null, 3);
+  }
+
+  /** The scenarios of issue 10 §1, setups first, then harder variants. */
   public static List<FaultScenario> all() {
-    return List.of(flakyAndStopped(), fourBroken(), allRefusing(), all503(), killedAndRestarted());
+    return List.of(flakyAndStopped(), fourBroken(), allRefusing(), all503(), killedAndRestarted(), twoFailing(),
+        flaky20AndStopped(), failingThenRecovering());
   }
 }

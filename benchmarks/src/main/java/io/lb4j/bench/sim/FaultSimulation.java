@@ -190,7 +190,7 @@ final class FaultSimulation {
     int i = index.get(s.endpoint().address());
     Backend backend = backends[i];
     backend.attempts++;
-    if (backend.restarted) {
+    if (backend.restarted || backend.healed) {
       backend.afterRestart++;
     }
     Attempt a = new Attempt(r, s, i, clock.nanos());
@@ -198,7 +198,7 @@ final class FaultSimulation {
     if (!backend.up) {
       a.outcome = Outcome.CONNECT_FAILURE;
       schedule(now + REFUSED_NANOS, DONE, a);
-    } else if (random.nextDouble() < backend.spec.failureProbability()) {
+    } else if (!backend.healed && random.nextDouble() < backend.spec.failureProbability()) {
       a.outcome = Outcome.SERVER_ERROR;
       schedule(now + (long) (backend.spec.failMillis() * MS), DONE, a);
     } else {
@@ -249,7 +249,7 @@ final class FaultSimulation {
     } catch (NoEndpointAvailableException | IllegalStateException e) {
       return null;
     }
-    if (!budget.tryWithdraw()) {
+    if (retry.withdrawsFromBudget(outcome) && !budget.tryWithdraw()) {
       budgetExhausted++;
       return null;
     }
@@ -311,6 +311,7 @@ final class FaultSimulation {
     final List<Attempt> inService = new ArrayList<>();
     boolean up = true;
     boolean slow;
+    boolean healed;
     boolean restarted;
     long attempts;
     long afterRestart;
@@ -325,6 +326,7 @@ final class FaultSimulation {
           && !(spec.upAfter() >= 0 && share >= spec.upAfter());
       up = !downNow;
       slow = spec.slowAfter() >= 0 && share >= spec.slowAfter();
+      healed = spec.healAfter() >= 0 && share >= spec.healAfter();
       if (!wasUp && up) {
         restarted = true;
       }

@@ -46,12 +46,12 @@ public final class FaultSimulator {
         "worst", "failed", "503", "conn", "no-ep", "retries", "budget", "hits", "ejections", "panic s", "sim s",
         "p50 ms", "p99 ms", "fail p99", "restart");
     for (FaultScenario s : scenarios) {
-      print(out, s, run(s, seeds));
+      print(out, s, runSeeds(s, seeds));
     }
   }
 
   /** Runs the scenario once per seed 1..seeds. */
-  public static List<FaultResult> run(FaultScenario scenario, int seeds) {
+  public static List<FaultResult> runSeeds(FaultScenario scenario, int seeds) {
     List<FaultResult> results = new ArrayList<>();
     for (long seed = 1; seed <= seeds; seed++) {
       results.add(run(scenario, seed));
