@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * blocks the balancer's scheduler. Default connect timeout 2 s (keep it at or below the health
  * check's {@code timeout}).
  *
- * <p>Thread-safe and stateless; one instance may serve many balancers.
+ * <p>Thread-safe and stateless; one instance may serve many balancers. It owns nothing to close
+ * (the connect runs on the JDK's shared asynchronous channel group, lookups on the given executor,
+ * which stays the caller's), so {@link #close()} is the default no-op.
  */
 public final class TcpConnectProbe implements HealthProbe {
 

@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The {@code lb4j_*} gRPC policies create one automatically for the {@code healthCheck} config;
  * applications can use it with a plain {@link io.lb4j.LoadBalancer} too. Thread-safe.
+ *
+ * <p>It owns nothing to close: the channels belong to whoever supplies them (the {@code lb4j_*}
+ * policies shut down their per-endpoint health channels with the subchannels), so {@link #close()}
+ * is the default no-op.
  */
 public final class GrpcHealthProbe implements HealthProbe {
 

@@ -7,8 +7,15 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.Callback;
+import okhttp3.Dispatcher;
 import okhttp3.HttpUrl;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -31,11 +38,14 @@ import okhttp3.Response;
 public final class HttpHealthProbe implements HealthProbe {
 
   private final OkHttpClient client;
+  /** Whether the client's dispatcher and pool are this probe's own (no client was given). */
+  private final boolean ownsClient;
   private final String scheme;
   private final String path;
 
   private HttpHealthProbe(Builder b) {
-    OkHttpClient base = b.client != null ? b.client : new OkHttpClient();
+    this.ownsClient = b.client == null;
+    OkHttpClient base = ownsClient ? ownClient() : b.client;
     // newBuilder() shares the connection pool and dispatcher of the base client.
     this.client = base.newBuilder()
         .callTimeout(b.timeout)
@@ -46,6 +56,24 @@ public final class HttpHealthProbe implements HealthProbe {
         .build();
     this.scheme = b.scheme;
     this.path = b.path;
+  }
+
+  /**
+   * A client of the probe's own whose dispatcher threads are daemons ({@code lb4j-http-probe-<n>}):
+   * a balancer that is never closed must not keep the JVM alive, as OkHttp's default non-daemon
+   * dispatcher threads would for a minute after the last probe.
+   */
+  private static OkHttpClient ownClient() {
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory threads = r -> {
+      Thread t = new Thread(r, "lb4j-http-probe-" + n.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    };
+    // OkHttp's default dispatcher executor, with daemon threads.
+    ExecutorService executor = new ThreadPoolExecutor(0, Integer.MAX_VALUE, 60, TimeUnit.SECONDS,
+        new SynchronousQueue<>(), threads);
+    return new OkHttpClient.Builder().dispatcher(new Dispatcher(executor)).build();
   }
 
   /** A builder with the defaults: http, {@code /health}, 2 s timeout, a new client. */
@@ -91,6 +119,21 @@ public final class HttpHealthProbe implements HealthProbe {
     return code == 503 ? ProbeResult.draining(reason) : ProbeResult.unhealthy(reason);
   }
 
+  /**
+   * Releases the client this probe made for itself: cancels probes in flight, stops its dispatcher
+   * threads and closes its pooled connections. A client given to {@link Builder#client} is the
+   * caller's and is left untouched. Called once by the balancer's {@code close()}.
+   */
+  @Override
+  public void close() {
+    if (!ownsClient) {
+      return;
+    }
+    client.dispatcher().cancelAll();
+    client.dispatcher().executorService().shutdown();
+    client.connectionPool().evictAll();
+  }
+
   @Override
   public String toString() {
     return "HttpHealthProbe{" + scheme + "://<endpoint>" + path + "}";
@@ -134,7 +177,8 @@ public final class HttpHealthProbe implements HealthProbe {
 
     /**
      * The client to share connections and threads with (for example the application's, without
-     * the balancing interceptor); default a new client of its own.
+     * the balancing interceptor); default a new client of its own, which the probe closes with its
+     * balancer. A client given here is never closed by lb4j.
      */
     public Builder client(OkHttpClient client) {
       if (client == null) {

@@ -9,6 +9,7 @@ import io.lb4j.PickContext;
 import io.lb4j.Selection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.util.HashMap;
@@ -20,6 +21,7 @@ import okhttp3.Call;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 
@@ -51,7 +53,6 @@ public final class LoadBalancingInterceptor implements Interceptor {
 
   private static final long SLEEP_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final int MAX_OTHER_CHOICES = 16;
-  private static final long CALL_TIMEOUT_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final Map<String, Service> services;
   private final RetryPolicy retry;
@@ -95,7 +96,6 @@ public final class LoadBalancingInterceptor implements Interceptor {
   private Response balanced(Chain chain, Request request, Service service) throws IOException {
     LoadBalancer lb = service.lb;
     Call call = chain.call();
-    long callStartNanos = System.nanoTime(); // an application interceptor runs as the call starts
     String key = hashKey == null ? null : hashKey.key(request);
     PickContext ctx = key == null ? PickContext.EMPTY : PickContext.ofKey(key);
     int maxAttempts = retry.maxAttempts();
@@ -108,11 +108,23 @@ public final class LoadBalancingInterceptor implements Interceptor {
       Selection selection = start(lb, service, ctx, key, next, attempt == 1);
       Endpoint endpoint = selection.endpoint(); // read before release: the selection is recycled
       long startNanos = System.nanoTime();
+      Request attemptRequest = rewrite(request, service, endpoint, attempt);
       Response response;
       try {
-        response = chain.proceed(rewrite(request, service, endpoint, attempt));
+        response = chain.proceed(attemptRequest);
       } catch (IOException e) {
-        Outcome outcome = classify(classifier, call, e, callStartNanos);
+        if (attemptRequest.body() instanceof TrackingRequestBody body && body.failedLocally(e)) {
+          // The caller's own RequestBody threw: not the endpoint's fault, and sending it again fails too.
+          selection.release(Outcome.CANCELLED, System.nanoTime() - startNanos);
+          throw e;
+        }
+        if (call.isCanceled() && call.timeout().timeoutNanos() > 0) {
+          // Cancelled by the caller or by the call timeout: only OkHttp knows which, and it tells the
+          // call's listeners (callFailed with its "timeout" exception) before the caller sees it.
+          call.addEventListener(new ReleaseWhenCallEnds(selection, startNanos, classifier));
+          throw e;
+        }
+        Outcome outcome = classify(classifier, call, e);
         selection.release(outcome, System.nanoTime() - startNanos);
         tried = remember(tried, endpoint, attempt);
         next = attempt < maxAttempts ? retryTarget(request, outcome, call, service, ctx, tried, attempt) : null;
@@ -137,28 +149,14 @@ public final class LoadBalancingInterceptor implements Interceptor {
           continue;
         }
       }
-      return withReleasingBody(response, selection, outcome, startNanos, call, callStartNanos);
+      return withReleasingBody(response, selection, outcome, startNanos, call);
     }
   }
 
-  /**
-   * Classifies an I/O error as the caller will see it. When OkHttp's call timeout fires it cancels
-   * the call, so the chain throws a plain "Canceled" and only later does the call rethrow
-   * {@code InterruptedIOException("timeout")}: a cancelled call past its timeout is shown to the
-   * classifier as that timeout.
-   */
-  static Outcome classify(FailureClassifier classifier, Call call, IOException e, long callStartNanos) {
-    IOException seen = e;
-    if (!(e instanceof InterruptedIOException) && call.isCanceled()) {
-      long timeout = call.timeout().timeoutNanos();
-      if (timeout > 0 && System.nanoTime() - callStartNanos >= timeout - CALL_TIMEOUT_SLACK_NANOS) {
-        seen = new InterruptedIOException("timeout");
-        seen.initCause(e);
-      }
-    }
-    Outcome o = classifier.classify(call, seen);
-    // A custom classifier that answers null gets the default answer rather than a failed release.
-    return o != null ? o : FailureClassifier.defaults().classify(call, seen);
+  /** Classifies an I/O error; a custom classifier that answers null gets the default answer. */
+  static Outcome classify(FailureClassifier classifier, Call call, IOException e) {
+    Outcome o = classifier.classify(call, e);
+    return o != null ? o : FailureClassifier.defaults().classify(call, e);
   }
 
   private Outcome classify(Response response) {
@@ -178,12 +176,20 @@ public final class LoadBalancingInterceptor implements Interceptor {
       return lb.pick(ctx);
     } catch (NoEndpointAvailableException e) {
       throw new IOException("no endpoint available for service '" + service.host + "': " + e.getMessage(), e);
+    } catch (IllegalStateException e) {
+      // A closed balancer (or a broken policy): fail this call like any other I/O failure, never
+      // with an unchecked exception that escapes onto OkHttp's dispatcher thread.
+      throw new IOException("service '" + service.host + "' cannot be called: " + e.getMessage(), e);
     }
   }
 
   private Request rewrite(Request request, Service service, Endpoint endpoint, int attempt) {
     Request.Builder b = request.newBuilder().url(rewriteUrl(request.url(), endpoint))
         .tag(Lb4jTag.class, new Lb4jTag(service.host, endpoint, attempt));
+    RequestBody body = request.body();
+    if (body != null && !body.isDuplex()) {
+      b.method(request.method(), new TrackingRequestBody(body));
+    }
     if (logicalHostHeader && request.header("Host") == null) {
       b.header("Host", hostHeader(request.url()));
     }
@@ -283,14 +289,14 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   private Response withReleasingBody(Response response, Selection selection, Outcome outcome,
-      long startNanos, Call call, long callStartNanos) {
+      long startNanos, Call call) {
     ResponseBody body = response.body();
     if (!promisesBody(response, body)) {
       selection.release(outcome, System.nanoTime() - startNanos);
       return response;
     }
     return response.newBuilder()
-        .body(new ReleasingBody(body, selection, outcome, startNanos, classifier, call, callStartNanos))
+        .body(new ReleasingBody(body, selection, outcome, startNanos, classifier, call))
         .build();
   }
 
@@ -320,10 +326,16 @@ public final class LoadBalancingInterceptor implements Interceptor {
         retries = null;
         exhausted = null;
       } else {
-        retries = Counter.builder("lb4j.retries").tag("lb", lb.name())
+        Tags tags = Tags.of("lb", lb.name(), "policy", lb.policy().name());
+        retries = Counter.builder("lb4j.retries").tags(tags)
             .description("Retries sent by the OkHttp interceptor").register(registry);
-        exhausted = Counter.builder("lb4j.retry.budget.exhausted").tag("lb", lb.name())
+        exhausted = Counter.builder("lb4j.retry.budget.exhausted").tags(tags)
             .description("Retries not sent because the retry budget was spent").register(registry);
+        // The meters belong to the balancer's lifetime, not the interceptor's (which has no close).
+        lb.onClose(() -> {
+          registry.remove(retries);
+          registry.remove(exhausted);
+        });
       }
     }
 
@@ -403,7 +415,11 @@ public final class LoadBalancingInterceptor implements Interceptor {
       return this;
     }
 
-    /** Registers {@code lb4j.retries} and {@code lb4j.retry.budget.exhausted} per service (tag lb); default none. */
+    /**
+     * Registers {@code lb4j.retries} and {@code lb4j.retry.budget.exhausted} per service (tags
+     * {@code lb} and {@code policy}, like the balancer's own meters); they are removed from the
+     * registry when that service's balancer closes. Default none.
+     */
     public Builder meterRegistry(MeterRegistry registry) {
       this.registry = registry;
       return this;
