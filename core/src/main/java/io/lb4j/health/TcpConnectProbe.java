@@ -76,7 +76,7 @@ public final class TcpConnectProbe implements HealthProbe {
       throw new IllegalArgumentException("endpoint must not be null");
     }
     CompletableFuture<ProbeResult> result = new CompletableFuture<>();
-    if (isIpLiteral(endpoint.host())) {
+    if (endpoint.hostIsIpLiteral()) {
       connect(endpoint, result);
     } else {
       try {
@@ -135,23 +135,6 @@ public final class TcpConnectProbe implements HealthProbe {
       return "no route to host";
     }
     return "connect failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-  }
-
-  /** True for an IPv4 dotted quad or an IPv6 literal, which resolve without a lookup. */
-  static boolean isIpLiteral(String host) {
-    if (host.indexOf(':') >= 0) {
-      return true;
-    }
-    int dots = 0;
-    for (int i = 0; i < host.length(); i++) {
-      char c = host.charAt(i);
-      if (c == '.') {
-        dots++;
-      } else if (c < '0' || c > '9') {
-        return false;
-      }
-    }
-    return dots == 3;
   }
 
   private static void closeQuietly(AsynchronousSocketChannel channel) {
