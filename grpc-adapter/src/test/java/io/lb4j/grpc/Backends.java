@@ -7,6 +7,7 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.netty.NettyChannelBuilder;
@@ -71,7 +72,13 @@ final class Backends implements AutoCloseable {
   });
 
   Backends(int n) throws IOException {
-    for (int i = 0; i < n; i++) {
+    this(java.util.Collections.nCopies(n, null));
+  }
+
+  /** One server per entry: over TLS with those credentials, or plaintext for null. */
+  Backends(List<ServerCredentials> credentials) throws IOException {
+    for (int i = 0; i < credentials.size(); i++) {
+      ServerCredentials tls = credentials.get(i);
       Backend[] self = new Backend[1];
       int index = i;
       ServerCallHandler<String, String> handler = (call, headers) -> {
@@ -101,7 +108,8 @@ final class Backends implements AutoCloseable {
         };
       };
       HealthStatusManager health = new HealthStatusManager();
-      Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+      InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
+      Server server = (tls == null ? NettyServerBuilder.forAddress(address) : NettyServerBuilder.forAddress(address, tls))
           .addService(ServerServiceDefinition.builder("lb4j.test.Echo").addMethod(ECHO, handler).build())
           .addService(health.getHealthService())
           .build()
