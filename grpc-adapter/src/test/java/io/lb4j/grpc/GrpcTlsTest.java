@@ -97,7 +97,13 @@ class GrpcTlsTest {
     for (int i = 0; i < 30; i++) {
       Backends.call(ch);
     }
-    assertEquals(List.of(10, 10, 10, 0), backends.hits());
+    List<Integer> hits = backends.hits();
+    assertEquals(0, hits.get(3), "the backend with another name's certificate got a call: " + hits);
+    // Round robin over the three READY backends; each reconnect attempt of the failing one installs
+    // a new picker, which may start the rotation elsewhere, so allow a few off from 10/10/10.
+    for (int i = 0; i < 3; i++) {
+      assertTrue(hits.get(i) >= 7 && hits.get(i) <= 13, "balanced 10/10/10 give or take a picker swap: " + hits);
+    }
   }
 
   @Test
