@@ -7,11 +7,9 @@ import io.lb4j.LoadBalancer;
 import io.lb4j.okhttp.LoadBalancingInterceptor;
 import io.lb4j.policy.Policies;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -19,7 +17,6 @@ import java.util.concurrent.TimeUnit;
 import okhttp3.Dns;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
-import okhttp3.Response;
 import okhttp3.tls.HandshakeCertificates;
 import okhttp3.tls.HeldCertificate;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -54,7 +51,6 @@ import org.openjdk.jmh.annotations.Warmup;
 public class OkHttpTlsOverheadBenchmark {
 
   private static final String SERVICE = "orders.internal";
-  private static final byte[] BODY = "ok".getBytes(StandardCharsets.US_ASCII);
 
   private HttpsServer server;
   private ExecutorService serverThreads;
@@ -78,13 +74,7 @@ public class OkHttpTlsOverheadBenchmark {
     server.setHttpsConfigurator(new HttpsConfigurator(serverTls.sslContext()));
     serverThreads = Executors.newFixedThreadPool(2);
     server.setExecutor(serverThreads);
-    server.createContext("/", exchange -> {
-      exchange.getRequestBody().readAllBytes();
-      exchange.sendResponseHeaders(200, BODY.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(BODY);
-      }
-    });
+    OkHttpOverheadBenchmark.answerSmall(server);
     server.start();
     int port = server.getAddress().getPort();
     lb = LoadBalancer.builder().name(SERVICE).endpoints(List.of(Endpoint.of("127.0.0.1", port)))
@@ -111,19 +101,12 @@ public class OkHttpTlsOverheadBenchmark {
 
   @Benchmark
   public String plain() throws IOException {
-    return call(plainClient, plainRequest);
+    return OkHttpOverheadBenchmark.call(plainClient, plainRequest);
   }
 
   @Benchmark
   public String balanced() throws IOException {
-    return call(balancedClient, balancedRequest);
-  }
-
-  /** One call; the body, so the call cannot be optimised away. */
-  static String call(OkHttpClient client, Request request) throws IOException {
-    try (Response response = client.newCall(request).execute()) {
-      return response.body().string();
-    }
+    return OkHttpOverheadBenchmark.call(balancedClient, balancedRequest);
   }
 
   /** The plain client's resolver: the service name is this loopback server (what DNS would say). */

@@ -1,5 +1,7 @@
 package io.lb4j.grpc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -10,6 +12,7 @@ import io.grpc.ServerCallHandler;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -21,6 +24,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 
 /**
  * Real gRPC Netty servers on 127.0.0.1 answering one hand-built unary method with their own index.
@@ -164,6 +169,18 @@ final class Backends implements AutoCloseable {
       throw new AssertionError("warm-up never reached every backend: " + hits());
     }
     list.forEach(b -> b.hits.set(0));
+  }
+
+  /** Marks backend {@code i} NOT_SERVING and waits (bounded) until rounds of 30 calls no longer reach it. */
+  void drainAndAwaitNoCalls(ManagedChannel ch, int i) {
+    get(i).health.setStatus("", ServingStatus.NOT_SERVING);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      int before = get(i).hits.get();
+      for (int n = 0; n < 30; n++) {
+        call(ch);
+      }
+      assertEquals(before, get(i).hits.get(), "NOT_SERVING backend still gets calls");
+    });
   }
 
   List<Integer> hits() {
