@@ -143,7 +143,7 @@ class GrpcTlsTest {
   void healthProbesUseTheChannelsTlsAndIdentity() throws Exception {
     backends = new Backends(List.of(server(SERVICE), server(SERVICE), server(SERVICE)));
     ManagedChannel ch = channel(target(SERVICE, backends.endpoints()), Map.of("healthCheck", Map.of(
-        "interval", "0.1s", "timeout", "1s", "unhealthyThreshold", 1.0, "healthyThreshold", 1.0, "service", "")), null);
+        "interval", "0.1s", "timeout", "10s", "unhealthyThreshold", 1.0, "healthyThreshold", 1.0, "service", "")), null);
     warmUp(ch, 3);
     // Probes that failed TLS would mark every backend unhealthy (panic: all get calls); draining
     // only the NOT_SERVING one shows they got through the handshake.

@@ -23,8 +23,11 @@ import org.junit.jupiter.api.Test;
 
 class HttpHealthProbeTest {
 
+  /** TLS probes check identity, not speed: a first handshake on a loaded machine may take seconds. */
+  private static final java.time.Duration TLS_PROBE_TIMEOUT = java.time.Duration.ofSeconds(30);
+
   private static ProbeResult probe(HttpHealthProbe probe, Endpoint e) throws Exception {
-    return probe.probe(e).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return probe.probe(e).toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   @Test
@@ -101,7 +104,8 @@ class HttpHealthProbeTest {
       LoadBalancer appLb = LoadBalancer.builder().endpoints(List.of(b.endpoint(1))).build();
       OkHttpClient app = tls.client(true)
           .addInterceptor(LoadBalancingInterceptor.builder().service("orders.internal", appLb).build()).build();
-      HttpHealthProbe probe = HttpHealthProbe.builder().client(app).scheme("https").serverName("orders.internal").build();
+      HttpHealthProbe probe = HttpHealthProbe.builder().client(app).scheme("https").serverName("orders.internal")
+            .timeout(TLS_PROBE_TIMEOUT).build();
       try {
         assertEquals(ProbeResult.healthy("HTTP 200"), probe(probe, b.endpoint(0)));
         RecordedRequest seen = b.servers.get(0).takeRequest(5, TimeUnit.SECONDS);
@@ -114,6 +118,7 @@ class HttpHealthProbeTest {
         assertEquals(0, b.servers.get(1).getRequestCount());
 
         HttpHealthProbe wrongPin = HttpHealthProbe.builder().scheme("https").serverName("orders.internal")
+            .timeout(TLS_PROBE_TIMEOUT)
             .client(app.newBuilder().certificatePinner(new CertificatePinner.Builder()
                 .add("orders.internal", CertificatePinner.pin(tls.untrustedRoot.certificate())).build()).build()).build();
         ProbeResult pinned = probe(wrongPin, b.endpoint(0));
@@ -133,7 +138,8 @@ class HttpHealthProbeTest {
     try (Backends b = new Backends(0)) {
       b.add(200, tls.server("node1.orders.internal"));
       OkHttpClient app = tls.client(false).build();
-      HttpHealthProbe probe = HttpHealthProbe.builder().client(app).scheme("https").serverName("orders.internal").build();
+      HttpHealthProbe probe = HttpHealthProbe.builder().client(app).scheme("https").serverName("orders.internal")
+            .timeout(TLS_PROBE_TIMEOUT).build();
       assertEquals(ProbeResult.healthy("HTTP 200"), probe(probe, b.endpoint(0).withServerName("node1.orders.internal")));
       assertEquals(ProbeResult.Status.UNHEALTHY, probe(probe, b.endpoint(0)).status());
       app.connectionPool().evictAll();
