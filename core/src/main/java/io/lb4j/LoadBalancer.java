@@ -59,7 +59,8 @@ import org.slf4j.LoggerFactory;
  * in with one volatile write whenever that set changes. {@link #pick} reads it, picks, and bumps the
  * endpoint's in-flight count; {@link Selection#release} records the outcome. Neither takes a lock
  * nor allocates in steady state. When fewer than {@code panicThreshold} of the present endpoints
- * are eligible, the balancer picks among all present endpoints instead (Envoy's panic mode),
+ * are eligible, the balancer picks among all present endpoints instead (Envoy's panic mode; lb4j
+ * leaves out endpoints known dead, see {@link Builder#panicThreshold}),
  * because spreading load over some bad endpoints beats overloading the few good ones.
  *
  * <p><b>Health.</b> Optional parts, all off by default: passive outlier detection
@@ -704,7 +705,7 @@ public final class LoadBalancer implements AutoCloseable {
     int eligibleCount = eligible.size();
     if (panic != wasPanic) {
       if (panic) {
-        log.warn("lb={} entering panic mode: {} of {} endpoints eligible, below threshold {}; picking among all",
+        log.warn("lb={} entering panic mode: {} of {} endpoints eligible, below threshold {}; picking among all not known dead",
             name, eligibleCount, total, panicThreshold);
       } else {
         log.info("lb={} leaving panic mode: {} of {} endpoints eligible", name, eligibleCount, total);
@@ -991,12 +992,16 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Panic mode (Envoy's): when fewer than this fraction of the judged endpoints are eligible,
-     * pick among all present endpoints instead (ejected and unhealthy ones included, drained ones
-     * not), because spreading load over some bad endpoints beats overloading the few good ones.
-     * Judged endpoints are the present, not draining ones, less those still waiting for their first
-     * health probe. Entering is logged at WARN, leaving at INFO, once each. {@code 0.0} disables
-     * panic mode. Default 0.5.
+     * Panic mode (Envoy's, with one difference): when fewer than this fraction of the judged
+     * endpoints are eligible, pick among all present endpoints instead (ejected ones included,
+     * drained ones not), because spreading load over some bad endpoints beats overloading the few
+     * good ones. Judged endpoints are the present, not draining ones, less those still waiting for
+     * their first health probe and less those <em>known dead</em> (failed their active health
+     * checks, or ejected because every one of their last {@code consecutiveLocalFailures} requests
+     * failed to connect), which panic mode never picks: when every endpoint failed its health
+     * checks, picks fail at once; when some are dead only by outlier detection's word, all are
+     * tried. Entering is logged at WARN, leaving at INFO, once each. {@code 0.0} disables panic
+     * mode. Default 0.5.
      */
     public Builder panicThreshold(double fraction) {
       if (!(fraction >= 0.0 && fraction <= 1.0)) {
