@@ -359,15 +359,21 @@ public final class DnsEndpointSource implements EndpointSource {
       return this;
     }
 
-    /** Time between two refreshes; default 30 s. */
+    /**
+     * Time between two refreshes, at least 1 ms (default 30 s); shorter is refused, longer than
+     * 10,000 days is clamped to 10,000 days.
+     */
     public Builder refreshInterval(Duration interval) {
-      this.refreshInterval = ConfigChecks.positive("refreshInterval", interval);
+      this.refreshInterval = ConfigChecks.timer("refreshInterval", interval);
       return this;
     }
 
-    /** Time one query may take before the refresh counts as failed; default 5 s. */
+    /**
+     * Time one query may take before the refresh counts as failed, at least 1 ms (default 5 s);
+     * shorter is refused, longer than 10,000 days is clamped to 10,000 days.
+     */
     public Builder queryTimeout(Duration timeout) {
-      this.queryTimeout = ConfigChecks.positive("queryTimeout", timeout);
+      this.queryTimeout = ConfigChecks.timer("queryTimeout", timeout);
       return this;
     }
 

@@ -2,6 +2,7 @@ package io.lb4j.okhttp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lb4j.Endpoint;
 import io.lb4j.EndpointStatus;
@@ -82,5 +83,20 @@ class HttpHealthProbeTest {
     assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().path("health"));
     assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().scheme("ftp"));
     assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().timeout(java.time.Duration.ZERO));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> HttpHealthProbe.builder().timeout(java.time.Duration.ofNanos(500_000)));
+    assertTrue(e.getMessage().contains("timeout") && e.getMessage().contains("PT0.0005S"), e.getMessage());
+  }
+
+  /** A timeout past OkHttp's limit (Integer.MAX_VALUE ms) is clamped, not an error at build(). */
+  @Test
+  void longestTimeoutIsClampedAndProbes() throws Exception {
+    try (MockWebServer server = Backends.noDelayServer()) {
+      server.enqueue(new MockResponse.Builder().code(200).build());
+      server.start(InetAddress.getByName("127.0.0.1"), 0);
+      HttpHealthProbe probe = HttpHealthProbe.builder().path("/")
+          .timeout(java.time.Duration.ofSeconds(99_999_999_999_999_999L)).build();
+      assertEquals(ProbeResult.healthy("HTTP 200"), probe(probe, Endpoint.of("127.0.0.1", server.getPort())));
+    }
   }
 }
