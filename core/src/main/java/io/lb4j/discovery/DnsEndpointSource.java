@@ -294,6 +294,12 @@ public final class DnsEndpointSource implements EndpointSource {
   }
 
   private void succeeded(List<Endpoint> resolved, DnsLookup.Answer answer, CompletableFuture<List<Endpoint>> waiting) {
+    if (closed) {
+      if (waiting != null) {
+        waiting.completeExceptionally(new IllegalStateException(this + " is closed"));
+      }
+      return;
+    }
     if (failures > 0) {
       log.info("{}: refresh succeeded again after {} failed refresh(es) over {} ms; {} endpoints", this, failures,
           TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - failingSinceNanos), resolved.size());
