@@ -301,13 +301,19 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
       next.put(e.address(), e);
     }
     for (Endpoint e : current) {
-      if (!next.containsKey(e.address())) {
-        limbo.putIfAbsent(e.address(), e);
-        limboSince.putIfAbsent(e.address(), now);
+      if (!next.containsKey(e.address()) && limbo.putIfAbsent(e.address(), e) == null) {
+        limboSince.put(e.address(), now);
+        log.debug("{}: {} left the registry; kept for the quiet period", this, e.address());
       }
     }
-    limbo.keySet().removeIf(next::containsKey);
-    limboSince.keySet().retainAll(limbo.keySet());
+    for (Iterator<String> it = limbo.keySet().iterator(); it.hasNext(); ) {
+      String address = it.next();
+      if (next.containsKey(address)) {
+        log.debug("{}: {} is back within the quiet period", this, address);
+        limboSince.remove(address);
+        it.remove();
+      }
+    }
     long nextExpiryIn = Long.MAX_VALUE;
     for (Iterator<Map.Entry<String, Endpoint>> it = limbo.entrySet().iterator(); it.hasNext(); ) {
       Map.Entry<String, Endpoint> gone = it.next();
