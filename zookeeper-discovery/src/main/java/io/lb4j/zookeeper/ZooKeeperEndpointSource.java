@@ -8,10 +8,12 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
@@ -103,6 +105,8 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
   /** Published endpoints missing from the registry, by address, and since when (System.nanoTime). */
   private final Map<String, Endpoint> limbo = new LinkedHashMap<>();
   private final Map<String, Long> limboSince = new HashMap<>();
+  /** Published endpoints whose quiet period ran out while the registry was empty (so nothing was delivered). */
+  private final Set<String> expired = new HashSet<>();
   /** Whether the client is disconnected (SUSPENDED or LOST, not yet RECONNECTED): no removal then. */
   private boolean disconnected;
   /** When the client last reconnected (System.nanoTime), or null: no removal for the quiet period after it. */
@@ -301,7 +305,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
       next.put(e.address(), e);
     }
     for (Endpoint e : current) {
-      if (!next.containsKey(e.address()) && limbo.putIfAbsent(e.address(), e) == null) {
+      if (!next.containsKey(e.address()) && !expired.contains(e.address()) && limbo.putIfAbsent(e.address(), e) == null) {
         limboSince.put(e.address(), now);
         log.debug("{}: {} left the registry; kept for the quiet period", this, e.address());
       }
@@ -324,6 +328,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
       if (!disconnected && expiresIn <= 0) {
         log.debug("{}: {} gone for the quiet period; removing it", this, gone.getKey());
         limboSince.remove(gone.getKey());
+        expired.add(gone.getKey());
         it.remove();
       } else {
         next.put(gone.getKey(), gone.getValue());
@@ -360,6 +365,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
       log.debug("{}: {}; endpoints now {}{}", this, why, list, limbo.isEmpty() ? "" : " (in limbo: " + limbo.keySet() + ")");
       current = list;
     }
+    expired.clear();
     try {
       onUpdate.accept(list);
     } catch (RuntimeException e) {

@@ -142,7 +142,7 @@ class ZooKeeperEndpointSourceTest {
   void theLastDeregistrationKeepsTheLastGoodListAndReportsIt() throws Exception {
     ServiceInstance<EndpointPayload> a = register("a", 9001, EndpointPayload.of(1, ""));
     ZooKeeperEndpointSource src = ZooKeeperEndpointSource.builder(watcherClient, BASE, "orders")
-        .quietPeriod(Duration.ZERO).build();
+        .quietPeriod(Duration.ofMillis(200)).build();
     List<List<Endpoint>> updates = new CopyOnWriteArrayList<>();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     src.start(updates::add, errors::add);
@@ -157,6 +157,11 @@ class ZooKeeperEndpointSourceTest {
           + server.getConnectString() + ": no instances registered", e.getMessage());
       assertEquals(1, updates.size());
       assertEquals(List.of(ep(9001, 1, "")), src.endpoints());
+
+      // The next registration replaces the kept list at once; a, gone for good, does not linger.
+      register("b", 9002, EndpointPayload.of(1, ""));
+      await().atMost(SECOND).until(() -> updates.size() == 2);
+      assertEquals(List.of(ep(9002, 1, "")), updates.get(1));
     } finally {
       src.close();
     }
