@@ -274,11 +274,11 @@ public final class DnsEndpointSource implements EndpointSource {
     DnsLookup.Answer answer;
     try {
       answer = lookup.resolve();
-    } catch (IOException e) {
-      failed(failure(e.getMessage(), e), waiting);
-      return;
-    } catch (RuntimeException e) {
-      failed(failure(DnsReply.describe(e, queryTimeout), e), waiting);
+    } catch (IOException | RuntimeException e) {
+      // Our lookups' IOExceptions carry the reason as their message; anything else is described.
+      String message = e.getMessage();
+      boolean ours = e instanceof IOException && message != null && !message.isBlank();
+      failed(failure(ours ? message : DnsReply.describe(e, queryTimeout), e), waiting);
       return;
     }
     List<Endpoint> resolved = normalize(answer.endpoints());

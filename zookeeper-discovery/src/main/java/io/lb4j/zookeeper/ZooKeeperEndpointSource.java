@@ -6,10 +6,6 @@ import io.lb4j.discovery.DiscoveryException;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +77,6 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
 
   private static final Logger log = LoggerFactory.getLogger(ZooKeeperEndpointSource.class);
   private static final long FIRST_SNAPSHOT_WAIT_MILLIS = 5_000;
-  private static final Comparator<Endpoint> BY_ADDRESS = Comparator.comparing(Endpoint::address);
   /** Default quiet period, in milliseconds: 2 s. */
   public static final long DEFAULT_QUIET_PERIOD_MILLIS = 2_000;
 
@@ -102,15 +97,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
   private boolean initialized;
   private Consumer<List<Endpoint>> onUpdate;
   private Consumer<Throwable> onError;
-  /** Published endpoints missing from the registry, by address, and since when (System.nanoTime). */
-  private final Map<String, Endpoint> limbo = new LinkedHashMap<>();
-  private final Map<String, Long> limboSince = new HashMap<>();
-  /** Published endpoints whose quiet period ran out while the registry was empty (so nothing was delivered). */
-  private final Set<String> expired = new HashSet<>();
-  /** Whether the client is disconnected (SUSPENDED or LOST, not yet RECONNECTED): no removal then. */
-  private boolean disconnected;
-  /** When the client last reconnected (System.nanoTime), or null: no removal for the quiet period after it. */
-  private Long reconnectedAt;
+  private final Limbo limbo;
   private ScheduledFuture<?> recheck;
   private ScheduledFuture<?> settle;
   private boolean failing;
@@ -120,6 +107,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
     this.basePath = b.basePath;
     this.serviceName = b.serviceName;
     this.quietNanos = b.quietPeriod.toNanos();
+    this.limbo = new Limbo(quietNanos);
     this.threadName = "lb4j-zk-" + serviceName + "#" + Integer.toHexString(System.identityHashCode(this));
   }
 
@@ -262,14 +250,13 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
     public void stateChanged(CuratorFramework c, ConnectionState state) {
       log.debug("{}: connection {}", ZooKeeperEndpointSource.this, state);
       switch (state) {
-        case SUSPENDED -> disconnected = true;
+        case SUSPENDED -> limbo.disconnected();
         case LOST -> {
-          disconnected = true;
+          limbo.disconnected();
           report("ZooKeeper session lost; the client will reconnect with a new session, and registrants register again");
         }
         case RECONNECTED -> {
-          disconnected = false;
-          reconnectedAt = System.nanoTime();
+          limbo.reconnected(System.nanoTime());
           if (settle != null) {
             settle.cancel(false);
           }
@@ -288,8 +275,8 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
   }
 
   /**
-   * Reads the cache, keeps recent absentees in limbo (see the class doc), and delivers the list if
-   * it changed or {@code always}. Events thread only.
+   * Reads the cache, keeps recent absentees in {@link Limbo} (see the class doc), and delivers the
+   * list if it changed or {@code always}. Events thread only.
    */
   private void publish(String why, boolean always) {
     List<Endpoint> registered;
@@ -299,56 +286,17 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
       }
       registered = toEndpoints(cache.getInstances());
     }
-    long now = System.nanoTime();
-    Map<String, Endpoint> next = new LinkedHashMap<>();
-    for (Endpoint e : registered) {
-      next.put(e.address(), e);
-    }
-    for (Endpoint e : current) {
-      if (!next.containsKey(e.address()) && !expired.contains(e.address()) && limbo.putIfAbsent(e.address(), e) == null) {
-        limboSince.put(e.address(), now);
-        log.debug("{}: {} left the registry; kept for the quiet period", this, e.address());
-      }
-    }
-    for (Iterator<String> it = limbo.keySet().iterator(); it.hasNext(); ) {
-      String address = it.next();
-      if (next.containsKey(address)) {
-        log.debug("{}: {} is back within the quiet period", this, address);
-        limboSince.remove(address);
-        it.remove();
-      }
-    }
-    long nextExpiryIn = Long.MAX_VALUE;
-    for (Iterator<Map.Entry<String, Endpoint>> it = limbo.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<String, Endpoint> gone = it.next();
-      long since = limboSince.get(gone.getKey());
-      // Gone since before the reconnect: the quiet period counts from the reconnect.
-      long from = reconnectedAt != null && reconnectedAt - since > 0 ? reconnectedAt : since;
-      long expiresIn = from + quietNanos - now;
-      if (!disconnected && expiresIn <= 0) {
-        log.debug("{}: {} gone for the quiet period; removing it", this, gone.getKey());
-        limboSince.remove(gone.getKey());
-        expired.add(gone.getKey());
-        it.remove();
-      } else {
-        next.put(gone.getKey(), gone.getValue());
-        nextExpiryIn = Math.min(nextExpiryIn, expiresIn);
-      }
-    }
+    List<Endpoint> list = limbo.merge(registered, current, System.nanoTime());
     if (recheck != null) {
       recheck.cancel(false);
       recheck = null;
     }
-    if (!disconnected && nextExpiryIn != Long.MAX_VALUE) {
-      // While disconnected nothing expires: the reconnect schedules the settling publish.
+    if (limbo.nextExpiryIn() != Long.MAX_VALUE) {
       recheck = schedule(() -> {
         recheck = null;
         publish("quiet period over", false);
-      }, nextExpiryIn);
+      }, limbo.nextExpiryIn());
     }
-    List<Endpoint> list = new ArrayList<>(next.values());
-    list.sort(BY_ADDRESS);
-    list = List.copyOf(list);
     if (list.isEmpty()) {
       report("no instances registered");
       return;
@@ -362,10 +310,11 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
       log.info("{}: {}; delivering {} endpoints again", this, why, list.size());
     }
     if (changed) {
-      log.debug("{}: {}; endpoints now {}{}", this, why, list, limbo.isEmpty() ? "" : " (in limbo: " + limbo.keySet() + ")");
+      Set<String> held = limbo.addresses();
+      log.debug("{}: {}; endpoints now {}{}", this, why, list, held.isEmpty() ? "" : " (in limbo: " + held + ")");
       current = list;
     }
-    expired.clear();
+    limbo.delivered();
     try {
       onUpdate.accept(list);
     } catch (RuntimeException e) {
@@ -400,9 +349,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
         byAddress.putIfAbsent(e.address(), e);
       }
     }
-    List<Endpoint> out = new ArrayList<>(byAddress.values());
-    out.sort(BY_ADDRESS);
-    return List.copyOf(out);
+    return List.copyOf(byAddress.values()); // Limbo.merge sorts
   }
 
   /** One instance as an endpoint, or null (logged at DEBUG) if it cannot be one. */
