@@ -25,6 +25,8 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
@@ -68,13 +70,25 @@ class ZooKeeperEndpointSourceTest {
     registrar.start();
   }
 
-  private CuratorFramework client() {
+  /**
+   * A started client whose CONNECTED event has reached its listeners: a ServiceDiscovery started
+   * before that would re-register (delete and re-create) instances registered meanwhile, which the
+   * tests that read the list right after build() must not race with.
+   */
+  private CuratorFramework client() throws InterruptedException {
     CuratorFramework c = CuratorFrameworkFactory.builder()
         .connectString(server.getConnectString())
         .sessionTimeoutMs(4_000).connectionTimeoutMs(1_000)
         .retryPolicy(new RetryForever(50))
         .build();
+    CountDownLatch connected = new CountDownLatch(1);
+    c.getConnectionStateListenable().addListener((client, state) -> {
+      if (state == ConnectionState.CONNECTED) {
+        connected.countDown();
+      }
+    });
     c.start();
+    assertTrue(connected.await(10, TimeUnit.SECONDS), "client connected");
     return c;
   }
 
