@@ -161,6 +161,8 @@ class ZooKeeperEndpointSourceTest {
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     src.start(updates::add, errors::add);
     try {
+      // start() waits at most 5 s for the first snapshot; on a loaded machine it may come later
+      await().atMost(Duration.ofSeconds(20)).until(() -> !updates.isEmpty());
       assertEquals(List.of(List.of(ep(9001, 1, ""))), updates);
 
       registrar.unregisterService(a);
