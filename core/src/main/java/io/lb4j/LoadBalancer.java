@@ -1016,13 +1016,11 @@ public final class LoadBalancer implements AutoCloseable {
      * or unhealthy, over this window: {@code weight × max(0.1, elapsed / window)} (Envoy's slow
      * start with aggression 1.0). With slow start on, {@link EndpointView#effectiveWeight()} is
      * scaled by 100 for every endpoint so that weight 1 can ramp too. Default {@link Duration#ZERO}
-     * (off).
+     * (off). Otherwise at least 1 ms: a negative or sub-millisecond window is refused, one longer
+     * than 10,000 days is clamped to 10,000 days.
      */
     public Builder slowStart(Duration window) {
-      if (window == null || window.isNegative()) {
-        throw new IllegalArgumentException("slowStart must be a non-negative duration, was " + window);
-      }
-      this.slowStart = window;
+      this.slowStart = io.lb4j.internal.ConfigChecks.timerOrZero("slowStart", window);
       return this;
     }
 

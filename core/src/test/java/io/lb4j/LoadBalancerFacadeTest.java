@@ -57,7 +57,7 @@ class LoadBalancerFacadeTest {
     rejects(() -> b.panicThreshold(1.01), "panicThreshold", "1.01");
     rejects(() -> b.panicThreshold(Double.NaN), "panicThreshold", "NaN");
     rejects(() -> b.slowStart(null), "slowStart");
-    rejects(() -> b.slowStart(Duration.ofSeconds(-1)), "slowStart", "PT-1S");
+    rejects(() -> b.slowStart(Duration.ofSeconds(-1)), "slowStart", "-1s");
     rejects(() -> b.meterRegistry(null), "meterRegistry");
     rejects(() -> b.clock(null), "clock");
     rejects(() -> b.outlierDetection(null), "outlierDetection");

@@ -26,7 +26,12 @@ final class PickerSupport {
    * pickers compare in-flight counts as they are.
    */
   static double cost(int inFlight, double failureRatio) {
-    return (inFlight + 1.0) / (1.0 - Math.min(failureRatio, MAX_FAILURE_RATIO));
+    return (inFlight + 1.0) / successShare(failureRatio);
+  }
+
+  /** {@code 1 - failureRatio}, the ratio capped at {@link #MAX_FAILURE_RATIO}: at least 0.05. */
+  static double successShare(double failureRatio) {
+    return 1.0 - Math.min(failureRatio, MAX_FAILURE_RATIO);
   }
 
   /** Whether this compare ignores the failure penalty (one in {@link #EXPLORE_ONE_IN}). */

@@ -81,6 +81,30 @@ class FailurePenaltyTest {
   }
 
   @Test
+  void busyUnequalWeightsKeepTheirShareTimesTheSuccessShare() {
+    // Both so busy that nearly every draw is rejected: the pick is the importance-resampled one.
+    for (double bias : new double[] {1.0, 2.0}) {
+      List<LoadView> views = LoadView.of(1, 3);
+      views.forEach(v -> v.inFlight = 200);
+      Picker picker = Policies.leastRequest(2, bias).newPicker(views);
+      double plain = picks(picker, 40_000).getOrDefault(views.get(0), 0) / 40_000.0;
+      assertEquals(0.25, plain, 0.03, "bias " + bias + ": 1 of 4 by weight, equal loads");
+      views.get(0).failureRatio = 0.5;
+      double penalized = picks(picker, 40_000).getOrDefault(views.get(0), 0) / 40_000.0;
+      // weight × success share: 0.5 against 3, about 14 % (a little more: 1 pick in 32 ignores it)
+      assertEquals(0.5 / 3.5, penalized, 0.03, "bias " + bias);
+    }
+    // An idle endpoint failing nearly everything (weight 1, accepted 5 % of the time) next to a busy
+    // healthy one (weight 3, 200 in flight, accepted 1 / 201): effective weights 0.05 and 0.015.
+    List<LoadView> views = LoadView.of(1, 3);
+    views.get(0).failureRatio = 0.95;
+    views.get(1).inFlight = 200;
+    double idle = picks(Policies.leastRequest(2, 1.0).newPicker(views), 40_000).getOrDefault(views.get(0), 0)
+        / 40_000.0;
+    assertTrue(idle > 0.7 && idle < 0.9, "about 0.05 / 0.065 = 77 %: " + idle);
+  }
+
+  @Test
   void theRatioFollowsReleasesAndReturnsToExactlyZero() {
     List<Endpoint> two = List.of(Endpoint.parse("10.0.0.1:80"), Endpoint.parse("10.0.0.2:80"));
     try (LoadBalancer lb = LoadBalancer.builder().endpoints(two).backgroundTasks(false)

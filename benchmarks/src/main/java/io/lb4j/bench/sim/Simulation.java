@@ -106,7 +106,7 @@ final class Simulation {
       return SimResult.skipped(scenario.name(), policy, String.valueOf(e.getMessage()));
     }
     budget = RetryBudget.builder().clock(clock).build();
-    try (LoadBalancer closing = lb) {
+    try {
       schedule(0, ARRIVAL, null, -1);
       schedule(SWEEP_MILLIS * 1_000_000L, SWEEP, null, -1);
       for (int i = 0; i < backends.length; i++) {
@@ -131,6 +131,8 @@ final class Simulation {
           default -> throw new IllegalStateException("unknown event " + ev.type);
         }
       }
+    } finally {
+      lb.close();
     }
     return result();
   }
