@@ -129,7 +129,7 @@ final class FaultSimulation {
     }
     lb = b.build();
     budget = RetryBudget.builder().clock(clock).build();
-    try (LoadBalancer closing = lb) {
+    try {
       for (int c = 0; c < scenario.clients(); c++) {
         startRequest();
       }
@@ -164,6 +164,8 @@ final class FaultSimulation {
         panicNanos += Math.max(0, endNanos - panicSince);
       }
       return result();
+    } finally {
+      lb.close();
     }
   }
 
