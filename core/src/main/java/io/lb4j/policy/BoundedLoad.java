@@ -12,14 +12,25 @@ import java.util.function.LongSupplier;
  * <p>With {@code T} requests in flight across the balancer and a balance factor of {@code p}
  * percent, the request being placed may use {@code totalSlots = ceil((T + 1) * p / 100)} slots in
  * all, and an endpoint of normalised weight {@code w} gets {@code max(1, ceil(totalSlots * w))} of
- * them. An endpoint is accepted while its in-flight count is at most its slots (so it may reach
- * slots + 1 with this request, as in Envoy). The key's home endpoint is tried first; when it is
- * over, the other endpoints are tried in a Fisher-Yates order drawn from {@code std::mt19937}
- * seeded with the key's hash (low 32 bits), over the eligible list in its order, skipping the home
- * endpoint. That is Envoy's order, number for number, so the same key always spills the same way,
- * here and in an Envoy sidecar with the same endpoints in the same order. If every endpoint is
- * over, the least overloaded one wins (the first in that order on a tie, the home endpoint before
- * all). A pick therefore looks at most at every endpoint once.
+ * them. The key's home endpoint is taken while its in-flight count is at most its slots (so it may
+ * reach slots + 1 with this request, as in Envoy). Otherwise the other endpoints are walked in a
+ * Fisher-Yates order drawn from {@code std::mt19937} seeded with the key's hash (low 32 bits), over
+ * the eligible list in its order, skipping the home endpoint: Envoy's order, number for number, so
+ * the same key always spills the same way, here and in an Envoy sidecar with the same endpoints in
+ * the same order.
+ *
+ * <p>Which endpoint of that order takes the request is where lb4j differs from Envoy, on purpose:
+ * the first endpoint still below its fair share ({@code in-flight < ceil((T + 1) * w)}) wins; only
+ * if none is does the first endpoint within its bound win (Envoy's choice); and if every endpoint is
+ * over, the least overloaded (the home endpoint on a tie, then the earlier in the order), as in
+ * Envoy. Envoy takes the first endpoint within its bound, so a hot key's overflow fills the first
+ * endpoint of its order to {@code factor x} its share, after which that endpoint's own keys spill in
+ * turn (a cascade). Filling spill targets only to their fair share leaves the rest of their bound to
+ * their own keys, like trunk reservation in telephone networks. In lb4j's simulator (8 backends, one
+ * key drawing 30 % of requests, factor 1.25) it keeps 89 % of the other keys' requests on their home
+ * backend, against 82-84 % with Envoy's rule, at the same 1.25x maximum load and no errors. Envoy's
+ * vectors, where spill candidates are idle, pick the same either way. A pick reads each endpoint at
+ * most once.
  */
 final class BoundedLoad {
 
@@ -116,29 +127,42 @@ final class BoundedLoad {
     if (active <= 1) {
       return home.view; // every endpoint has at least one slot: no need to read the total
     }
-    long totalSlots = totalSlots();
+    long total = Math.max(0, totalInFlight.getAsLong()) + 1; // + 1: this request; a striped sum may dip below 0
+    long totalSlots = (total * percent + 99) / 100; // Envoy's ((active + 1) * factor + 99) / 100, without its wrap
     long slots = slots(totalSlots, home.weight);
     if (active <= slots) {
       return home.view;
     }
-    return spill(home, hash, totalSlots, (double) active / slots);
+    return spill(home, hash, total, totalSlots, (double) active / slots);
   }
 
-  private EndpointView spill(Host home, long hash, long totalSlots, double homeOverload) {
+  /**
+   * Walks Envoy's order for {@code hash}, skipping {@code home}: the first endpoint below its fair
+   * share ({@code ceil(total * w)}) wins at once; failing that, the first within its bound (Envoy's
+   * choice); failing that, the least overloaded, {@code home} included. Reads each endpoint once.
+   */
+  private EndpointView spill(Host home, long hash, long total, long totalSlots, double homeOverload) {
     int n = hosts.length;
     Scratch s = scratch.get();
     s.begin(hash, n);
     Host least = home;
     double leastOverload = homeOverload;
+    Host firstWithin = null;
     for (int i = 0; i < n; i++) {
       Host candidate = hosts[s.step(i, n)];
       if (candidate == home) {
         continue;
       }
       int active = candidate.view.inFlight();
+      if (active < slots(total, candidate.weight)) {
+        return candidate.view;
+      }
       long slots = slots(totalSlots, candidate.weight);
       if (active <= slots) {
-        return candidate.view;
+        if (firstWithin == null) {
+          firstWithin = candidate;
+        }
+        continue;
       }
       double overload = (double) active / slots;
       if (leastOverload > overload) {
@@ -146,13 +170,7 @@ final class BoundedLoad {
         leastOverload = overload;
       }
     }
-    return least.view;
-  }
-
-  /** Envoy's {@code ((overall_active + 1) * hash_balance_factor + 99) / 100}, without its uint32 wrap. */
-  private long totalSlots() {
-    long total = Math.max(0, totalInFlight.getAsLong()); // a striped sum may dip below 0 mid-update
-    return ((total + 1) * percent + 99) / 100;
+    return firstWithin != null ? firstWithin.view : least.view;
   }
 
   private static long slots(long totalSlots, double weight) {

@@ -22,15 +22,18 @@ import java.util.function.LongSupplier;
  * flight across the balancer, the request being placed may use {@code ceil((T + 1) * f)} slots in
  * all and an endpoint of normalised weight {@code w} gets {@code max(1, ceil(slots * w))} of them.
  * The key's home endpoint (the plain pick) is taken while its in-flight count is at most its slots;
- * otherwise the other endpoints are tried in a shuffle seeded by the request hash (Envoy's:
- * {@code std::mt19937} seeded with the hash's low 32 bits, Fisher-Yates over the eligible list in
- * its order), and the first within its bound wins. The order depends only on the hash and the
- * eligible list, so the same key always spills the same way, here and in Envoy given the same
- * endpoints in the same order. When every endpoint is over, the least overloaded wins (home first on
- * a tie). So a pick reads at most every endpoint once and always returns. While no endpoint is over
- * its bound, every pick is exactly the plain pick. Divergences from Envoy: counts are this
- * balancer's (Envoy's are the cluster's, per process), and there is no retry {@code attempt} that
- * changes the home slot.
+ * otherwise the other endpoints are tried in Envoy's order for the request hash ({@code
+ * std::mt19937} seeded with the hash's low 32 bits, Fisher-Yates over the eligible list in its
+ * order). The order depends only on the hash and the eligible list, so the same key always spills
+ * the same way, here and in Envoy given the same endpoints in the same order. In that order, the
+ * first endpoint below its fair share {@code ceil((T + 1) * w)} takes the request; if none is, the
+ * first within its bound (Envoy's choice); if every endpoint is over, the least overloaded (home
+ * first on a tie). Preferring endpoints below their fair share is lb4j's own: it keeps a hot key's
+ * overflow from filling its first spill target to the bound and pushing that endpoint's keys out in
+ * turn. So a pick reads at most every endpoint once and always returns, and while no endpoint is
+ * over its bound, every pick is exactly the plain pick. Other divergences from Envoy: counts are
+ * this balancer's (Envoy's are the cluster's, per process), and there is no retry {@code attempt}
+ * that changes the home slot.
  *
  * <p>Cost: building a picker is O(M log M) expected plus O(n log n) for sorting keys (1,000
  * endpoints at M = 65,537: a few milliseconds) and holds M references. A pick is one unsigned

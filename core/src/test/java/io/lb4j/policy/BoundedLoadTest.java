@@ -104,6 +104,18 @@ class BoundedLoadTest {
   }
 
   @Test
+  void spillPrefersAnEndpointBelowItsFairShareOverEnvoysFirstWithinBound() {
+    Fixture f = new Fixture(5);
+    f.views.get(2).inFlight = 2;
+    f.views.get(1).inFlight = 1; // at its one slot: within bound (Envoy would take it), not below fair share
+    assertSame(f.views.get(0), f.pick(2), "order 2 1 0 4 3: host 0 is idle");
+    f.views.get(0).inFlight = 1;
+    f.views.get(4).inFlight = 1;
+    f.views.get(3).inFlight = 1;
+    assertSame(f.views.get(1), f.pick(2), "none below fair share: Envoy's first within bound");
+  }
+
+  @Test
   void tiesGoToTheHomeHostThenToTheEarlierInOrder() {
     Fixture f = new Fixture(5);
     for (LoadView v : f.views) {
