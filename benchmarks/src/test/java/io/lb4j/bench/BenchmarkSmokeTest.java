@@ -36,6 +36,28 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void loadedPickBenchmarksRunWithBoundedLoad() throws Exception {
+    Options opts = new OptionsBuilder()
+        .include(PickBenchmark.class.getName() + ".(pickHashLoaded|pickHotKeyLoaded)$")
+        .param("policy", "maglev_bounded")
+        .param("endpoints", "8")
+        .param("outlierDetection", "false")
+        .forks(0)
+        .warmupIterations(0)
+        .measurementIterations(1)
+        .measurementTime(TimeValue.milliseconds(100))
+        .threads(1)
+        .shouldFailOnError(true)
+        .build();
+    Collection<RunResult> results = new Runner(opts).run();
+    assertEquals(2, results.size());
+    for (RunResult r : results) {
+      double nsPerOp = r.getPrimaryResult().getScore();
+      assertTrue(nsPerOp > 0 && nsPerOp < 1_000_000, "ns/op out of range: " + nsPerOp);
+    }
+  }
+
+  @Test
   void everyPolicyNameResolves() {
     for (String name : PolicyNames.ALL) {
       assertFalse(PolicyNames.of(name).name().isBlank(), name);

@@ -112,6 +112,24 @@ class BoundedLoadPolicyTest {
   }
 
   @Test
+  void chooseThenBeginCountsAsPickDoes() {
+    // gRPC's picker chooses first and begins the request once the stream exists.
+    List<Endpoint> hosts = envoyBenchmarkHosts(8);
+    PickContext hot = PickContext.ofKey("hot-user");
+    List<Endpoint> picked = hotKeySequence(Policies.maglev(65_537, 1.25), hosts, hot, 40);
+    try (LoadBalancer lb = LoadBalancer.builder().name("hot").policy(Policies.maglev(65_537, 1.25)).endpoints(hosts)
+        .backgroundTasks(false).build()) {
+      List<Selection> held = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        Endpoint chosen = lb.choose(hot);
+        assertEquals(picked.get(i), chosen, "request " + i);
+        held.add(lb.begin(chosen));
+      }
+      held.forEach(s -> s.release(Outcome.SUCCESS, 1_000));
+    }
+  }
+
+  @Test
   void otherKeysSpillOnlyFromEndpointsOverTheirBound() {
     List<Endpoint> hosts = envoyBenchmarkHosts(8);
     try (LoadBalancer lb = LoadBalancer.builder().name("bounded").policy(Policies.maglev(65_537, 1.25))
