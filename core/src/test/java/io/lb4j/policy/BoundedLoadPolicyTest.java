@@ -16,7 +16,6 @@ import io.lb4j.LoadBalancer;
 import io.lb4j.Outcome;
 import io.lb4j.PickContext;
 import io.lb4j.Selection;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -203,7 +202,6 @@ class BoundedLoadPolicyTest {
 
   @Test
   void picksAndSpillsAllocateNothing() {
-    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     List<LoadView> views = new ArrayList<>();
     for (Endpoint e : envoyBenchmarkHosts(64)) {
       LoadView v = new LoadView(e);
@@ -216,17 +214,7 @@ class BoundedLoadPolicyTest {
     }
     for (Policy[] pair : pairs()) {
       Picker picker = pair[0].newPicker(views, () -> 64 * 18);
-      long sink = 0;
-      for (int i = 0; i < 100_000; i++) { // warm up past JIT compilation and the thread's scratch
-        sink += picker.pick(contexts[i & 255]).inFlight();
-      }
-      long tid = Thread.currentThread().getId();
-      long before = threads.getThreadAllocatedBytes(tid);
-      for (int i = 0; i < 100_000; i++) {
-        sink += picker.pick(contexts[i & 255]).inFlight();
-      }
-      long allocated = threads.getThreadAllocatedBytes(tid) - before;
-      assertTrue(allocated < 16_384, pair[0] + " allocated " + allocated + " bytes over 100,000 picks");
+      long sink = HashFixtures.assertPicksAllocateNothing(pair[0], picker, contexts);
       assertEquals(2L * 200_000, sink, pair[0] + ": every pick avoided the overloaded third");
     }
   }
