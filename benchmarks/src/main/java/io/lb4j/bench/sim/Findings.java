@@ -30,9 +30,12 @@ final class Findings {
     SimResult worst = ran.stream().max(Comparator.comparingDouble(SimResult::p99)).orElseThrow();
     SimResult fewest = ran.stream().min(Comparator.comparingDouble(SimResult::errorRate)).orElseThrow();
     SimResult most = ran.stream().max(Comparator.comparingDouble(SimResult::errorRate)).orElseThrow();
-    return String.format(Locale.ROOT, "p99 ranges from %.1f ms (%s) to %.1f ms (%s), and caller-seen errors from "
-        + "%s (%s) to %s (%s).", best.p99(), best.policy(), worst.p99(), worst.policy(), percent(fewest.errorRate()),
-        fewest.policy(), percent(most.errorRate()), most.policy());
+    String errors = percent(fewest.errorRate()).equals(percent(most.errorRate()))
+        ? "caller-seen errors are " + percent(most.errorRate()) + " for every policy"
+        : "caller-seen errors range from " + percent(fewest.errorRate()) + " (" + fewest.policy() + ") to "
+            + percent(most.errorRate()) + " (" + most.policy() + ")";
+    return String.format(Locale.ROOT, "p99 ranges from %.1f ms (%s) to %.1f ms (%s), and %s.", best.p99(),
+        best.policy(), worst.p99(), worst.policy(), errors);
   }
 
   /** Plain hash policies against their bounded-load variants; null if either group is missing. */
