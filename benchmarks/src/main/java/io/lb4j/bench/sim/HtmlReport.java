@@ -15,7 +15,7 @@ final class HtmlReport {
 
   private static final String[] COLORS = {
       "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-      "#bcbd22", "#17becf"};
+      "#bcbd22", "#17becf", "#393b79", "#637939", "#843c39", "#7b4173"};
 
   private HtmlReport() {}
 
@@ -92,10 +92,10 @@ final class HtmlReport {
     double lo = Math.log10(0.1);
     double hi = Math.ceil(Math.log10(max));
     h.append(String.format(Locale.ROOT, "<div><svg width=\"%d\" height=\"%d\" xmlns=\"http://www.w3.org/2000/svg\">",
-        w + 170, ht + 20));
+        w + 210, ht + 20));
     h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"14\" font-size=\"12\">latency CDF</text>", left));
     h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\">"
-        + "caller-seen latency (ms, log scale)</text>", (left + w) / 2, ht + 12));
+        + "caller-seen latency (ms, log scale)</text>", (left + w) / 2, ht - bottom + 30));
     h.append(String.format(Locale.ROOT, "<text x=\"12\" y=\"%d\" font-size=\"11\" text-anchor=\"middle\" "
         + "transform=\"rotate(-90 12 %d)\">fraction of requests at or below</text>", (ht - bottom) / 2 + 10,
         (ht - bottom) / 2 + 10));
