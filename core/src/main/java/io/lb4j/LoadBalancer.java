@@ -126,6 +126,8 @@ public final class LoadBalancer implements AutoCloseable {
 
   private volatile Snapshot snapshot;
   private volatile boolean closed;
+  /** Run once by {@link #close()}; guarded by {@link #lock}. */
+  private final List<Runnable> closeHooks = new ArrayList<>();
 
   /** Everything {@link #pick} needs, swapped as a unit. */
   private record Snapshot(
@@ -612,6 +614,40 @@ public final class LoadBalancer implements AutoCloseable {
     }
     if (metrics != null) {
       metrics.close();
+    }
+    List<Runnable> hooks;
+    synchronized (lock) {
+      hooks = List.copyOf(closeHooks);
+      closeHooks.clear();
+    }
+    hooks.forEach(this::runCloseHook);
+  }
+
+  /**
+   * Runs {@code hook} once when this balancer closes, after its own resources are released (at
+   * once, on this thread, if it is already closed). For components that registered something on
+   * the balancer's behalf, e.g. an adapter's meters. A hook that throws is logged and ignored.
+   *
+   * @throws IllegalArgumentException if {@code hook} is null
+   */
+  public void onClose(Runnable hook) {
+    if (hook == null) {
+      throw new IllegalArgumentException("hook must not be null");
+    }
+    synchronized (lock) {
+      if (!closed) {
+        closeHooks.add(hook);
+        return;
+      }
+    }
+    runCloseHook(hook);
+  }
+
+  private void runCloseHook(Runnable hook) {
+    try {
+      hook.run();
+    } catch (RuntimeException e) {
+      log.warn("lb={} close hook {} threw; ignoring it", name, hook, e);
     }
   }
 

@@ -8,11 +8,17 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lb4j.discovery.StaticEndpointSource;
+import io.lb4j.health.HealthCheckConfig;
+import io.lb4j.health.HealthProbe;
+import io.lb4j.health.ProbeResult;
 import io.lb4j.policy.Policies;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.function.Executable;
@@ -222,6 +228,47 @@ class LoadBalancerTest {
     assertTrue(e.getMessage().contains("closed"), e.getMessage());
     assertDoesNotThrow(lb::close);
     assertThrows(IllegalStateException.class, lb::pick);
+  }
+
+  @Test
+  void closeRunsEachCloseHookOnceAndLateHooksAtOnce() {
+    LoadBalancer lb = lb(A);
+    AtomicInteger runs = new AtomicInteger();
+    lb.onClose(runs::incrementAndGet);
+    lb.onClose(() -> {
+      throw new IllegalStateException("a broken hook is logged and skipped");
+    });
+    lb.onClose(runs::incrementAndGet);
+    assertEquals(0, runs.get());
+    lb.close();
+    assertEquals(2, runs.get());
+    lb.close();
+    assertEquals(2, runs.get());
+    lb.onClose(runs::incrementAndGet);
+    assertEquals(3, runs.get(), "a hook added after close runs at once");
+    assertRejected(() -> lb.onClose(null), "hook");
+  }
+
+  @Test
+  void closeClosesTheHealthProbeOnce() {
+    AtomicInteger closes = new AtomicInteger();
+    HealthProbe probe = new HealthProbe() {
+      @Override
+      public CompletionStage<ProbeResult> probe(Endpoint e) {
+        return CompletableFuture.completedFuture(ProbeResult.healthy("ok"));
+      }
+
+      @Override
+      public void close() {
+        closes.incrementAndGet();
+      }
+    };
+    LoadBalancer lb = LoadBalancer.builder().endpoints(List.of(A)).backgroundTasks(false)
+        .healthCheck(HealthCheckConfig.defaults(), probe).build();
+    assertEquals(0, closes.get());
+    lb.close();
+    lb.close();
+    assertEquals(1, closes.get());
   }
 
   @ParameterizedTest

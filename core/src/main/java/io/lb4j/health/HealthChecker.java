@@ -184,9 +184,15 @@ public final class HealthChecker {
     return CompletableFuture.allOf(all);
   }
 
-  /** Stops all probing; answers still in flight are dropped. Idempotent. */
+  /**
+   * Stops all probing and closes the probe ({@link HealthProbe#close()}, once); answers still in
+   * flight are dropped. Idempotent.
+   */
   public void close() {
     synchronized (lock) {
+      if (closed) {
+        return;
+      }
       closed = true;
       for (Target t : targets) {
         if (t.next != null) {
@@ -195,6 +201,11 @@ public final class HealthChecker {
         }
       }
       targets.clear();
+    }
+    try {
+      probe.close();
+    } catch (RuntimeException e) {
+      log.warn("health probe {} failed to close", probe, e);
     }
   }
 
