@@ -36,7 +36,7 @@ import java.util.Map;
  * </ul>
  *
  * <p>Run: {@code java -cp benchmarks/target/lb4j-benchmarks.jar io.lb4j.bench.DistributionReport}
- * (about 10–20 s). A policy that is not implemented yet is reported as skipped.
+ * (about a minute). A policy that is not implemented yet is reported as skipped.
  */
 public final class DistributionReport {
 

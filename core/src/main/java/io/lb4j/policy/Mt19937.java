@@ -54,7 +54,9 @@ final class Mt19937 {
 
   /**
    * A uniform draw from {@code [0, k)} as Envoy's bounded-load {@code uniform_int} makes it:
-   * {@code x = next() / (2^32 / k)}, redrawn while {@code x >= k}.
+   * {@code x = next() / (2^32 / k)}, redrawn while {@code x >= k}. A redraw happens with
+   * probability {@code (2^32 mod k) / 2^32}, under {@code k / 2^32} (one in a million for 4,096
+   * endpoints), so the loop ends after one draw in practice; Envoy's order needs the same redraws.
    *
    * @param k at least 1
    */
