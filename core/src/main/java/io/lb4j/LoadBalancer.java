@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -105,6 +106,12 @@ public final class LoadBalancer implements AutoCloseable {
   private final LoadBalancerMetrics metrics;
   /** Null for no zone preference. */
   private final String localZone;
+  /**
+   * Requests in flight across every endpoint (picked or begun, not yet released), kept only when
+   * the policy reads it ({@link Policy#usesTotalInFlight()}); null otherwise, so other policies pay
+   * nothing. Striped: picks on many threads do not contend on one counter.
+   */
+  private final LongAdder totalInFlight;
 
   private final Object lock = new Object();
   /** Present endpoints by address, in insertion order. Guarded by {@link #lock}. */
@@ -152,6 +159,7 @@ public final class LoadBalancer implements AutoCloseable {
     this.healthChecker = b.healthCheck == null ? null
         : new HealthChecker(b.healthCheck, b.healthProbe, scheduler, backgroundTasks, this::stateChanged);
     this.localZone = b.localZone;
+    this.totalInFlight = policy.usesTotalInFlight() ? new LongAdder() : null;
     this.snapshot = new Snapshot(null, List.of(), Map.of(), new IdentityHashMap<>(), unavailableMessage(0, 0, 0, 0, 0), false);
     this.metrics = b.meterRegistry == null ? null : LoadBalancerMetrics.bind(this, b.meterRegistry);
     if (outlierDetector != null && backgroundTasks) {
@@ -229,6 +237,9 @@ public final class LoadBalancer implements AutoCloseable {
   public Selection pick(PickContext ctx) {
     EndpointState state = choosePresent(ctx);
     state.acquire();
+    if (totalInFlight != null) {
+      totalInFlight.increment();
+    }
     return pool.acquire(state);
   }
 
@@ -275,6 +286,9 @@ public final class LoadBalancer implements AutoCloseable {
       state.removed = true;
     }
     state.acquire();
+    if (totalInFlight != null) {
+      totalInFlight.increment();
+    }
     return pool.acquire(state);
   }
 
@@ -304,6 +318,9 @@ public final class LoadBalancer implements AutoCloseable {
   /** Called once per selection by {@link PooledSelection#release}. Lock-free, allocation-free. */
   void onRelease(EndpointState state, Outcome outcome, long latencyNanos) {
     state.release(outcome, latencyNanos);
+    if (totalInFlight != null) {
+      totalInFlight.decrement();
+    }
     if (requestLog.isDebugEnabled()) {
       requestLog.debug("lb={} endpoint={} outcome={} latency={}us inFlight={}", name, state.address, outcome,
           latencyNanos / 1000, state.inFlight());
@@ -712,7 +729,9 @@ public final class LoadBalancer implements AutoCloseable {
       }
       events.add(l -> l.onPanic(name, panic, eligibleCount, total));
     }
-    Picker picker = chosen.isEmpty() ? null : policy.newPicker(Collections.unmodifiableList(chosen));
+    Picker picker = chosen.isEmpty() ? null
+        : totalInFlight == null ? policy.newPicker(Collections.unmodifiableList(chosen))
+        : policy.newPicker(Collections.unmodifiableList(chosen), totalInFlight::sum);
     List<Endpoint> endpoints = new ArrayList<>(present.size());
     Map<String, EndpointState> byAddress = new HashMap<>(present.size() * 2);
     for (EndpointState s : present.values()) {
