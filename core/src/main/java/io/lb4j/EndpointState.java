@@ -56,6 +56,9 @@ final class EndpointState implements EndpointView {
   /** This endpoint's latency timer, resolved once when it joined; null without a MeterRegistry. */
   volatile Timer latencyTimer;
 
+  /** The peak-EWMA latency, made once; null unless the policy reads it. */
+  private final PeakLatency peakLatency;
+
   /** Passive-health counters, made once; null when outlier detection is off. */
   final OutlierDetector.Tracker outlier;
   /** Active-health verdicts, made once; null when health checking is off. */
@@ -76,8 +79,9 @@ final class EndpointState implements EndpointView {
   /** Ramp once the endpoint next becomes eligible (it joined late or came back). */
   boolean rampPending;
 
-  EndpointState(Endpoint endpoint, OutlierDetector detector, HealthChecker checker) {
+  EndpointState(Endpoint endpoint, OutlierDetector detector, HealthChecker checker, PeakLatency peakLatency) {
     this.address = endpoint.address();
+    this.peakLatency = peakLatency;
     this.endpoint = endpoint;
     this.effectiveWeight = endpoint.weight();
     OutlierDetector.Tracker tracker = detector == null ? null : detector.newTracker(this::requests);
@@ -108,6 +112,18 @@ final class EndpointState implements EndpointView {
   }
 
   @Override
+  public double peakEwmaNanos() {
+    PeakLatency p = peakLatency;
+    return p == null ? 0.0 : p.estimate();
+  }
+
+  @Override
+  public long peakEwmaStampNanos() {
+    PeakLatency p = peakLatency;
+    return p == null ? 0L : p.stamp();
+  }
+
+  @Override
   public int effectiveWeight() {
     return effectiveWeight;
   }
@@ -132,7 +148,7 @@ final class EndpointState implements EndpointView {
 
   /**
    * Ends one request: decrements in-flight, counts the outcome, folds the latency into the moving
-   * average and feeds outlier detection. Lock-free and allocation-free unless this release is the
+   * averages (and the peak EWMA, if kept) and feeds outlier detection. Lock-free and allocation-free unless this release is the
    * failure that ejects the endpoint.
    */
   void release(Outcome outcome, long latencyNanos) {
@@ -142,6 +158,10 @@ final class EndpointState implements EndpointView {
       double old = latencyEwma;
       // A release store: readers see a whole value without the full fence a volatile write costs.
       LATENCY_EWMA.setRelease(this, old == 0.0 ? latencyNanos : old + EWMA_ALPHA * (latencyNanos - old));
+      PeakLatency p = peakLatency;
+      if (p != null) {
+        p.observe(outcome, latencyNanos);
+      }
     }
     recordFailureRatio(outcome);
     OutlierDetector.Tracker t = outlier;

@@ -32,6 +32,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,6 +92,8 @@ public final class LoadBalancer implements AutoCloseable {
   private final Policy policy;
   private final double panicThreshold;
   private final Clock clock;
+  /** Monotonic nanoseconds from {@link #clock}, for the peak-EWMA latency stamps. */
+  private final LongSupplier ticker;
   private final long slowStartMillis;
   private final MeterRegistry meterRegistry;
   private final EndpointSource source;
@@ -146,6 +149,7 @@ public final class LoadBalancer implements AutoCloseable {
     this.policy = b.policy;
     this.panicThreshold = b.panicThreshold;
     this.clock = b.clock;
+    this.ticker = nanoTicker(b.clock);
     this.slowStartMillis = b.slowStart.toMillis();
     this.meterRegistry = b.meterRegistry;
     this.source = b.source;
@@ -170,6 +174,26 @@ public final class LoadBalancer implements AutoCloseable {
     if (b.endpoints != null) {
       updateEndpoints(b.endpoints);
     }
+  }
+
+  /**
+   * {@link System#nanoTime()} for the system clock; for any other clock (a test's or a simulation's)
+   * its instant in nanoseconds, so that latency estimates decay in that clock's time.
+   */
+  private static LongSupplier nanoTicker(Clock clock) {
+    if (clock.equals(Clock.systemUTC())) {
+      return System::nanoTime;
+    }
+    return () -> {
+      java.time.Instant i = clock.instant();
+      return i.getEpochSecond() * 1_000_000_000L + i.getNano();
+    };
+  }
+
+  /** A new endpoint's peak-EWMA latency, or null when the policy reads none. */
+  private PeakLatency newPeakLatency() {
+    long decay = policy.peakEwmaDecayNanos();
+    return decay > 0 ? new PeakLatency(ticker, decay) : null;
   }
 
   private static ScheduledExecutorService newScheduler(String prefix) {
@@ -281,7 +305,7 @@ public final class LoadBalancer implements AutoCloseable {
     }
     if (state == null) {
       // Gone without requests in flight: count on a detached state that nobody picks any more.
-      state = new EndpointState(endpoint, null, null);
+      state = new EndpointState(endpoint, null, null, null);
       state.draining = true;
       state.removed = true;
     }
@@ -372,7 +396,7 @@ public final class LoadBalancer implements AutoCloseable {
             s.draining = false;
             s.lastStatus = null;
           } else {
-            s = new EndpointState(e, outlierDetector, healthChecker);
+            s = new EndpointState(e, outlierDetector, healthChecker, newPeakLatency());
           }
           s.rampPending = initialized;
           track(s);
