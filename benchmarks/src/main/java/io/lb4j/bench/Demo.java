@@ -39,7 +39,7 @@ import okhttp3.Response;
  * attempts per request. Prints a progress bar, then one table: attempts per backend, caller-seen
  * latency p50/p99, errors seen by the caller, retries, ejections. Then runs the
  * {@link Simulator simulator}'s standard scenarios and prints the path of its HTML report
- * ({@code benchmarks/target/lb4j-sim-report.html}). Takes about 40 s; exits 0.
+ * ({@code benchmarks/target/lb4j-sim-report.html}). Takes about 70 s; exits 0.
  *
  * <p>Requests are real OkHttp calls to {@code http://demo/...} through lb4j's
  * {@link LoadBalancingInterceptor} (retries on other endpoints with backoff and the retry budget;
@@ -51,7 +51,7 @@ import okhttp3.Response;
  */
 public final class Demo {
 
-  private static final List<String> POLICIES = List.of("round_robin", "p2c", "least_request", "maglev");
+  private static final List<String> POLICIES = List.of("round_robin", "p2c", "least_request", "peak_ewma", "maglev");
   private static final int CLIENTS = 6;
   private static final int MAX_ATTEMPTS = 3;
   private static final int USERS = 1000;
@@ -87,10 +87,12 @@ public final class Demo {
       backends.forEach(LoopbackBackend::close);
     }
     printTable(out, labels, rows);
-    out.println("Policies without latency awareness keep sending the slow b1 its share; outlier detection");
+    out.println("Policies without latency awareness keep sending the slow b1 its share (peak_ewma weighs its");
+    out.println("latency and sends it little; p2c and least_request only react to its longer queue); outlier detection");
     out.println("ejects b2 and b3 while they fail, so callers see few errors (retries pick again).");
     out.println();
-    out.println("Simulating the same policies on simulated time (6 scenarios, lb4j's real balancer)...");
+    out.printf("Simulating every policy on simulated time (%d scenarios, lb4j's real balancer)...%n",
+        Scenario.standard().size());
     Map<Scenario, List<SimResult>> sim = Simulator.run(Scenario.standard(), PolicyNames.ALL, 1);
     Path reportPath = args.length > 1 ? Path.of(args[1]) : Path.of("benchmarks", "target", "lb4j-sim-report.html");
     Path report = Simulator.write(reportPath, sim,

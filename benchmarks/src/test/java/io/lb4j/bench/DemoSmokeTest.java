@@ -26,7 +26,7 @@ class DemoSmokeTest {
     }
     String out = buf.toString(StandardCharsets.UTF_8);
     old.println(out);
-    for (String policy : new String[] {"round_robin", "p2c", "least_request", "maglev"}) {
+    for (String policy : new String[] {"round_robin", "p2c", "least_request", "peak_ewma", "maglev"}) {
       assertTrue(out.lines().anyMatch(l -> l.startsWith(policy + " ") && l.matches(".*\\d+\\.\\d\\s+\\d+\\.\\d.*")),
           "no result row for " + policy);
     }
