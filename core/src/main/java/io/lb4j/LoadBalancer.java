@@ -30,6 +30,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -104,6 +105,12 @@ public final class LoadBalancer implements AutoCloseable {
   private final LoadBalancerMetrics metrics;
   /** Null for no zone preference. */
   private final String localZone;
+  /**
+   * Requests in flight across every endpoint (picked or begun, not yet released), kept only when
+   * the policy reads it ({@link Policy#usesTotalInFlight()}); null otherwise, so other policies pay
+   * nothing. Striped: picks on many threads do not contend on one counter.
+   */
+  private final LongAdder totalInFlight;
 
   private final Object lock = new Object();
   /** Present endpoints by address, in insertion order. Guarded by {@link #lock}. */
@@ -151,6 +158,7 @@ public final class LoadBalancer implements AutoCloseable {
     this.healthChecker = b.healthCheck == null ? null
         : new HealthChecker(b.healthCheck, b.healthProbe, scheduler, backgroundTasks, this::stateChanged);
     this.localZone = b.localZone;
+    this.totalInFlight = policy.usesTotalInFlight() ? new LongAdder() : null;
     this.snapshot = new Snapshot(null, List.of(), Map.of(), new IdentityHashMap<>(), unavailableMessage(0, 0, 0, 0, 0), false);
     this.metrics = b.meterRegistry == null ? null : LoadBalancerMetrics.bind(this, b.meterRegistry);
     if (outlierDetector != null && backgroundTasks) {
@@ -228,6 +236,9 @@ public final class LoadBalancer implements AutoCloseable {
   public Selection pick(PickContext ctx) {
     EndpointState state = choosePresent(ctx);
     state.acquire();
+    if (totalInFlight != null) {
+      totalInFlight.increment();
+    }
     return pool.acquire(state);
   }
 
@@ -274,6 +285,9 @@ public final class LoadBalancer implements AutoCloseable {
       state.removed = true;
     }
     state.acquire();
+    if (totalInFlight != null) {
+      totalInFlight.increment();
+    }
     return pool.acquire(state);
   }
 
@@ -303,6 +317,9 @@ public final class LoadBalancer implements AutoCloseable {
   /** Called once per selection by {@link PooledSelection#release}. Lock-free, allocation-free. */
   void onRelease(EndpointState state, Outcome outcome, long latencyNanos) {
     state.release(outcome, latencyNanos);
+    if (totalInFlight != null) {
+      totalInFlight.decrement();
+    }
     if (requestLog.isDebugEnabled()) {
       requestLog.debug("lb={} endpoint={} outcome={} latency={}us inFlight={}", name, state.address, outcome,
           latencyNanos / 1000, state.inFlight());
@@ -707,7 +724,9 @@ public final class LoadBalancer implements AutoCloseable {
       }
       events.add(l -> l.onPanic(name, panic, eligibleCount, total));
     }
-    Picker picker = chosen.isEmpty() ? null : policy.newPicker(Collections.unmodifiableList(chosen));
+    Picker picker = chosen.isEmpty() ? null
+        : totalInFlight == null ? policy.newPicker(Collections.unmodifiableList(chosen))
+        : policy.newPicker(Collections.unmodifiableList(chosen), totalInFlight::sum);
     List<Endpoint> endpoints = new ArrayList<>(present.size());
     Map<String, EndpointState> byAddress = new HashMap<>(present.size() * 2);
     for (EndpointState s : present.values()) {
