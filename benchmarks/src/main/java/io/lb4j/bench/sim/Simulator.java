@@ -95,8 +95,9 @@ public final class Simulator {
         for (SimResult r : e.getValue()) {
           if (r.skipped() == null) {
             SlowedLoad l = SlowedLoad.of(s, r);
-            out.printf(Locale.ROOT, "%-26s %6.0f %6.0f %6.0f %5.2f   %s%n", r.policy(), l.slowPerSecond(),
-                l.fastPerSecond(), l.fairPerSecond(), l.busiest(), SlowedLoad.series(s, r));
+            out.printf(Locale.ROOT, "%-26s %6.0f %6s %6.0f %5.2f   %s%n", r.policy(), l.slowPerSecond(),
+                Double.isNaN(l.fastPerSecond()) ? "-" : String.format(Locale.ROOT, "%.0f", l.fastPerSecond()),
+                l.fairPerSecond(), l.busiest(), SlowedLoad.series(s, r));
           }
         }
       }
