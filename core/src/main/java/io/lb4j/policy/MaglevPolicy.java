@@ -20,7 +20,7 @@ import java.util.List;
  * endpoints at M = 65,537: a few milliseconds) and holds M references. A pick is one unsigned
  * remainder and one array read: O(1), no lock, no allocation. Immutable and thread-safe.
  */
-public final class MaglevPolicy implements Policy {
+public final class MaglevPolicy implements HashPolicy {
 
   private final int tableSize;
 

@@ -22,6 +22,12 @@ public final class PowerOfTwoChoicesPolicy implements Policy {
     return "p2c";
   }
 
+  /** {@code false}: this policy ignores weights. */
+  @Override
+  public boolean usesEffectiveWeight() {
+    return false;
+  }
+
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
     EndpointView[] views = PickerSupport.toArray(eligible);

@@ -20,6 +20,12 @@ public final class RandomPolicy implements Policy {
     return "random";
   }
 
+  /** {@code false}: this policy ignores weights. */
+  @Override
+  public boolean usesEffectiveWeight() {
+    return false;
+  }
+
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
     EndpointView[] views = PickerSupport.toArray(eligible);

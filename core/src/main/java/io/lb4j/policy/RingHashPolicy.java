@@ -40,7 +40,7 @@ import java.util.List;
  * about {@code max(minRingSize, n)} for equal weights) and holds R longs and R references. A pick
  * is a binary search: O(log R), no lock, no allocation. Immutable and thread-safe.
  */
-public final class RingHashPolicy implements Policy {
+public final class RingHashPolicy implements HashPolicy {
 
   static final int DEFAULT_MIN_RING_SIZE = 1024;
   static final int DEFAULT_MAX_RING_SIZE = 8_388_608;

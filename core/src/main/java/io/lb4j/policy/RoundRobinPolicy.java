@@ -27,6 +27,12 @@ public final class RoundRobinPolicy implements Policy {
     return "round_robin";
   }
 
+  /** {@code false}: this policy ignores weights. */
+  @Override
+  public boolean usesEffectiveWeight() {
+    return false;
+  }
+
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
     EndpointView[] views = PickerSupport.toArray(eligible);

@@ -12,6 +12,8 @@ import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.Outcome;
 import io.lb4j.outlier.OutlierDetectionConfig;
+import io.lb4j.testing.FakeClock;
+import io.lb4j.testing.TestPolicies;
 import io.lb4j.policy.Policies;
 import io.lb4j.policy.Policy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -57,6 +59,8 @@ class LoadBalancingInterceptorTest {
     }
   }
 
+  private final FakeClock clock = new FakeClock();
+
   private Backends backends(int n) throws IOException {
     Backends b = new Backends(n);
     closeables.add(b);
@@ -65,7 +69,7 @@ class LoadBalancingInterceptorTest {
 
   private LoadBalancer lb(List<Endpoint> endpoints, Policy policy, OutlierDetectionConfig od) {
     LoadBalancer.Builder b = LoadBalancer.builder().name("orders").endpoints(endpoints).policy(policy)
-        .backgroundTasks(false);
+        .ticker(clock).scheduler(clock);
     if (od != null) {
       b.outlierDetection(od);
     }
@@ -110,7 +114,7 @@ class LoadBalancingInterceptorTest {
   @Test
   void rewritesHostAndPortKeepingPathQueryHeadersAndBody() throws Exception {
     Backends b = backends(1);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("Orders", lb).build());
     Request request = new Request.Builder().url("http://orders:8080/api/items?q=a%20b&x=1")
         .header("X-Trace", "t1").post(RequestBody.create("hello", MediaType.get("text/plain"))).build();
@@ -141,7 +145,7 @@ class LoadBalancingInterceptorTest {
   void eventListenerSeesTheTagOfEveryAttempt() throws IOException {
     Backends b = backends(2);
     b.codes.get(0).set(503);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     List<Lb4jTag> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .retry(FAST_RETRY).build()).newBuilder()
@@ -158,7 +162,7 @@ class LoadBalancingInterceptorTest {
   @Test
   void logicalHostHeaderSendsTheServiceName() throws Exception {
     Backends b = backends(1);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .logicalHostHeader(true).build());
     assertEquals(200, status(client, "http://orders/x"));
@@ -168,7 +172,7 @@ class LoadBalancingInterceptorTest {
   @Test
   void unknownHostPassesThroughUntouched() throws Exception {
     Backends b = backends(2);
-    LoadBalancer lb = lb(List.of(b.endpoint(0)), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(List.of(b.endpoint(0)), TestPolicies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
     try (Response r = get(client, b.servers.get(1).url("/direct").toString())) {
       assertEquals(200, r.code());
@@ -184,12 +188,13 @@ class LoadBalancingInterceptorTest {
   void serverReturning503IsEjectedAndGetsStillSucceedThroughRetries() throws IOException {
     Backends b = backends(3);
     b.codes.get(1).set(503);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), OutlierDetectionConfig.builder()
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), OutlierDetectionConfig.builder()
         .consecutiveFailures(3).maxEjectionPercent(50).build());
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .retry(FAST_RETRY).build());
     for (int i = 0; i < 60; i++) {
       assertEquals(200, status(client, "http://orders/api"), "request " + i);
+      clock.runDue(); // the rebuild an ejecting release asked for
     }
     assertEquals(EndpointStatus.EJECTED, lb.status(b.endpoint(1)));
     assertEquals(3, b.servers.get(1).getRequestCount(), "ejected after 3 consecutive 503s");
@@ -202,7 +207,7 @@ class LoadBalancingInterceptorTest {
     List<Endpoint> endpoints = new ArrayList<>(b.endpoints());
     Endpoint dead = Endpoint.of("127.0.0.1", Backends.closedPort());
     endpoints.add(1, dead);
-    LoadBalancer lb = lb(endpoints, Backends.roundRobin(), null);
+    LoadBalancer lb = lb(endpoints, TestPolicies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .retry(FAST_RETRY).build());
     for (int i = 0; i < 30; i++) {
@@ -222,7 +227,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(2);
     b.codes.forEach(c -> c.set(503));
     OkHttpClient client = client(LoadBalancingInterceptor.builder()
-        .service("orders", lb(b.endpoints(), Backends.roundRobin(), null)).retry(FAST_RETRY).build());
+        .service("orders", lb(b.endpoints(), TestPolicies.roundRobin(), null)).retry(FAST_RETRY).build());
     Request post = new Request.Builder().url("http://orders/pay")
         .post(RequestBody.create("x", MediaType.get("text/plain"))).build();
     try (Response r = client.newCall(post).execute()) {
@@ -243,7 +248,7 @@ class LoadBalancingInterceptorTest {
   void customClassifierDecidesOutcomeAndRetry() throws IOException {
     Backends b = backends(2);
     b.codes.get(0).set(429);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     FailureClassifier throttledIsFailure = new FailureClassifier() {
       @Override
       public Outcome classify(Response response) {
@@ -267,7 +272,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(2);
     b.codes.forEach(c -> c.set(503));
     OkHttpClient client = client(LoadBalancingInterceptor.builder()
-        .service("orders", lb(b.endpoints(), Backends.roundRobin(), null)).retry(FAST_RETRY).build());
+        .service("orders", lb(b.endpoints(), TestPolicies.roundRobin(), null)).retry(FAST_RETRY).build());
     RequestBody oneShot = new RequestBody() {
       @Override
       public MediaType contentType() {
@@ -312,7 +317,7 @@ class LoadBalancingInterceptorTest {
   void retryBudgetCapsRetriesDuringAFullOutage() throws IOException {
     Backends b = backends(3);
     b.codes.forEach(c -> c.set(503));
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     Clock frozen = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     int floorPerSecond = 1; // over the 10 s window: 10 retries
     RetryPolicy retry = RetryPolicy.builder().maxAttempts(3).backoff(Duration.ZERO, Duration.ZERO)
@@ -338,7 +343,7 @@ class LoadBalancingInterceptorTest {
   void streamingBodyKeepsTheRequestInFlightUntilClosed() throws IOException {
     Backends b = backends(0);
     fixedServer(b, new MockResponse.Builder().body("x".repeat(256 * 1024)).build());
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     Endpoint e = b.endpoint(0);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
     Response r = get(client, "http://orders/download");
@@ -387,7 +392,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(0);
     CountDownLatch hold = new CountDownLatch(1);
     MockWebServer s = holdingServer(b, hold);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     Endpoint e = b.endpoint(0);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .retry(FAST_RETRY).build());
@@ -411,7 +416,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(0);
     CountDownLatch hold = new CountDownLatch(1);
     MockWebServer s = holdingServer(b, hold);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     Endpoint e = b.endpoint(0);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build())
         .newBuilder().callTimeout(Duration.ofMillis(300)).build();
@@ -451,7 +456,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(0);
     fixedServer(b, new MockResponse.Builder().body("x".repeat(256 * 1024))
         .onResponseBody(SocketEffect.ShutdownConnection.INSTANCE).build());
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     Endpoint e = b.endpoint(0);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
     try (Response r = get(client, "http://orders/download")) {
@@ -467,7 +472,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(0);
     fixedServer(b, new MockResponse.Builder().code(503).addHeader("Retry-After", "30").build());
     b.add(200);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     RetryPolicy retry = RetryPolicy.builder().backoff(Duration.ofMillis(1), Duration.ofMillis(300)).build();
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).retry(retry).build());
     long start = System.nanoTime();
@@ -482,7 +487,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(0);
     fixedServer(b, new MockResponse.Builder().code(503).addHeader("Retry-After", "30").build());
     b.add(200);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     RetryPolicy retry = RetryPolicy.builder().backoff(Duration.ofMillis(1), Duration.ofSeconds(30)).build();
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).retry(retry).build());
     Call call = client.newCall(new Request.Builder().url("http://orders/x").build());
@@ -497,7 +502,7 @@ class LoadBalancingInterceptorTest {
 
   @Test
   void noEndpointFailsTheCallWithAnIoException() {
-    LoadBalancer lb = lb(List.of(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(List.of(), TestPolicies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
     IOException e = assertThrows(IOException.class, () -> get(client, "http://orders/x"));
     assertTrue(e.getMessage().contains("orders"), e.getMessage());
@@ -506,7 +511,7 @@ class LoadBalancingInterceptorTest {
 
   @Test
   void builderRejectsBadInput() {
-    LoadBalancer lb = lb(List.of(Endpoint.of("127.0.0.1", 1)), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(List.of(Endpoint.of("127.0.0.1", 1)), TestPolicies.roundRobin(), null);
     assertThrows(IllegalArgumentException.class, () -> LoadBalancingInterceptor.builder().build());
     assertThrows(IllegalArgumentException.class, () -> LoadBalancingInterceptor.builder().service(" ", lb));
     assertThrows(IllegalArgumentException.class,
