@@ -3,6 +3,7 @@ package io.lb4j;
 import static io.lb4j.testing.Balancers.pickAndRelease;
 import static io.lb4j.testing.Balancers.pickUntil;
 import static io.lb4j.testing.Rejects.rejects;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -14,7 +15,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lb4j.discovery.StaticEndpointSource;
 import io.lb4j.health.HealthCheckConfig;
 import io.lb4j.health.ProbeResult;
+import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.testing.Balancers;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.ref.WeakReference;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,6 +32,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -262,6 +272,114 @@ class LoadBalancerTest {
     assertTrue(lb.unavailableReason().orElseThrow().contains("closed"));
     held.release(Outcome.SUCCESS, 1); // a request that outlives the balancer still ends
     assertEquals(0, lb.inFlight(A));
+  }
+
+  @Test
+  void aClosedBalancerCanBeGarbageCollected() throws Exception {
+    // Threads that picked stay alive; before, their thread-local selection pools kept every
+    // balancer they had used reachable.
+    ExecutorService pickers = Executors.newFixedThreadPool(2);
+    try {
+      WeakReference<LoadBalancer> ref = useAndClose(pickers);
+      await().atMost(Duration.ofSeconds(10)).until(() -> {
+        System.gc();
+        return ref.get() == null;
+      });
+    } finally {
+      pickers.shutdownNow();
+    }
+  }
+
+  /** A balancer with every timed feature and its own scheduler, used from several threads, then closed. */
+  private static WeakReference<LoadBalancer> useAndClose(ExecutorService pickers) throws Exception {
+    LoadBalancer lb = LoadBalancer.builder().name("collectable").endpoints(List.of(A, B))
+        .outlierDetection(OutlierDetectionConfig.defaults()).slowStart(Duration.ofSeconds(1))
+        .healthCheck(HealthCheckConfig.defaults(), e -> CompletableFuture.completedFuture(ProbeResult.healthy("ok")))
+        .listener(new LoadBalancerListener() { })
+        .build();
+    Runnable use = () -> {
+      for (int i = 0; i < 1_000; i++) {
+        lb.pick().release(i % 7 == 0 ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 1);
+      }
+    };
+    use.run();
+    pickers.submit(use).get(10, TimeUnit.SECONDS);
+    pickers.submit(use).get(10, TimeUnit.SECONDS);
+    lb.close();
+    return new WeakReference<>(lb);
+  }
+
+  @Test
+  void anEmptyListFromAFailingSourceNamesTheSourceAndItsError() {
+    EndpointSource dns = new EndpointSource() {
+      @Override
+      public void start(Consumer<List<Endpoint>> onUpdate, Consumer<Throwable> onError) {
+        onError.accept(new UnknownHostException("orders.svc.example: Name or service not known"));
+      }
+
+      @Override
+      public void close() { }
+
+      @Override
+      public String toString() {
+        return "DnsEndpointSource{orders.svc.example:8080}";
+      }
+    };
+    LoadBalancer lb = lbs.build(lbs.builder("orders").endpointSource(dns));
+    NoEndpointAvailableException e = assertThrows(NoEndpointAvailableException.class, lb::pick);
+    assertEquals("load balancer 'orders' has no endpoints: the endpoint list is empty (endpoint source"
+        + " DnsEndpointSource{orders.svc.example:8080} failed: UnknownHostException: orders.svc.example: Name or"
+        + " service not known)", e.getMessage());
+  }
+
+  @Test
+  void aFailingSourceLogsOneWarnLinePerFailureStreakWithoutATrace() {
+    AtomicReference<Consumer<Throwable>> fail = new AtomicReference<>();
+    AtomicReference<Consumer<List<Endpoint>>> update = new AtomicReference<>();
+    EndpointSource source = new EndpointSource() {
+      @Override
+      public void start(Consumer<List<Endpoint>> onUpdate, Consumer<Throwable> onError) {
+        update.set(onUpdate);
+        fail.set(onError);
+        onUpdate.accept(List.of(A));
+      }
+
+      @Override
+      public void close() { }
+
+      @Override
+      public String toString() {
+        return "flaky-source";
+      }
+    };
+    LoadBalancer lb = lbs.build(lbs.builder("logs").endpointSource(source));
+    String log = captureStderr(() -> {
+      for (int i = 0; i < 3; i++) {
+        fail.get().accept(new IllegalStateException("refresh " + i, new IOException("timeout")));
+      }
+      update.get().accept(List.of(A, B));
+      fail.get().accept(new IllegalStateException("again"));
+    });
+    List<String> warns = log.lines().filter(l -> l.contains("WARN")).toList();
+    assertEquals(2, warns.size(), "one per streak: " + log);
+    assertTrue(warns.get(0).contains("lb=logs endpoint source flaky-source failed: IllegalStateException: refresh 0"
+        + " (caused by IOException: timeout); keeping the last good list of 1 endpoints"), warns.get(0));
+    assertFalse(log.contains("\tat "), "no stack trace at WARN or INFO: " + log);
+    assertTrue(log.contains("recovered after 3 failed refresh(es)"), log);
+    assertEquals(List.of(A, B), lb.endpoints());
+  }
+
+  /** What the runnable wrote to System.err (slf4j-simple's target). */
+  private static String captureStderr(Runnable r) {
+    PrintStream original = System.err;
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+    try {
+      r.run();
+    } finally {
+      System.setErr(original);
+    }
+    return bytes.toString(StandardCharsets.UTF_8);
   }
 
   @ParameterizedTest

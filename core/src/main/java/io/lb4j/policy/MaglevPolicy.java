@@ -22,6 +22,9 @@ import java.util.List;
  */
 public final class MaglevPolicy implements HashPolicy {
 
+  /** Envoy's default table size, 65,537 (a prime). */
+  public static final int DEFAULT_TABLE_SIZE = MaglevTable.DEFAULT_TABLE_SIZE;
+
   private final int tableSize;
 
   /**

@@ -42,8 +42,10 @@ import java.util.List;
  */
 public final class RingHashPolicy implements HashPolicy {
 
-  static final int DEFAULT_MIN_RING_SIZE = 1024;
-  static final int DEFAULT_MAX_RING_SIZE = 8_388_608;
+  /** Envoy's default {@code minimum_ring_size}. */
+  public static final int DEFAULT_MIN_RING_SIZE = 1024;
+  /** Envoy's default (and upper bound of) {@code maximum_ring_size}. */
+  public static final int DEFAULT_MAX_RING_SIZE = 8_388_608;
 
   private final int minRingSize;
   private final int maxRingSize;

@@ -54,4 +54,45 @@ public final class TestPolicies {
       return builds.get(builds.size() - 1);
     }
   }
+
+  /** Another policy, counting the pickers it builds (table builds, for Maglev and ring hash). */
+  public static final class Counting implements Policy {
+    private final Policy delegate;
+    private final AtomicInteger builds = new AtomicInteger();
+
+    public Counting(Policy delegate) {
+      this.delegate = delegate;
+    }
+
+    /** Pickers built so far. */
+    public int builds() {
+      return builds.get();
+    }
+
+    @Override
+    public String name() {
+      return delegate.name();
+    }
+
+    @Override
+    public Picker newPicker(List<? extends EndpointView> eligible) {
+      builds.incrementAndGet();
+      return delegate.newPicker(eligible);
+    }
+
+    @Override
+    public boolean usesHash() {
+      return delegate.usesHash();
+    }
+
+    @Override
+    public boolean usesEffectiveWeight() {
+      return delegate.usesEffectiveWeight();
+    }
+
+    @Override
+    public boolean usesLatency() {
+      return delegate.usesLatency();
+    }
+  }
 }

@@ -9,6 +9,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
+import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.stub.MetadataUtils;
 import io.lb4j.Endpoint;
 import io.lb4j.EndpointStatus;
@@ -19,6 +20,7 @@ import io.lb4j.health.ProbeResult;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.policy.Policies;
 import io.lb4j.policy.Policy;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -54,6 +56,32 @@ class GrpcEndToEndTest {
   private static int share(List<Integer> hits, int i) {
     int total = hits.stream().mapToInt(Integer::intValue).sum();
     return Math.round(100f * hits.get(i) / total);
+  }
+
+  @Test
+  void aShutDownChannelWithAnLb4jPolicyCanBeGarbageCollected() throws Exception {
+    backends = new Backends(2);
+    WeakReference<ManagedChannel> ref = useAndShutDown();
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> {
+      System.gc();
+      return ref.get() == null;
+    });
+  }
+
+  /** A channel with timed lb4j features (its balancer has a scheduler thread), used, then shut down. */
+  private WeakReference<ManagedChannel> useAndShutDown() throws InterruptedException {
+    ManagedChannel ch = NettyChannelBuilder.forTarget(StaticNameResolverProvider.target(backends.endpoints()))
+        .defaultServiceConfig(Map.of("loadBalancingConfig", List.of(Map.of("lb4j_p2c",
+            Map.of("outlierDetection", Map.of("interval", "0.05s"), "slowStartWindow", "1s")))))
+        .usePlaintext()
+        .build();
+    backends.warmUp(ch);
+    for (int i = 0; i < 50; i++) {
+      Backends.call(ch);
+    }
+    ch.shutdownNow();
+    assertTrue(ch.awaitTermination(10, TimeUnit.SECONDS));
+    return new WeakReference<>(ch);
   }
 
   @Test
