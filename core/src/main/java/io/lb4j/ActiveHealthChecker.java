@@ -38,7 +38,6 @@ final class ActiveHealthChecker implements HealthChecker {
   private final HealthCheckConfig config;
   private final HealthProbe probe;
   private final Scheduler scheduler;
-  private final boolean periodic;
   private final Runnable onChange;
   private final long intervalNanos;
   private final long timeoutNanos;
@@ -54,16 +53,12 @@ final class ActiveHealthChecker implements HealthChecker {
   private volatile boolean closed;
 
   /**
-   * @param periodic whether to probe by itself every interval; if false, only {@link #probeAll()}
-   *     probes (the deprecated {@code backgroundTasks(false)})
    * @param onChange asks the balancer for a rebuild after a verdict changed
    */
-  ActiveHealthChecker(HealthCheckConfig config, HealthProbe probe, Scheduler scheduler, boolean periodic,
-      Runnable onChange) {
+  ActiveHealthChecker(HealthCheckConfig config, HealthProbe probe, Scheduler scheduler, Runnable onChange) {
     this.config = config;
     this.probe = probe;
     this.scheduler = scheduler;
-    this.periodic = periodic;
     this.onChange = onChange;
     this.intervalNanos = Durations.nanos(config.interval());
     this.timeoutNanos = Math.max(1, Durations.nanos(config.timeout()));
@@ -96,9 +91,7 @@ final class ActiveHealthChecker implements HealthChecker {
       if (closed || !targets.add(t)) {
         return;
       }
-      if (periodic) {
-        schedule(t, (long) (intervalNanos * ThreadLocalRandom.current().nextDouble() * config.jitter()));
-      }
+      schedule(t, (long) (intervalNanos * ThreadLocalRandom.current().nextDouble() * config.jitter()));
     }
   }
 

@@ -41,7 +41,6 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   private final Scheduler scheduler;
   /** The scheduler this balancer made and stops on close; null if it was given one, or needs none. */
   private final DefaultScheduler ownScheduler;
-  private final boolean periodic;
   final OutlierEngine outlier;
   final ActiveHealthChecker health;
   private final SlowStart slowStart;
@@ -69,22 +68,21 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     this.panicThreshold = b.panicThreshold;
     this.localZone = b.localZone;
     this.ticker = b.ticker;
-    this.periodic = b.backgroundTasks;
     this.slowStart = new SlowStart(Durations.nanos(b.slowStart));
     boolean timers = b.outlierDetection != null || b.healthCheck != null || slowStart.enabled();
     this.ownScheduler = b.scheduler == null && timers ? new DefaultScheduler(name) : null;
     this.scheduler = b.scheduler != null ? b.scheduler : ownScheduler;
-    // backgroundTasks(false), deprecated: rebuilds run on the thread that asks, as they used to.
+    // Without a scheduler nothing asks for a rebuild (no timed feature); the facade's calls rebuild inline.
     this.rebuilds = new Coalescer(this::maintain,
-        periodic && scheduler != null ? task -> scheduler.schedule(task, 0, TimeUnit.NANOSECONDS) : Runnable::run);
+        scheduler != null ? task -> scheduler.schedule(task, 0, TimeUnit.NANOSECONDS) : Runnable::run);
     this.outlier = b.outlierDetection == null ? null : new OutlierEngine(b.outlierDetection, ticker, rebuilds::request);
     this.sweepNanos = b.outlierDetection == null ? 0 : Math.max(1, Durations.nanos(b.outlierDetection.interval()));
     this.health = b.healthCheck == null ? null
-        : new ActiveHealthChecker(b.healthCheck, b.healthProbe, scheduler, periodic, rebuilds::request);
+        : new ActiveHealthChecker(b.healthCheck, b.healthProbe, scheduler, rebuilds::request);
     this.events = new BalancerEvents(name, b.listeners);
     this.source = new SourceState(this, source);
     this.snapshot = Snapshot.empty(SnapshotBuilder.unavailableMessage(name, 0, StatusCounts.NONE, 0, null));
-    if (outlier != null && periodic) {
+    if (outlier != null) {
       synchronized (lock) {
         scheduleSweep();
       }
@@ -295,7 +293,7 @@ final class BalancerCore implements EndpointRegistry.Hooks {
 
   /** A slow-start step: one rebuild every tenth of the window while a ramp runs. Caller holds {@link #lock}. */
   private void scheduleRampStep() {
-    if (!periodic || scheduler == null || (rampStep != null && !rampStep.isDone())) {
+    if (scheduler == null || (rampStep != null && !rampStep.isDone())) {
       return;
     }
     try {

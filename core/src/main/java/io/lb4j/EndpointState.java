@@ -47,7 +47,7 @@ final class EndpointState implements EndpointView {
   volatile LatencyRecorder latencyRecorder;
 
   /** Passive-health counters, made once; null when outlier detection is off. */
-  final OutlierEngine.Tracker outlier;
+  final OutlierTracker outlier;
   /** Active-health verdicts, made once; null when health checking is off. */
   final ActiveHealthChecker.Target health;
 
@@ -132,7 +132,7 @@ final class EndpointState implements EndpointView {
         recorder.record(latencyNanos);
       }
     }
-    OutlierEngine.Tracker t = outlier;
+    OutlierTracker t = outlier;
     if (t != null) {
       t.record(outcome);
     }

@@ -111,7 +111,7 @@ class OutlierDetectionTest {
     LoadBalancer lb = lb(4, OutlierDetectionConfig.builder()
         .baseEjectionTime(Duration.ofSeconds(30)).maxEjectionTime(Duration.ofSeconds(75)).build());
     Endpoint e = lb.endpoints().get(0);
-    OutlierEngine.Tracker t = lb.state(e).outlier;
+    OutlierTracker t = lb.state(e).outlier;
 
     record(lb, e, Outcome.SERVER_ERROR, 5); // ejected at t = 0
     assertEquals(Duration.ofSeconds(30), t.ejectionTime());
