@@ -23,6 +23,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.lb4j.Endpoint;
 import io.lb4j.PickContext;
+import io.lb4j.grpc.testing.FakeHelper;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
