@@ -53,6 +53,7 @@ run "gRPC pickers vs gRPC-java" 'GrpcPickerBenchmark' -p endpoints=8,512
 if java -jar "$JAR" -l | grep -q OkHttpOverheadBenchmark; then
   # Real HTTP on loopback needs a longer warm-up than a picker: server and client JIT both settle.
   OPTS=${OKHTTP_OPTS:-"-f 1 -wi 3 -w 2s -i 5 -r 2s"} run "OkHttp interceptor overhead" 'OkHttpOverheadBenchmark'
+  OPTS=${OKHTTP_OPTS:-"-f 1 -wi 3 -w 2s -i 5 -r 2s"} run "OkHttp interceptor overhead over TLS" 'OkHttpTlsOverheadBenchmark'
 fi
 # Not timing measurements (deterministic keys / simulated time), so cheap and machine-independent.
 { echo "## Distribution and disruption"; echo "java -cp $JAR io.lb4j.bench.DistributionReport";

@@ -125,14 +125,25 @@ final class ActiveHealthChecker implements HealthChecker {
     return CompletableFuture.allOf(all);
   }
 
-  /** Stops all probing; answers still in flight are dropped. Idempotent. */
+  /**
+   * Stops all probing and closes the probe ({@link HealthProbe#close()}, once); answers still in
+   * flight are dropped. Idempotent.
+   */
   void close() {
     synchronized (lock) {
+      if (closed) {
+        return;
+      }
       closed = true;
       for (Target t : targets) {
         cancelNext(t);
       }
       targets.clear();
+    }
+    try {
+      probe.close();
+    } catch (RuntimeException e) {
+      log.warn("health probe {} failed to close", probe, e);
     }
   }
 

@@ -58,6 +58,8 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   /** The pending periodic tasks, to cancel on close. Guarded by {@link #lock}. */
   private Future<?> sweep;
   private Future<?> rampStep;
+  /** Run once by {@link #close()}. Guarded by {@link #lock}. */
+  private final List<Runnable> closeHooks = new ArrayList<>();
 
   volatile Snapshot snapshot;
   volatile boolean closed;
@@ -342,6 +344,31 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     }
     source.close();
     metrics.close();
+    List<Runnable> hooks;
+    synchronized (lock) {
+      hooks = List.copyOf(closeHooks);
+      closeHooks.clear();
+    }
+    hooks.forEach(this::runCloseHook);
+  }
+
+  /** Runs {@code hook} at {@link #close()}, or now if already closed. */
+  void onClose(Runnable hook) {
+    synchronized (lock) {
+      if (!closed) {
+        closeHooks.add(hook);
+        return;
+      }
+    }
+    runCloseHook(hook);
+  }
+
+  private void runCloseHook(Runnable hook) {
+    try {
+      hook.run();
+    } catch (RuntimeException e) {
+      BalancerEvents.log.warn("lb={} close hook {} threw; ignoring it", name, hook, e);
+    }
   }
 
   @Override

@@ -4,7 +4,10 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.HashMap;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * One backend instance: a host and port, with a relative weight, a zone and free-form metadata.
@@ -14,6 +17,13 @@ import java.util.Map;
  * hash, so it is canonical: an IPv6 literal is stored in the compressed lower-case form that
  * Envoy prints ({@code 2001:db8::1}, never {@code 2001:0db8:0:0:0:0:0:1}) and written in brackets
  * ({@code [2001:db8::1]:8080}).
+ *
+ * <p><b>TLS identity.</b> The address says where to connect; {@link #serverName()} says, when set,
+ * which name the endpoint's TLS certificate must prove and which name is sent as SNI. Without one,
+ * the adapters use the service's name: the URL host for OkHttp, the channel authority for gRPC.
+ * It lives in the metadata under {@link #SERVER_NAME_KEY}, so every discovery source that carries
+ * metadata can set it (a ZooKeeper payload's {@code metadata}, {@link #withServerName} for static
+ * lists); it is not part of the identity.
  *
  * <p>Validation happens in the constructor; a bad value throws {@link IllegalArgumentException}
  * naming the field and the value. Instances are immutable and thread-safe.
@@ -25,6 +35,9 @@ import java.util.Map;
  * @param metadata free-form labels, copied into an immutable map
  */
 public record Endpoint(String host, int port, int weight, String zone, Map<String, String> metadata) {
+
+  /** The metadata key of {@link #serverName()}: {@value}. */
+  public static final String SERVER_NAME_KEY = "lb4j.serverName";
 
   public Endpoint {
     if (host == null || host.isBlank()) {
@@ -48,7 +61,33 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
         throw new IllegalArgumentException("metadata must not contain null keys or values, was " + metadata);
       }
     }
+    String serverName = metadata.get(SERVER_NAME_KEY);
+    if (serverName != null) {
+      String canonical = checkServerName(serverName, host, port);
+      if (!canonical.equals(serverName)) {
+        Map<String, String> m = new HashMap<>(metadata);
+        m.put(SERVER_NAME_KEY, canonical);
+        metadata = m;
+      }
+    }
     metadata = Map.copyOf(metadata);
+  }
+
+  /** A DNS name (letters, digits, '-', '_', '.'; not an IP literal), lower-cased. */
+  private static String checkServerName(String name, String host, int port) {
+    String n = name.strip().toLowerCase(Locale.ROOT);
+    boolean ok = !n.isEmpty() && n.charAt(0) != '.' && n.charAt(n.length() - 1) != '.' && !n.contains("..");
+    boolean digitsAndDots = true;
+    for (int i = 0; ok && i < n.length(); i++) {
+      char c = n.charAt(i);
+      ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
+      digitsAndDots &= (c >= '0' && c <= '9') || c == '.';
+    }
+    if (!ok || digitsAndDots) {
+      throw new IllegalArgumentException(SERVER_NAME_KEY + " must be a DNS name such as orders.internal,"
+          + " not an IP address, was '" + name + "' (endpoint " + host + ":" + port + ")");
+    }
+    return n;
   }
 
   /** An endpoint with weight 1, no zone and no metadata. */
@@ -116,6 +155,51 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
   /** This endpoint with other metadata. */
   public Endpoint withMetadata(Map<String, String> metadata) {
     return new Endpoint(host, port, weight, zone, metadata);
+  }
+
+  /**
+   * The name this endpoint's TLS certificate must prove, also sent as SNI, when it differs from the
+   * service's name (for example a per-instance name from discovery); empty when the service's name
+   * applies. Read from the metadata key {@link #SERVER_NAME_KEY}, lower-case.
+   */
+  public Optional<String> serverName() {
+    return Optional.ofNullable(metadata.get(SERVER_NAME_KEY));
+  }
+
+  /**
+   * This endpoint with a TLS server name ({@link #serverName()}), or without one for {@code null}.
+   *
+   * @throws IllegalArgumentException if the name is not a DNS name (an IP literal is refused: SNI
+   *     carries names only)
+   */
+  public Endpoint withServerName(String serverName) {
+    Map<String, String> m = new HashMap<>(metadata);
+    if (serverName == null) {
+      m.remove(SERVER_NAME_KEY);
+    } else {
+      m.put(SERVER_NAME_KEY, serverName);
+    }
+    return new Endpoint(host, port, weight, zone, m);
+  }
+
+  /**
+   * Whether {@link #host()} is an IPv4 dotted quad or an IPv6 literal, which connects without a
+   * name lookup.
+   */
+  public boolean hostIsIpLiteral() {
+    if (host.indexOf(':') >= 0) {
+      return true;
+    }
+    int dots = 0;
+    for (int i = 0; i < host.length(); i++) {
+      char c = host.charAt(i);
+      if (c == '.') {
+        dots++;
+      } else if (c < '0' || c > '9') {
+        return false;
+      }
+    }
+    return dots == 3;
   }
 
   /**

@@ -228,10 +228,24 @@ public final class LoadBalancer implements AutoCloseable {
     core.refresh();
   }
 
-  /** Stops the source, probes and timers (waits up to 5 s for its own threads), drops the metrics. Idempotent. */
+  /**
+   * Stops the source, probes and timers (waits up to 5 s for its own threads), closes the health
+   * probe, drops the metrics, then runs the {@link #onClose} hooks. Idempotent.
+   */
   @Override
   public void close() {
     core.close();
+  }
+
+  /**
+   * Runs {@code hook} once when this balancer closes, after its own resources are released (at
+   * once, on this thread, if it is already closed): for components that registered something on
+   * its behalf, e.g. an adapter's meters. A hook that throws is logged and ignored.
+   *
+   * @throws IllegalArgumentException if {@code hook} is null
+   */
+  public void onClose(Runnable hook) {
+    core.onClose(Builder.required("hook", hook));
   }
 
   @Override

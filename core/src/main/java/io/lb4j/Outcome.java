@@ -6,11 +6,17 @@ public enum Outcome {
   SUCCESS,
   /** The endpoint answered with a failure: HTTP 5xx, gRPC UNAVAILABLE, INTERNAL, UNKNOWN, DATA_LOSS. */
   SERVER_ERROR,
-  /** A local-origin failure: the connection could not be made, so the endpoint never saw the request. */
+  /**
+   * A local-origin failure: the connection could not be made (refused, unreachable, or its TLS
+   * handshake failed), so the endpoint never saw the request.
+   */
   CONNECT_FAILURE,
   /** A local-origin failure: the request timed out waiting for the endpoint. */
   TIMEOUT,
-  /** The caller gave up; neither a success nor a failure of the endpoint. */
+  /**
+   * Neither a success nor a failure of the endpoint: the caller gave up, or the request failed on
+   * the caller's side (e.g. its request body threw while being sent).
+   */
   CANCELLED;
 
   /** Whether this outcome counts against the endpoint for outlier detection. */

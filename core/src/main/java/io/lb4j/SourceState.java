@@ -5,9 +5,10 @@ import org.slf4j.Logger;
 
 /**
  * A balancer's {@link EndpointSource}, if it has one: starts it, applies its lists, and remembers
- * its last error, so that a pick on an empty list names the source and why it failed, and a failing
- * refresh logs one WARN line per failure streak (no stack trace at WARN; each failure at DEBUG with
- * its trace) and one INFO line when the source recovers.
+ * its last error, so that a pick on an empty list names the source and why it failed. The source
+ * itself logs the WARN line of a failure streak (the {@code EndpointSource} contract); the balancer
+ * adds one INFO line per streak, saying what it keeps (no stack trace; each failure at DEBUG with its
+ * trace), and one INFO line when the source recovers.
  */
 final class SourceState {
 
@@ -53,7 +54,7 @@ final class SourceState {
       error = e;
     }
     if (first) {
-      log.warn("lb={} endpoint source {} failed: {}; keeping the last good list of {} endpoints"
+      log.info("lb={} endpoint source {} failed: {}; keeping the last good list of {} endpoints"
           + " (once per failure streak; each failure at DEBUG)", core.name, source, describe(e),
           core.snapshot.endpoints().size());
     }

@@ -1,6 +1,7 @@
 package io.lb4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -145,5 +146,34 @@ class EndpointTest {
     assertEquals(Map.of("a", "1"), e.metadata(), "later changes to the caller's map do not leak in");
     assertNotSame(source, e.metadata());
     assertThrows(UnsupportedOperationException.class, () -> e.metadata().put("c", "3"));
+  }
+
+  @Test
+  void serverNameLivesInTheMetadataAndIsNotPartOfTheIdentity() {
+    Endpoint plain = Endpoint.of("10.0.0.1", 8443);
+    assertEquals(java.util.Optional.empty(), plain.serverName());
+    Endpoint named = plain.withServerName("Node1.Orders.Internal");
+    assertEquals(java.util.Optional.of("node1.orders.internal"), named.serverName());
+    assertEquals("node1.orders.internal", named.metadata().get(Endpoint.SERVER_NAME_KEY));
+    assertEquals(plain.address(), named.address());
+    assertEquals(plain, named.withServerName(null));
+    Endpoint fromMetadata = plain.withMetadata(java.util.Map.of("lb4j.serverName", "orders.internal", "v", "2"));
+    assertEquals(java.util.Optional.of("orders.internal"), fromMetadata.serverName());
+  }
+
+  @Test
+  void badServerNameIsRejectedNamingTheKeyAndValue() {
+    Endpoint e = Endpoint.of("10.0.0.1", 8443);
+    for (String bad : new String[] {"", " ", "10.0.0.1", "a b", "orders..internal", ".orders", "orders:443", "::1"}) {
+      assertRejected(() -> e.withServerName(bad), "lb4j.serverName", "'" + bad + "'");
+    }
+  }
+
+  @Test
+  void ipLiteralHostsAreRecognised() {
+    assertTrue(Endpoint.of("10.0.0.1", 1).hostIsIpLiteral());
+    assertTrue(Endpoint.of("::1", 1).hostIsIpLiteral());
+    assertFalse(Endpoint.of("svc.local", 1).hostIsIpLiteral());
+    assertFalse(Endpoint.of("1.2.3", 1).hostIsIpLiteral());
   }
 }

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lb4j.discovery.StaticEndpointSource;
 import io.lb4j.health.HealthCheckConfig;
+import io.lb4j.health.HealthProbe;
 import io.lb4j.health.ProbeResult;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.testing.Balancers;
@@ -29,9 +30,11 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.Test;
@@ -333,7 +336,7 @@ class LoadBalancerTest {
   }
 
   @Test
-  void aFailingSourceLogsOneWarnLinePerFailureStreakWithoutATrace() {
+  void aFailingSourceLogsOneLinePerFailureStreakWithoutATrace() {
     AtomicReference<Consumer<Throwable>> fail = new AtomicReference<>();
     AtomicReference<Consumer<List<Endpoint>>> update = new AtomicReference<>();
     EndpointSource source = new EndpointSource() {
@@ -360,10 +363,12 @@ class LoadBalancerTest {
       update.get().accept(List.of(A, B));
       fail.get().accept(new IllegalStateException("again"));
     });
-    List<String> warns = log.lines().filter(l -> l.contains("WARN")).toList();
-    assertEquals(2, warns.size(), "one per streak: " + log);
-    assertTrue(warns.get(0).contains("lb=logs endpoint source flaky-source failed: IllegalStateException: refresh 0"
-        + " (caused by IOException: timeout); keeping the last good list of 1 endpoints"), warns.get(0));
+    // The source logs its own WARN (EndpointSource's contract); the balancer adds what it keeps.
+    List<String> failed = log.lines().filter(l -> l.contains("endpoint source flaky-source failed")).toList();
+    assertEquals(2, failed.size(), "one per streak: " + log);
+    assertTrue(failed.get(0).contains("INFO io.lb4j.LoadBalancer - lb=logs endpoint source flaky-source failed:"
+        + " IllegalStateException: refresh 0 (caused by IOException: timeout); keeping the last good list of 1"
+        + " endpoints"), failed.get(0));
     assertFalse(log.contains("\tat "), "no stack trace at WARN or INFO: " + log);
     assertTrue(log.contains("recovered after 3 failed refresh(es)"), log);
     assertEquals(List.of(A, B), lb.endpoints());
@@ -380,6 +385,46 @@ class LoadBalancerTest {
       System.setErr(original);
     }
     return bytes.toString(StandardCharsets.UTF_8);
+  }
+
+  @Test
+  void closeRunsEachCloseHookOnceAndLateHooksAtOnce() {
+    LoadBalancer lb = lbs.of(A);
+    AtomicInteger runs = new AtomicInteger();
+    lb.onClose(runs::incrementAndGet);
+    lb.onClose(() -> {
+      throw new IllegalStateException("a broken hook is logged and skipped");
+    });
+    lb.onClose(runs::incrementAndGet);
+    assertEquals(0, runs.get());
+    lb.close();
+    assertEquals(2, runs.get());
+    lb.close();
+    assertEquals(2, runs.get());
+    lb.onClose(runs::incrementAndGet);
+    assertEquals(3, runs.get(), "a hook added after close runs at once");
+    rejects(() -> lb.onClose(null), "hook");
+  }
+
+  @Test
+  void closeClosesTheHealthProbeOnce() {
+    AtomicInteger closes = new AtomicInteger();
+    HealthProbe probe = new HealthProbe() {
+      @Override
+      public CompletionStage<ProbeResult> probe(Endpoint e) {
+        return CompletableFuture.completedFuture(ProbeResult.healthy("ok"));
+      }
+
+      @Override
+      public void close() {
+        closes.incrementAndGet();
+      }
+    };
+    LoadBalancer lb = lbs.build(lbs.builder("probed").endpoints(List.of(A)).healthCheck(HealthCheckConfig.defaults(), probe));
+    assertEquals(0, closes.get());
+    lb.close();
+    lb.close();
+    assertEquals(1, closes.get());
   }
 
   @ParameterizedTest

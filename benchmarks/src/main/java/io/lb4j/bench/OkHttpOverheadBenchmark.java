@@ -62,13 +62,7 @@ public class OkHttpOverheadBenchmark {
     server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 128);
     serverThreads = Executors.newFixedThreadPool(2);
     server.setExecutor(serverThreads);
-    server.createContext("/", exchange -> {
-      exchange.getRequestBody().readAllBytes();
-      exchange.sendResponseHeaders(200, BODY.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(BODY);
-      }
-    });
+    answerSmall(server);
     server.start();
     int port = server.getAddress().getPort();
     String host = server.getAddress().getAddress().getHostAddress();
@@ -101,7 +95,19 @@ public class OkHttpOverheadBenchmark {
     return call(balancedClient, balancedRequest);
   }
 
-  private static String call(OkHttpClient client, Request request) throws IOException {
+  /** Answers every path with 200 and a 2-byte body, on the server's executor. */
+  static void answerSmall(HttpServer server) {
+    server.createContext("/", exchange -> {
+      exchange.getRequestBody().readAllBytes();
+      exchange.sendResponseHeaders(200, BODY.length);
+      try (OutputStream out = exchange.getResponseBody()) {
+        out.write(BODY);
+      }
+    });
+  }
+
+  /** One call; returns the body, so the call cannot be optimised away. */
+  static String call(OkHttpClient client, Request request) throws IOException {
     try (Response response = client.newCall(request).execute()) {
       return response.body().string();
     }

@@ -36,6 +36,24 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void okHttpTlsOverheadBenchmarkRunsBothSides() throws Exception {
+    Options opts = new OptionsBuilder()
+        .include(OkHttpTlsOverheadBenchmark.class.getName() + ".(plain|balanced)$")
+        .forks(0)
+        .warmupIterations(0)
+        .measurementIterations(1)
+        .measurementTime(TimeValue.milliseconds(200))
+        .threads(1)
+        .shouldFailOnError(true)
+        .build();
+    Collection<RunResult> results = new Runner(opts).run();
+    assertEquals(2, results.size());
+    for (RunResult r : results) {
+      assertTrue(r.getPrimaryResult().getScore() > 0, r.getParams().getBenchmark() + " made no call");
+    }
+  }
+
+  @Test
   void everyPolicyNameResolves() {
     for (String name : PolicyNames.ALL) {
       assertFalse(PolicyNames.of(name).name().isBlank(), name);

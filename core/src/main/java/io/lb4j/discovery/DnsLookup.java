@@ -3,58 +3,110 @@ package io.lb4j.discovery;
 import io.lb4j.Endpoint;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.xbill.DNS.AAAARecord;
-import org.xbill.DNS.ARecord;
-import org.xbill.DNS.DClass;
-import org.xbill.DNS.Message;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.xbill.DNS.ExtendedResolver;
 import org.xbill.DNS.Name;
-import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Record;
 import org.xbill.DNS.Resolver;
 import org.xbill.DNS.SRVRecord;
-import org.xbill.DNS.Section;
+import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
 /**
  * One way of turning DNS answers into endpoints, run on {@link DnsEndpointSource}'s thread. An
- * empty result means the name exists in no usable form (NXDOMAIN, or no records of the type); a
- * failure (timeout, SERVFAIL, REFUSED, unreachable server) throws {@link IOException}.
+ * empty answer means the name exists in no usable form (NXDOMAIN, or no records of the type); a
+ * failure throws {@link IOException} whose message is the reason alone (e.g. {@code "SRV query for
+ * _http._tcp.svc.test. answered SERVFAIL"}): the source adds its name, the name and the server.
  */
 interface DnsLookup {
 
-  /** Resolves now; blocks up to the query timeout per query. */
-  List<Endpoint> resolve() throws IOException;
+  /**
+   * What one resolution found.
+   *
+   * @param endpoints the endpoints, unsorted, possibly with an address twice
+   * @param ttlSeconds the smallest TTL of the records used, or -1 if unknown (the JDK resolver, an
+   *     IP literal) or there were none
+   * @param unresolved the names that did not resolve this time although the resolution as a whole
+   *     succeeded, each with its reasons (e.g. an SRV target whose A and AAAA queries both failed)
+   */
+  record Answer(List<Endpoint> endpoints, long ttlSeconds, List<String> unresolved) {}
 
-  /** A and AAAA records through the JDK resolver (the OS's: /etc/hosts, nsswitch, its cache). */
-  static DnsLookup jdk(String host, int port) {
-    return () -> {
-      InetAddress[] all;
-      try {
-        all = InetAddress.getAllByName(host);
-      } catch (UnknownHostException e) {
-        // The JDK does not tell "no such name" from "no answer", so both count as a failure.
-        throw new IOException("JDK resolver could not resolve " + host + ": " + e.getMessage(), e);
+  /** Resolves now; blocks at most about {@link #rounds()} query timeouts. */
+  Answer resolve() throws IOException;
+
+  /** Where the queries go, for messages: e.g. {@code "DNS server 127.0.0.1:53"}. */
+  String server();
+
+  /** How many query timeouts one resolution may take in the worst case: 2 for SRV with targets. */
+  default int rounds() {
+    return 1;
+  }
+
+  /** An IP literal: itself, with no query. */
+  static DnsLookup literal(Endpoint endpoint) {
+    Answer answer = new Answer(List.of(endpoint), -1, List.of());
+    return new DnsLookup() {
+      @Override
+      public Answer resolve() {
+        return answer;
       }
-      List<Endpoint> out = new ArrayList<>(all.length);
-      for (InetAddress a : all) {
-        out.add(endpoint(a, port, 1));
+
+      @Override
+      public String server() {
+        return "no server (an IP literal)";
       }
-      return out;
     };
   }
 
-  /** A and AAAA records through a dnsjava resolver. */
-  static DnsLookup addresses(Resolver resolver, Name name, int port) {
-    return () -> {
-      List<Endpoint> out = new ArrayList<>();
-      for (InetAddress a : addressesOf(resolver, name)) {
-        out.add(endpoint(a, port, 1));
+  /** A and AAAA records through the JDK resolver (the OS's: /etc/hosts, nsswitch, its cache). */
+  static DnsLookup jdk(String host, int port) {
+    return new DnsLookup() {
+      @Override
+      public Answer resolve() throws IOException {
+        InetAddress[] all;
+        try {
+          all = InetAddress.getAllByName(host);
+        } catch (UnknownHostException e) {
+          // The JDK does not tell "no such name" from "no answer", so both count as a failure.
+          throw new IOException("no address for " + host + (e.getMessage() == null || e.getMessage().equals(host)
+              ? "" : " (" + e.getMessage() + ")"), e);
+        }
+        List<Endpoint> out = new ArrayList<>(all.length);
+        for (InetAddress a : all) {
+          out.add(new Endpoint(a.getHostAddress(), port, 1, "", Map.of()));
+        }
+        return new Answer(out, -1, List.of());
       }
-      return out;
+
+      @Override
+      public String server() {
+        return "the JDK resolver (/etc/hosts and the system's DNS)";
+      }
+    };
+  }
+
+  /** A and AAAA records of one name through a dnsjava resolver, each family on its own. */
+  static DnsLookup addresses(Resolver resolver, Duration timeout, Name name, int port) {
+    DnsTargets targets = new DnsTargets(resolver, timeout);
+    List<DnsTargets.Target> one = List.of(new DnsTargets.Target(name, port, 1));
+    String server = describe(resolver);
+    return new DnsLookup() {
+      @Override
+      public Answer resolve() throws IOException {
+        return targets.resolve(one);
+      }
+
+      @Override
+      public String server() {
+        return server;
+      }
     };
   }
 
@@ -62,72 +114,89 @@ interface DnsLookup {
    * SRV records: the records of the lowest priority value (RFC 2782: the others are backups, and
    * the balancer's own health handling takes their place), each target's port and weight (weight 0
    * becomes 1, the least an endpoint can have). With {@code resolveTargets}, each target becomes one
-   * endpoint per A/AAAA address; otherwise the target name itself is the endpoint host.
+   * endpoint per A/AAAA address, each target resolved on its own ({@link DnsTargets}); otherwise the
+   * target name itself is the endpoint host.
    */
-  static DnsLookup srv(Resolver resolver, Name name, boolean resolveTargets) {
-    return () -> {
-      List<SRVRecord> records = new ArrayList<>();
-      int best = Integer.MAX_VALUE;
-      for (Record r : query(resolver, name, Type.SRV)) {
-        SRVRecord srv = (SRVRecord) r;
-        // A target of "." says the service is decidedly not available at this name (RFC 2782).
-        if (srv.getTarget().equals(Name.root) || srv.getPort() == 0) {
-          continue;
+  static DnsLookup srv(Resolver resolver, Duration timeout, Name name, boolean resolveTargets) {
+    DnsTargets targets = new DnsTargets(resolver, timeout);
+    String server = describe(resolver);
+    return new DnsLookup() {
+      @Override
+      public Answer resolve() throws IOException {
+        DnsReply reply = DnsReply.await(DnsReply.ask(resolver, name, Type.SRV, timeout));
+        if (reply.failed()) {
+          throw new IOException(reply.failure(), reply.cause());
         }
-        records.add(srv);
-        best = Math.min(best, srv.getPriority());
-      }
-      List<Endpoint> out = new ArrayList<>();
-      for (SRVRecord srv : records) {
-        if (srv.getPriority() != best) {
-          continue;
-        }
-        int weight = Math.max(1, srv.getWeight());
+        List<DnsTargets.Target> chosen = lowestPriority(reply.records());
         if (!resolveTargets) {
-          String host = srv.getTarget().toString(true);
-          out.add(new Endpoint(host, srv.getPort(), weight, "", Map.of()));
-          continue;
+          List<Endpoint> out = new ArrayList<>();
+          for (DnsTargets.Target t : chosen) {
+            out.add(new Endpoint(t.name().toString(true), t.port(), t.weight(), "", Map.of()));
+          }
+          return new Answer(out, reply.minTtl(), List.of());
         }
-        for (InetAddress a : addressesOf(resolver, srv.getTarget())) {
-          out.add(endpoint(a, srv.getPort(), weight));
+        if (chosen.isEmpty()) {
+          return new Answer(List.of(), reply.minTtl(), List.of());
         }
+        Answer resolved;
+        try {
+          resolved = targets.resolve(chosen);
+        } catch (IOException e) {
+          throw new IOException("no SRV target of " + name + " resolved: " + e.getMessage(), e);
+        }
+        return new Answer(resolved.endpoints(), DnsTargets.minTtl(reply.minTtl(), resolved.ttlSeconds()),
+            resolved.unresolved());
       }
-      return out;
+
+      @Override
+      public String server() {
+        return server;
+      }
+
+      @Override
+      public int rounds() {
+        return resolveTargets ? 2 : 1;
+      }
     };
   }
 
-  private static List<InetAddress> addressesOf(Resolver resolver, Name name) throws IOException {
-    List<InetAddress> out = new ArrayList<>();
-    for (Record r : query(resolver, name, Type.A)) {
-      out.add(((ARecord) r).getAddress());
+  private static List<DnsTargets.Target> lowestPriority(List<Record> records) {
+    int best = Integer.MAX_VALUE;
+    List<SRVRecord> usable = new ArrayList<>();
+    for (Record r : records) {
+      SRVRecord srv = (SRVRecord) r;
+      // A target of "." says the service is decidedly not available at this name (RFC 2782).
+      if (srv.getTarget().equals(Name.root) || srv.getPort() == 0) {
+        continue;
+      }
+      usable.add(srv);
+      best = Math.min(best, srv.getPriority());
     }
-    for (Record r : query(resolver, name, Type.AAAA)) {
-      out.add(((AAAARecord) r).getAddress());
-    }
-    return out;
-  }
-
-  /** The answer records of the type; NXDOMAIN is an empty answer, any other error code a failure. */
-  private static List<Record> query(Resolver resolver, Name name, int type) throws IOException {
-    Message response = resolver.send(Message.newQuery(Record.newRecord(name, type, DClass.IN)));
-    int rcode = response.getRcode();
-    if (rcode == Rcode.NXDOMAIN) {
-      return List.of();
-    }
-    if (rcode != Rcode.NOERROR) {
-      throw new IOException(Type.string(type) + " query for " + name + " answered " + Rcode.string(rcode));
-    }
-    List<Record> out = new ArrayList<>();
-    // A CNAME chain arrives in the same answer; only the records of the asked type count.
-    for (Record r : response.getSection(Section.ANSWER)) {
-      if (r.getType() == type) {
-        out.add(r);
+    List<DnsTargets.Target> out = new ArrayList<>();
+    for (SRVRecord srv : usable) {
+      if (srv.getPriority() == best) {
+        out.add(new DnsTargets.Target(srv.getTarget(), srv.getPort(), Math.max(1, srv.getWeight())));
       }
     }
     return out;
   }
 
-  private static Endpoint endpoint(InetAddress address, int port, int weight) {
-    return new Endpoint(address.getHostAddress(), port, weight, "", Map.of());
+  /** "DNS server 127.0.0.1:53", or the list an {@link ExtendedResolver} read from the system. */
+  private static String describe(Resolver resolver) {
+    if (resolver instanceof SimpleResolver simple) {
+      return "DNS server " + hostPort(simple.getAddress());
+    }
+    if (resolver instanceof ExtendedResolver extended) {
+      String all = Stream.of(extended.getResolvers())
+          .map(r -> r instanceof SimpleResolver s ? hostPort(s.getAddress()) : r.toString())
+          .collect(Collectors.joining(", "));
+      return "the system's DNS servers [" + all + "]";
+    }
+    return "DNS resolver " + resolver;
+  }
+
+  private static String hostPort(InetSocketAddress a) {
+    String host = a.getAddress() != null ? a.getAddress().getHostAddress() : a.getHostString();
+    return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
   }
 }

@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 /**
  * An endpoint list held in memory: the embedded default. Give it a fixed list, or change the list
  * later with {@link #update(Collection)} (from a config reload, an admin endpoint, a test); every
- * update is delivered at once, on the caller's thread, to the balancer that started the source.
+ * update, changed or not, is delivered at once, on the caller's thread, to the balancer that
+ * started the source. It never fails, so {@code onError} is never called.
  *
  * <pre>{@code
  * StaticEndpointSource source = StaticEndpointSource.parse("10.0.0.1:8080,10.0.0.2:8080");

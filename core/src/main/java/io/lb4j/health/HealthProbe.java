@@ -18,4 +18,13 @@ public interface HealthProbe {
 
   /** Probes the endpoint once. */
   CompletionStage<ProbeResult> probe(Endpoint endpoint);
+
+  /**
+   * Releases what this probe owns (threads, connection pools, channels it created); resources the
+   * caller handed in stay the caller's. The balancer's {@code close()} calls it once, after the last
+   * probe was started; answers still in flight may complete afterwards and are ignored. A probe
+   * that throws is logged and otherwise ignored. The default does nothing: a probe that owns
+   * nothing has nothing to release.
+   */
+  default void close() {}
 }

@@ -26,7 +26,9 @@ import java.util.concurrent.TimeUnit;
  * blocks the balancer's scheduler. Default connect timeout 2 s (keep it at or below the health
  * check's {@code timeout}).
  *
- * <p>Thread-safe and stateless; one instance may serve many balancers.
+ * <p>Thread-safe and stateless; one instance may serve many balancers. It owns nothing to close
+ * (the connect runs on the JDK's shared asynchronous channel group, lookups on the given executor,
+ * which stays the caller's), so {@link #close()} is the default no-op.
  */
 public final class TcpConnectProbe implements HealthProbe {
 
@@ -74,7 +76,7 @@ public final class TcpConnectProbe implements HealthProbe {
       throw new IllegalArgumentException("endpoint must not be null");
     }
     CompletableFuture<ProbeResult> result = new CompletableFuture<>();
-    if (isIpLiteral(endpoint.host())) {
+    if (endpoint.hostIsIpLiteral()) {
       connect(endpoint, result);
     } else {
       try {
@@ -133,23 +135,6 @@ public final class TcpConnectProbe implements HealthProbe {
       return "no route to host";
     }
     return "connect failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage());
-  }
-
-  /** True for an IPv4 dotted quad or an IPv6 literal, which resolve without a lookup. */
-  static boolean isIpLiteral(String host) {
-    if (host.indexOf(':') >= 0) {
-      return true;
-    }
-    int dots = 0;
-    for (int i = 0; i < host.length(); i++) {
-      char c = host.charAt(i);
-      if (c == '.') {
-        dots++;
-      } else if (c < '0' || c > '9') {
-        return false;
-      }
-    }
-    return dots == 3;
   }
 
   private static void closeQuietly(AsynchronousSocketChannel channel) {

@@ -29,24 +29,47 @@ import org.xbill.DNS.Type;
 
 /**
  * A real dnsmasq on 127.0.0.1 and a free high port, answering only from a hosts file and the
- * {@code --srv-host} lines the test gives it, authoritative for {@code .test} (unknown names there
- * get NXDOMAIN) and with no upstream. CI installs dnsmasq ({@code apt-get install -y dnsmasq}); a
- * developer machine without it skips, while {@code CI=true} turns the skip into a failure.
+ * {@code --srv-host} lines the test gives it, with no upstream. {@link Setup#AUTHORITATIVE} adds
+ * {@code local=/test/} (unknown names and missing families there get NXDOMAIN or an empty answer);
+ * {@link Setup#PLAIN} is the setup a user writes first ({@code no-resolv}, {@code addn-hosts},
+ * {@code srv-host}, no {@code local=}), where both are answered REFUSED. CI installs dnsmasq
+ * ({@code apt-get install -y dnsmasq}); a developer machine without it skips, while {@code CI=true}
+ * turns the skip into a failure.
  */
 final class Dnsmasq implements AutoCloseable {
+
+  /**
+   * How dnsmasq is set up.
+   *
+   * @param authoritative whether it is told {@code local=/test/}
+   * @param ttlSeconds the TTL of its answers ({@code local-ttl}; dnsmasq's default is 0)
+   */
+  record Setup(boolean authoritative, int ttlSeconds) {
+    /** Authoritative for {@code .test}, TTL 0. */
+    static final Setup AUTHORITATIVE = new Setup(true, 0);
+    /** No {@code local=}: unknown names and the AAAA of IPv4-only names answer REFUSED; TTL 0. */
+    static final Setup PLAIN = new Setup(false, 0);
+
+    /** The same setup with answers carrying this TTL. */
+    Setup ttl(int seconds) {
+      return new Setup(authoritative, seconds);
+    }
+  }
 
   /** A name always present, for the readiness check. */
   private static final String READY = "127.0.0.99 ready.test\n";
 
   private final Path dir;
   private final Path hostsFile;
+  private final Setup setup;
   private final int port;
   private List<String> srvHosts;
   private Process process;
   private int reloads;
 
-  private Dnsmasq(Path dir, int port) {
+  private Dnsmasq(Path dir, Setup setup, int port) {
     this.dir = dir;
+    this.setup = setup;
     this.hostsFile = dir.resolve("hosts");
     this.port = port;
   }
@@ -79,10 +102,15 @@ final class Dnsmasq implements AutoCloseable {
     return out;
   }
 
-  /** Starts dnsmasq serving these hosts-file lines and {@code --srv-host} values. */
+  /** Starts an authoritative dnsmasq serving these hosts-file lines and {@code --srv-host} values. */
   static Dnsmasq start(Path dir, String hosts, String... srvHosts) {
+    return start(dir, Setup.AUTHORITATIVE, hosts, srvHosts);
+  }
+
+  /** Starts dnsmasq set up so, serving these hosts-file lines and {@code --srv-host} values. */
+  static Dnsmasq start(Path dir, Setup setup, String hosts, String... srvHosts) {
     String binary = binaryOrSkip();
-    Dnsmasq d = new Dnsmasq(dir, freePort());
+    Dnsmasq d = new Dnsmasq(dir, setup, freePort());
     d.writeHosts(hosts);
     d.srvHosts = List.of(srvHosts);
     d.launch(binary);
@@ -134,8 +162,11 @@ final class Dnsmasq implements AutoCloseable {
     List<String> cmd = new ArrayList<>(List.of(binary,
         "--no-daemon", "--conf-file=/dev/null", "--pid-file=",
         "--port=" + port, "--listen-address=127.0.0.1", "--bind-interfaces",
-        "--no-resolv", "--no-hosts", "--addn-hosts=" + hostsFile, "--local=/test/",
-        "--no-negcache", "--local-ttl=0", "--log-facility=-"));
+        "--no-resolv", "--no-hosts", "--addn-hosts=" + hostsFile,
+        "--no-negcache", "--local-ttl=" + setup.ttlSeconds(), "--log-facility=-"));
+    if (setup.authoritative()) {
+      cmd.add("--local=/test/");
+    }
     if ("root".equals(System.getProperty("user.name"))) {
       cmd.add("--user=root"); // otherwise dnsmasq drops to nobody, who cannot read the test's temp dir
     }

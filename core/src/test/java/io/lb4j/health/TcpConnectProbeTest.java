@@ -1,7 +1,6 @@
 package io.lb4j.health;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -45,14 +44,6 @@ class TcpConnectProbeTest {
           .toCompletableFuture().get(5, TimeUnit.SECONDS);
       assertEquals(ProbeResult.Status.HEALTHY, r.status(), r.reason());
     }
-  }
-
-  @Test
-  void literalDetection() {
-    assertTrue(TcpConnectProbe.isIpLiteral("10.0.0.1"));
-    assertTrue(TcpConnectProbe.isIpLiteral("::1"));
-    assertFalse(TcpConnectProbe.isIpLiteral("svc.local"));
-    assertFalse(TcpConnectProbe.isIpLiteral("1.2.3"));
   }
 
   @Test

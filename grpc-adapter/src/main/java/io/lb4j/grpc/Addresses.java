@@ -12,9 +12,15 @@ final class Addresses {
 
   private Addresses() {}
 
-  /** An address group for the endpoint, carrying its weight and zone as lb4j attributes when set. */
+  /**
+   * An address group for the endpoint, carrying its weight and zone as lb4j attributes when set,
+   * and its {@link Endpoint#serverName()} as gRPC's per-address authority
+   * ({@link EquivalentAddressGroup#ATTR_AUTHORITY_OVERRIDE}): the name TLS verifies and sends as SNI
+   * for this endpoint instead of the channel's authority.
+   */
   static EquivalentAddressGroup toGroup(Endpoint e) {
     Attributes.Builder attrs = Attributes.newBuilder();
+    e.serverName().ifPresent(name -> attrs.set(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE, name));
     if (e.weight() != 1) {
       attrs.set(Lb4jGrpc.WEIGHT_KEY, e.weight());
     }
@@ -28,7 +34,9 @@ final class Addresses {
   /**
    * The endpoint that stands for an address group inside lb4j: its first socket address (an IP
    * literal when resolved, so hash policies agree with Envoy), with the group's lb4j weight and
-   * zone. A non-IP address (in-process, Unix socket) becomes a stable made-up host name on port 1.
+   * zone, and the host of its authority override (if it is a DNS name) as
+   * {@link Endpoint#serverName()}. A non-IP address (in-process, Unix socket) becomes a stable
+   * made-up host name on port 1.
    *
    * @throws IllegalArgumentException if the weight attribute is below 1
    */
@@ -45,7 +53,23 @@ final class Addresses {
     }
     Integer weight = group.getAttributes().get(Lb4jGrpc.WEIGHT_KEY);
     String zone = group.getAttributes().get(Lb4jGrpc.ZONE_KEY);
-    return new Endpoint(host, port, weight == null ? 1 : weight, zone == null ? "" : zone, Map.of());
+    Endpoint endpoint = new Endpoint(host, port, weight == null ? 1 : weight, zone == null ? "" : zone, Map.of());
+    String name = serverName(group.getAttributes().get(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE));
+    return name == null ? endpoint : endpoint.withServerName(name);
+  }
+
+  /** The host of an authority ({@code host} or {@code host:port}) if it is a DNS name, else null. */
+  static String serverName(String authority) {
+    if (authority == null || authority.isEmpty() || authority.startsWith("[")) {
+      return null;
+    }
+    int colon = authority.lastIndexOf(':');
+    String host = colon < 0 ? authority : authority.substring(0, colon);
+    try {
+      return Endpoint.of("localhost", 1).withServerName(host).serverName().orElse(null);
+    } catch (IllegalArgumentException notADnsName) {
+      return null; // an IP literal or garbage: the transport uses the override as it stands
+    }
   }
 
   /** The group without attributes: what identifies one backend across resolutions. */

@@ -30,6 +30,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The {@code lb4j_*} gRPC policies create one automatically for the {@code healthCheck} config;
  * applications can use it with a plain {@link io.lb4j.LoadBalancer} too. Thread-safe.
+ *
+ * <p>It owns nothing to close: the channels belong to whoever supplies them (the {@code lb4j_*}
+ * policies shut down their per-endpoint health channels with the subchannels), so {@link #close()}
+ * is the default no-op.
  */
 public final class GrpcHealthProbe implements HealthProbe {
 
@@ -98,8 +102,11 @@ public final class GrpcHealthProbe implements HealthProbe {
       return ProbeResult.healthy("health service not implemented");
     }
     if (!status.isOk()) {
+      // A TLS failure is only in the cause (e.g. "No name matching orders.internal found"): say it.
+      Throwable cause = status.getCause();
       return ProbeResult.unhealthy("health check " + status.getCode()
-          + (status.getDescription() == null ? "" : ": " + status.getDescription()));
+          + (status.getDescription() == null ? "" : ": " + status.getDescription())
+          + (cause == null ? "" : "; " + cause.getClass().getSimpleName() + ": " + rootMessage(cause)));
     }
     if (response == null) {
       return ProbeResult.unhealthy("health check returned no response");
@@ -109,6 +116,18 @@ public final class GrpcHealthProbe implements HealthProbe {
       case NOT_SERVING -> ProbeResult.draining("NOT_SERVING");
       default -> ProbeResult.unhealthy(response.getStatus().name());
     };
+  }
+
+  /** The deepest message in the cause chain: where TLS says which name the certificate lacked. */
+  private static String rootMessage(Throwable e) {
+    String message = e.getMessage();
+    for (Throwable t = e.getCause(); t != null && t != e; t = t.getCause()) {
+      if (t.getMessage() != null) {
+        message = t.getMessage();
+      }
+      e = t;
+    }
+    return message;
   }
 
   @Override

@@ -69,6 +69,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
   private Status lastError = Status.UNAVAILABLE.withDescription("no subchannel has failed yet");
   private boolean shutdown;
   private boolean pickerErrorLogged; // log a broken policy once, not on every state change
+  private boolean authorityAdviceLogged; // the IP-authority-under-TLS WARN, once per channel
   /** Out-of-band channels for grpc.health.v1 probes, by endpoint; read by probe threads. */
   private volatile Map<Endpoint, ManagedChannel> healthChannels = Map.of();
 
@@ -119,6 +120,10 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
           "name resolver returned no addresses, attributes " + resolved.getAttributes());
       handleNameResolutionError(error);
       return error;
+    }
+    if (!authorityAdviceLogged && AuthorityAdvice.isIpAuthority(helper.getAuthority()) && tlsChannel()) {
+      authorityAdviceLogged = true;
+      log.warn("lb4j channel to {}: {}", helper.getAuthority(), AuthorityAdvice.advice(helper.getAuthority()));
     }
     Object cfg = resolved.getLoadBalancingPolicyConfig();
     Lb4jConfig next = cfg instanceof Lb4jConfig c ? c : defaults.get();
@@ -215,10 +220,35 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
       entry.subchannel.requestConnection(); // connect eagerly: every backend stays warm
     }
     if (s == TRANSIENT_FAILURE) {
-      lastError = info.getStatus();
+      lastError = explained(info.getStatus());
     }
     entry.info = info;
     refresh();
+  }
+
+  /**
+   * A subchannel's failure as callers get it: a TLS failure under an IP authority says what to do
+   * (logged at WARN once per channel).
+   */
+  private Status explained(Status failure) {
+    String authority = helper.getAuthority();
+    if (!AuthorityAdvice.isTlsFailure(failure) || !AuthorityAdvice.isIpAuthority(authority)) {
+      return failure;
+    }
+    String advice = AuthorityAdvice.advice(authority);
+    if (!authorityAdviceLogged) {
+      authorityAdviceLogged = true;
+      log.warn("lb4j channel to {}: TLS handshake failed ({}); {}", authority, failure.getDescription(), advice);
+    }
+    return failure.augmentDescription(advice);
+  }
+
+  private boolean tlsChannel() {
+    try {
+      return AuthorityAdvice.isTls(helper.getChannelCredentials());
+    } catch (UnsupportedOperationException e) {
+      return false; // a helper that cannot tell: the failure path still explains itself
+    }
   }
 
   /** Builds a new lb4j balancer for a new config; live load state starts afresh. */
@@ -310,7 +340,8 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     Map<Endpoint, ManagedChannel> channels = new HashMap<>();
     for (Entry e : entries.values()) {
       if (on && e.healthChannel == null) {
-        e.healthChannel = helper.createOobChannel(e.group, helper.getAuthority());
+        // The endpoint's own server name (also the group's authority override), else the channel's.
+        e.healthChannel = helper.createOobChannel(e.group, e.endpoint.serverName().orElse(helper.getAuthority()));
       } else if (!on && e.healthChannel != null) {
         e.healthChannel.shutdown();
         e.healthChannel = null;

@@ -17,9 +17,18 @@ import java.util.StringJoiner;
 /**
  * The {@code static} scheme: a fixed endpoint list in the target,
  * {@code static:///10.0.0.1:50051,10.0.0.2:50051}, each endpoint optionally followed by
- * {@code ;weight=N} and {@code ;zone=Z} ({@code static:///10.0.0.1:50051;weight=3;zone=eu-1}).
- * Weights and zones travel to the {@code lb4j_*} policies as {@link Lb4jGrpc#WEIGHT_KEY} and
- * {@link Lb4jGrpc#ZONE_KEY}. IPv6 literals go in brackets, which a URI only allows percent-encoded
+ * {@code ;weight=N}, {@code ;zone=Z} and {@code ;serverName=S}
+ * ({@code static:///10.0.0.1:50051;weight=3;zone=eu-1}). Weights and zones travel to the
+ * {@code lb4j_*} policies as {@link Lb4jGrpc#WEIGHT_KEY} and {@link Lb4jGrpc#ZONE_KEY}; a server
+ * name as gRPC's per-address authority override ({@code EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE}),
+ * which TLS verifies and sends as SNI for that endpoint.
+ *
+ * <p><b>Authority and TLS.</b> Write the service's name as the target's authority:
+ * {@code static://orders.internal/10.0.0.1:8443,10.0.0.2:8443}. It becomes the channel's authority,
+ * which gRPC's TLS sends as SNI and verifies every backend's certificate against, and the
+ * balancer's name. Without one ({@code static:///...}) the authority is the first address, an IP
+ * that ordinary certificates do not name; the {@code lb4j_*} policies then say so in a WARN line
+ * and in the error of failing calls (or set {@code overrideAuthority} on the channel builder). IPv6 literals go in brackets, which a URI only allows percent-encoded
  * ({@code %5B::1%5D:50051}); {@link #target(Collection)} writes a correct target for any list.
  *
  * <p>Priority 4, below gRPC's {@code dns} (5), so registering lb4j never changes the default
@@ -53,6 +62,7 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
       if (!e.zone().isEmpty()) {
         sb.append(";zone=").append(e.zone());
       }
+      e.serverName().ifPresent(name -> sb.append(";serverName=").append(name));
       path.add(sb);
     }
     try {
@@ -63,7 +73,8 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
   }
 
   /**
-   * Parses the list part of a target: {@code host:port[;weight=N][;zone=Z]} items separated by commas.
+   * Parses the list part of a target: {@code host:port[;weight=N][;zone=Z][;serverName=S]} items
+   * separated by commas.
    *
    * @throws IllegalArgumentException quoting the bad item
    */
@@ -85,8 +96,11 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
             e = e.withWeight(Integer.parseInt(value));
           } else if (key.equals("zone") && !value.isEmpty()) {
             e = e.withZone(value);
+          } else if (key.equals("serverName")) {
+            e = e.withServerName(value);
           } else {
-            throw new IllegalArgumentException("unknown or empty attribute '" + attr + "' (known: weight=N, zone=Z)");
+            throw new IllegalArgumentException("unknown or empty attribute '" + attr
+                + "' (known: weight=N, zone=Z, serverName=S)");
           }
         }
         out.add(e);

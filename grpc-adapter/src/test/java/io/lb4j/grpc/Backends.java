@@ -1,5 +1,7 @@
 package io.lb4j.grpc;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -7,8 +9,10 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Server;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
+import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
+import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.NettyServerBuilder;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -20,6 +24,7 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +32,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.Awaitility;
 
 /**
  * Real gRPC Netty servers on 127.0.0.1 answering one hand-built unary method with their own index.
@@ -71,7 +77,13 @@ final class Backends implements AutoCloseable {
   });
 
   Backends(int n) throws IOException {
-    for (int i = 0; i < n; i++) {
+    this(java.util.Collections.nCopies(n, null));
+  }
+
+  /** One server per entry: over TLS with those credentials, or plaintext for null. */
+  Backends(List<ServerCredentials> credentials) throws IOException {
+    for (int i = 0; i < credentials.size(); i++) {
+      ServerCredentials tls = credentials.get(i);
       Backend[] self = new Backend[1];
       int index = i;
       ServerCallHandler<String, String> handler = (call, headers) -> {
@@ -101,7 +113,8 @@ final class Backends implements AutoCloseable {
         };
       };
       HealthStatusManager health = new HealthStatusManager();
-      Server server = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+      InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
+      Server server = (tls == null ? NettyServerBuilder.forAddress(address) : NettyServerBuilder.forAddress(address, tls))
           .addService(ServerServiceDefinition.builder("lb4j.test.Echo").addMethod(ECHO, handler).build())
           .addService(health.getHealthService())
           .build()
@@ -156,6 +169,18 @@ final class Backends implements AutoCloseable {
       throw new AssertionError("warm-up never reached every backend: " + hits());
     }
     list.forEach(b -> b.hits.set(0));
+  }
+
+  /** Marks backend {@code i} NOT_SERVING and waits (bounded) until rounds of 30 calls no longer reach it. */
+  void drainAndAwaitNoCalls(ManagedChannel ch, int i) {
+    get(i).health.setStatus("", ServingStatus.NOT_SERVING);
+    Awaitility.await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+      int before = get(i).hits.get();
+      for (int n = 0; n < 30; n++) {
+        call(ch);
+      }
+      assertEquals(before, get(i).hits.get(), "NOT_SERVING backend still gets calls");
+    });
   }
 
   List<Integer> hits() {

@@ -32,7 +32,8 @@ enum DefaultFailureClassifier implements FailureClassifier {
     }
     if (error instanceof ConnectException
         || error instanceof NoRouteToHostException
-        || error instanceof UnknownHostException) {
+        || error instanceof UnknownHostException
+        || HandshakeFailures.isHandshakeFailure(error)) {
       return Outcome.CONNECT_FAILURE;
     }
     if (error instanceof InterruptedIOException) {

@@ -12,7 +12,8 @@ import okhttp3.Response;
  *
  * <p>{@link #defaults()}: 2xx–4xx {@code SUCCESS} (a 404 is the caller's problem, not the
  * backend's), 5xx {@code SERVER_ERROR}; {@code ConnectException}, {@code NoRouteToHostException},
- * {@code UnknownHostException} {@code CONNECT_FAILURE}; {@code SocketTimeoutException} and the
+ * {@code UnknownHostException} and a failed TLS handshake ({@code SSLHandshakeException},
+ * {@code SSLPeerUnverifiedException}: untrusted certificate, wrong name, pin mismatch) {@code CONNECT_FAILURE}; {@code SocketTimeoutException} and the
  * call timeout {@code TIMEOUT}; a cancelled call {@code CANCELLED}; any other I/O error (reset,
  * truncated response) {@code SERVER_ERROR}.
  */

@@ -9,17 +9,25 @@ import io.lb4j.PickContext;
 import io.lb4j.Selection;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
 import java.io.InterruptedIOException;
+import java.net.Proxy;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 import okhttp3.Call;
+import okhttp3.Dns;
+import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.Interceptor;
+import okhttp3.OkHttp;
 import okhttp3.Request;
+import okhttp3.RequestBody;
 import okhttp3.Response;
 import okhttp3.ResponseBody;
 
@@ -37,9 +45,19 @@ import okhttp3.ResponseBody;
  *     .build();
  * }</pre>
  *
- * <p>For a registered host it rewrites scheme-preserving host and port (path, query, headers and
- * body untouched; OkHttp then sends {@code Host: endpoint}, or the logical host with
- * {@link Builder#logicalHostHeader}), attaches an {@link Lb4jTag}, and releases the selection with
+ * <p>For a registered host over plain HTTP it rewrites host and port to the endpoint's (path,
+ * query, headers and body untouched; OkHttp then sends {@code Host: endpoint}, or the logical host
+ * with {@link Builder#logicalHostHeader}). Over HTTPS the URL keeps the service's name, which
+ * OkHttp sends as SNI and verifies the certificate against with the client's own
+ * {@code HostnameVerifier}, trust, {@code CertificatePinner} and client certificates, and the
+ * attempt is routed to the endpoint's address with a per-attempt {@code Dns}
+ * ({@code Chain.withDns}); an endpoint with its own {@link Endpoint#serverName()} is verified
+ * against that name instead, and only the port changes when the endpoint's differs ({@code Host}
+ * stays the service's authority). Connections are pooled per endpoint either way. Nothing in lb4j
+ * turns verification off: a certificate that does not prove the name fails the handshake, which
+ * counts as a {@code CONNECT_FAILURE} of that endpoint (retried elsewhere, ejected by the usual
+ * rules) and never carries the request. Each attempt gets an {@link Lb4jTag}, and the selection is
+ * released with
  * the {@link FailureClassifier classified} outcome and latency when the response body is closed,
  * read to the end or fails, so a streaming download counts as load while it lasts. Requests for
  * other hosts pass through untouched after one map lookup. A balancer with no endpoint to offer
@@ -51,7 +69,6 @@ public final class LoadBalancingInterceptor implements Interceptor {
 
   private static final long SLEEP_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
   private static final int MAX_OTHER_CHOICES = 16;
-  private static final long CALL_TIMEOUT_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
 
   private final Map<String, Service> services;
   private final RetryPolicy retry;
@@ -89,13 +106,22 @@ public final class LoadBalancingInterceptor implements Interceptor {
     if (service == null) {
       return chain.proceed(request);
     }
+    if (chain.connection() != null) {
+      throw new IOException("LoadBalancingInterceptor for service '" + service.host
+          + "' must be an application interceptor (OkHttpClient.Builder.addInterceptor), not a network interceptor");
+    }
+    Proxy proxy = chain.getProxy();
+    if (request.isHttps() && proxy != null && proxy.type() != Proxy.Type.DIRECT) {
+      // Through a proxy the proxy resolves the origin: lb4j could not choose the endpoint.
+      throw new IOException("service '" + service.host + "' is balanced by lb4j and cannot be reached over HTTPS"
+          + " through the client's proxy " + proxy + "; exempt it from the proxy");
+    }
     return balanced(chain, request, service);
   }
 
   private Response balanced(Chain chain, Request request, Service service) throws IOException {
     LoadBalancer lb = service.lb;
     Call call = chain.call();
-    long callStartNanos = System.nanoTime(); // an application interceptor runs as the call starts
     String key = hashKey == null ? null : hashKey.key(request);
     PickContext ctx = key == null ? PickContext.EMPTY : PickContext.ofKey(key);
     int maxAttempts = retry.maxAttempts();
@@ -108,11 +134,23 @@ public final class LoadBalancingInterceptor implements Interceptor {
       Selection selection = start(lb, service, ctx, key, next, attempt == 1);
       Endpoint endpoint = selection.endpoint(); // read before release: the selection is recycled
       long startNanos = System.nanoTime();
+      Request attemptRequest = rewrite(request, service, endpoint, attempt);
       Response response;
       try {
-        response = chain.proceed(rewrite(request, service, endpoint, attempt));
+        response = send(chain, attemptRequest, endpoint, service);
       } catch (IOException e) {
-        Outcome outcome = classify(classifier, call, e, callStartNanos);
+        if (attemptRequest.body() instanceof TrackingRequestBody body && body.failedLocally(e)) {
+          // The caller's own RequestBody threw: not the endpoint's fault, and sending it again fails too.
+          selection.release(Outcome.CANCELLED, System.nanoTime() - startNanos);
+          throw e;
+        }
+        if (call.isCanceled() && call.timeout().timeoutNanos() > 0) {
+          // Cancelled by the caller or by the call timeout: only OkHttp knows which, and it tells the
+          // call's listeners (callFailed with its "timeout" exception) before the caller sees it.
+          call.addEventListener(new ReleaseWhenCallEnds(selection, startNanos, classifier));
+          throw e;
+        }
+        Outcome outcome = classify(classifier, call, e);
         selection.release(outcome, System.nanoTime() - startNanos);
         tried = remember(tried, endpoint, attempt);
         next = attempt < maxAttempts ? retryTarget(request, outcome, call, service, ctx, tried, attempt) : null;
@@ -137,28 +175,35 @@ public final class LoadBalancingInterceptor implements Interceptor {
           continue;
         }
       }
-      return withReleasingBody(response, selection, outcome, startNanos, call, callStartNanos);
+      return withReleasingBody(response, selection, outcome, startNanos, call);
     }
   }
 
   /**
-   * Classifies an I/O error as the caller will see it. When OkHttp's call timeout fires it cancels
-   * the call, so the chain throws a plain "Canceled" and only later does the call rethrow
-   * {@code InterruptedIOException("timeout")}: a cancelled call past its timeout is shown to the
-   * classifier as that timeout.
+   * Sends one attempt to {@code endpoint}. Plain HTTP already names the endpoint in the URL. HTTPS
+   * keeps the service's name in the URL (or the endpoint's {@link Endpoint#serverName()}), so that
+   * OkHttp sends it as SNI and verifies the certificate, pins included, against it with the
+   * client's own settings, and routes that name to the endpoint with a per-attempt {@code Dns}.
    */
-  static Outcome classify(FailureClassifier classifier, Call call, IOException e, long callStartNanos) {
-    IOException seen = e;
-    if (!(e instanceof InterruptedIOException) && call.isCanceled()) {
-      long timeout = call.timeout().timeoutNanos();
-      if (timeout > 0 && System.nanoTime() - callStartNanos >= timeout - CALL_TIMEOUT_SLACK_NANOS) {
-        seen = new InterruptedIOException("timeout");
-        seen.initCause(e);
-      }
+  private static Response send(Chain chain, Request request, Endpoint endpoint, Service service) throws IOException {
+    if (!request.isHttps()) {
+      return chain.proceed(request);
     }
-    Outcome o = classifier.classify(call, seen);
-    // A custom classifier that answers null gets the default answer rather than a failed release.
-    return o != null ? o : FailureClassifier.defaults().classify(call, seen);
+    String name = request.url().host();
+    Response response;
+    try {
+      response = chain.withDns(EndpointDns.of(name, endpoint, chain.getDns())).proceed(request);
+    } catch (SSLHandshakeException | SSLPeerUnverifiedException e) {
+      throw service.handshakes.failed(endpoint, name, e);
+    }
+    service.handshakes.succeeded(endpoint);
+    return response;
+  }
+
+  /** Classifies an I/O error; a custom classifier that answers null gets the default answer. */
+  static Outcome classify(FailureClassifier classifier, Call call, IOException e) {
+    Outcome o = classifier.classify(call, e);
+    return o != null ? o : FailureClassifier.defaults().classify(call, e);
   }
 
   private Outcome classify(Response response) {
@@ -178,16 +223,47 @@ public final class LoadBalancingInterceptor implements Interceptor {
       return lb.pick(ctx);
     } catch (NoEndpointAvailableException e) {
       throw new IOException("no endpoint available for service '" + service.host + "': " + e.getMessage(), e);
+    } catch (IllegalStateException e) {
+      // A closed balancer (or a broken policy): fail this call like any other I/O failure, never
+      // with an unchecked exception that escapes onto OkHttp's dispatcher thread.
+      throw new IOException("service '" + service.host + "' cannot be called: " + e.getMessage(), e);
     }
   }
 
   private Request rewrite(Request request, Service service, Endpoint endpoint, int attempt) {
-    Request.Builder b = request.newBuilder().url(rewriteUrl(request.url(), endpoint))
-        .tag(Lb4jTag.class, new Lb4jTag(service.host, endpoint, attempt));
-    if (logicalHostHeader && request.header("Host") == null) {
+    HttpUrl url = request.url();
+    Request.Builder b = request.newBuilder().tag(Lb4jTag.class, new Lb4jTag(service.host, endpoint, attempt));
+    if (request.isHttps()) {
+      HttpUrl target = tlsUrl(url, endpoint);
+      if (target != url) {
+        b.url(target);
+        if (request.header("Host") == null) {
+          b.header("Host", hostHeader(url)); // the service's authority, whatever the endpoint's port
+        }
+      }
+    } else {
+      b.url(rewriteUrl(url, endpoint));
+    }
+    RequestBody body = request.body();
+    if (body != null && !body.isDuplex()) {
+      b.method(request.method(), new TrackingRequestBody(body));
+    }
+    if (logicalHostHeader && !request.isHttps() && request.header("Host") == null) {
       b.header("Host", hostHeader(request.url()));
     }
     return b.build();
+  }
+
+  /**
+   * The HTTPS URL of an attempt: the host is the name to verify (the endpoint's server name, else
+   * the service's), the port the endpoint's; the same object when nothing changes.
+   */
+  static HttpUrl tlsUrl(HttpUrl url, Endpoint endpoint) {
+    String name = endpoint.serverName().orElse(url.host());
+    if (name.equals(url.host()) && endpoint.port() == url.port()) {
+      return url;
+    }
+    return url.newBuilder().host(name).port(endpoint.port()).build();
   }
 
   /** The URL with the endpoint's host and port; scheme, path, query and fragment kept. */
@@ -283,14 +359,14 @@ public final class LoadBalancingInterceptor implements Interceptor {
   }
 
   private Response withReleasingBody(Response response, Selection selection, Outcome outcome,
-      long startNanos, Call call, long callStartNanos) {
+      long startNanos, Call call) {
     ResponseBody body = response.body();
     if (!promisesBody(response, body)) {
       selection.release(outcome, System.nanoTime() - startNanos);
       return response;
     }
     return response.newBuilder()
-        .body(new ReleasingBody(body, selection, outcome, startNanos, classifier, call, callStartNanos))
+        .body(new ReleasingBody(body, selection, outcome, startNanos, classifier, call))
         .build();
   }
 
@@ -309,6 +385,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
     final String host;
     final LoadBalancer lb;
     final RetryBudget budget;
+    final HandshakeFailures handshakes;
     final Counter retries;
     final Counter exhausted;
 
@@ -316,14 +393,21 @@ public final class LoadBalancingInterceptor implements Interceptor {
       this.host = host;
       this.lb = lb;
       this.budget = retry.newBudget();
+      this.handshakes = new HandshakeFailures(host);
       if (registry == null) {
         retries = null;
         exhausted = null;
       } else {
-        retries = Counter.builder("lb4j.retries").tag("lb", lb.name())
+        Tags tags = Tags.of("lb", lb.name(), "policy", lb.policy().name());
+        retries = Counter.builder("lb4j.retries").tags(tags)
             .description("Retries sent by the OkHttp interceptor").register(registry);
-        exhausted = Counter.builder("lb4j.retry.budget.exhausted").tag("lb", lb.name())
+        exhausted = Counter.builder("lb4j.retry.budget.exhausted").tags(tags)
             .description("Retries not sent because the retry budget was spent").register(registry);
+        // The meters belong to the balancer's lifetime, not the interceptor's (which has no close).
+        lb.onClose(() -> {
+          registry.remove(retries);
+          registry.remove(exhausted);
+        });
       }
     }
 
@@ -337,6 +421,17 @@ public final class LoadBalancingInterceptor implements Interceptor {
       if (exhausted != null) {
         exhausted.increment();
       }
+    }
+  }
+
+  /** Fails fast on an OkHttp older than 5.4, which lacks the per-call overrides lb4j routes with. */
+  static void requireOkHttp54() {
+    try {
+      Chain.class.getMethod("withDns", Dns.class);
+      Call.class.getMethod("addEventListener", EventListener.class);
+    } catch (NoSuchMethodException e) {
+      throw new IllegalStateException("lb4j-okhttp needs OkHttp 5.4 or later (Interceptor.Chain.withDns,"
+          + " Call.addEventListener); the class path has OkHttp " + OkHttp.VERSION, e);
     }
   }
 
@@ -403,7 +498,11 @@ public final class LoadBalancingInterceptor implements Interceptor {
       return this;
     }
 
-    /** Registers {@code lb4j.retries} and {@code lb4j.retry.budget.exhausted} per service (tag lb); default none. */
+    /**
+     * Registers {@code lb4j.retries} and {@code lb4j.retry.budget.exhausted} per service (tags
+     * {@code lb} and {@code policy}, like the balancer's own meters); they are removed from the
+     * registry when that service's balancer closes. Default none.
+     */
     public Builder meterRegistry(MeterRegistry registry) {
       this.registry = registry;
       return this;
@@ -418,6 +517,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
       if (services.isEmpty()) {
         throw new IllegalArgumentException("register at least one service(logicalHost, lb)");
       }
+      requireOkHttp54();
       return new LoadBalancingInterceptor(this);
     }
   }

@@ -28,19 +28,17 @@ final class ReleasingBody extends ResponseBody {
   private final long startNanos;
   private final FailureClassifier classifier;
   private final Call call;
-  private final long callStartNanos;
   private BufferedSource source;
   private volatile int released;
 
   ReleasingBody(ResponseBody delegate, Selection selection, Outcome outcome, long startNanos,
-      FailureClassifier classifier, Call call, long callStartNanos) {
+      FailureClassifier classifier, Call call) {
     this.delegate = delegate;
     this.selection = selection;
     this.outcome = outcome;
     this.startNanos = startNanos;
     this.classifier = classifier;
     this.call = call;
-    this.callStartNanos = callStartNanos;
   }
 
   @Override
@@ -63,7 +61,7 @@ final class ReleasingBody extends ResponseBody {
           try {
             n = super.read(sink, byteCount);
           } catch (IOException e) {
-            release(LoadBalancingInterceptor.classify(classifier, call, e, callStartNanos));
+            release(LoadBalancingInterceptor.classify(classifier, call, e));
             throw e;
           }
           if (n == -1) {

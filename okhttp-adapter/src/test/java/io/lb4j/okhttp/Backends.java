@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ServerSocketFactory;
+import javax.net.ssl.SSLSocketFactory;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -27,7 +28,15 @@ final class Backends implements AutoCloseable {
   }
 
   MockWebServer add(int code) throws IOException {
+    return add(code, null);
+  }
+
+  /** A server answering {@code code}; over TLS with {@code tls}'s certificate when not null. */
+  MockWebServer add(int code, SSLSocketFactory tls) throws IOException {
     MockWebServer s = noDelayServer();
+    if (tls != null) {
+      s.useHttps(tls);
+    }
     AtomicInteger c = new AtomicInteger(code);
     s.setDispatcher(new Dispatcher() {
       @Override

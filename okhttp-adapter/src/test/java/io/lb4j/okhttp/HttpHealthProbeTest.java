@@ -2,6 +2,7 @@ package io.lb4j.okhttp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lb4j.Endpoint;
 import io.lb4j.EndpointStatus;
@@ -17,12 +18,17 @@ import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
 import mockwebserver3.RecordedRequest;
+import okhttp3.CertificatePinner;
+import okhttp3.OkHttpClient;
 import org.junit.jupiter.api.Test;
 
 class HttpHealthProbeTest {
 
+  /** TLS probes check identity, not speed: a first handshake on a loaded machine may take seconds. */
+  private static final java.time.Duration TLS_PROBE_TIMEOUT = java.time.Duration.ofSeconds(30);
+
   private static ProbeResult probe(HttpHealthProbe probe, Endpoint e) throws Exception {
-    return probe.probe(e).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    return probe.probe(e).toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   @Test
@@ -84,5 +90,61 @@ class HttpHealthProbeTest {
     assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().path("health"));
     assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().scheme("ftp"));
     assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().timeout(java.time.Duration.ZERO));
+    assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().serverName("10.0.0.1"));
+    assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().serverName(null));
+  }
+
+  @Test
+  void httpsProbeVerifiesTheServiceNameWithTheApplicationsTlsSettings() throws Exception {
+    TlsFixture tls = new TlsFixture();
+    try (Backends b = new Backends(0)) {
+      b.add(200, tls.server("orders.internal"));
+      b.add(200, tls.server("evil.internal"));
+      b.servers.forEach(MockWebServer::requireClientAuth);
+      // The application's own client, balancing orders.internal onto the evil server only: the
+      // probe must still reach the endpoint it probes, with the client's certificate and trust.
+      LoadBalancer appLb = LoadBalancer.builder().endpoints(List.of(b.endpoint(1))).build();
+      OkHttpClient app = tls.client(true)
+          .addInterceptor(LoadBalancingInterceptor.builder().service("orders.internal", appLb).build()).build();
+      HttpHealthProbe probe = HttpHealthProbe.builder().client(app).scheme("https").serverName("orders.internal")
+            .timeout(TLS_PROBE_TIMEOUT).build();
+      try {
+        assertEquals(ProbeResult.healthy("HTTP 200"), probe(probe, b.endpoint(0)));
+        RecordedRequest seen = b.servers.get(0).takeRequest(5, TimeUnit.SECONDS);
+        assertEquals(List.of("orders.internal"), seen.getHandshakeServerNames());
+        assertEquals("CN=orders-client", seen.getHandshake().peerPrincipal().getName());
+        ProbeResult evil = probe(probe, b.endpoint(1));
+        assertEquals(ProbeResult.Status.UNHEALTHY, evil.status());
+        assertTrue(evil.reason().contains(b.endpoint(1).address()) && evil.reason().contains("expected name orders.internal")
+            && evil.reason().contains("evil.internal"), evil.reason());
+        assertEquals(0, b.servers.get(1).getRequestCount());
+
+        HttpHealthProbe wrongPin = HttpHealthProbe.builder().scheme("https").serverName("orders.internal")
+            .timeout(TLS_PROBE_TIMEOUT)
+            .client(app.newBuilder().certificatePinner(new CertificatePinner.Builder()
+                .add("orders.internal", CertificatePinner.pin(tls.untrustedRoot.certificate())).build()).build()).build();
+        ProbeResult pinned = probe(wrongPin, b.endpoint(0));
+        assertEquals(ProbeResult.Status.UNHEALTHY, pinned.status(), "a probe is no way around pinning");
+        assertTrue(pinned.reason().contains("pinning"), pinned.reason());
+      } finally {
+        appLb.close();
+        app.dispatcher().executorService().shutdown();
+        app.connectionPool().evictAll();
+      }
+    }
+  }
+
+  @Test
+  void endpointsOwnServerNameWinsOverTheProbes() throws Exception {
+    TlsFixture tls = new TlsFixture();
+    try (Backends b = new Backends(0)) {
+      b.add(200, tls.server("node1.orders.internal"));
+      OkHttpClient app = tls.client(false).build();
+      HttpHealthProbe probe = HttpHealthProbe.builder().client(app).scheme("https").serverName("orders.internal")
+            .timeout(TLS_PROBE_TIMEOUT).build();
+      assertEquals(ProbeResult.healthy("HTTP 200"), probe(probe, b.endpoint(0).withServerName("node1.orders.internal")));
+      assertEquals(ProbeResult.Status.UNHEALTHY, probe(probe, b.endpoint(0)).status());
+      app.connectionPool().evictAll();
+    }
   }
 }

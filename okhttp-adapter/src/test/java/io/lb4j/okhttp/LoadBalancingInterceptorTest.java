@@ -25,7 +25,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
@@ -146,7 +149,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(2);
     b.codes.get(0).set(503);
     LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
-    List<Lb4jTag> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    List<Lb4jTag> seen = new CopyOnWriteArrayList<>();
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .retry(FAST_RETRY).build()).newBuilder()
         .eventListener(new EventListener() {
@@ -507,6 +510,101 @@ class LoadBalancingInterceptorTest {
     IOException e = assertThrows(IOException.class, () -> get(client, "http://orders/x"));
     assertTrue(e.getMessage().contains("orders"), e.getMessage());
     assertNotNull(e.getCause());
+  }
+
+  @Test
+  void requestBodyThatThrowsIsTheCallersFailureNotTheServers() throws IOException {
+    Backends b = backends(1);
+    Endpoint e = b.endpoint(0);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), OutlierDetectionConfig.builder()
+        .consecutiveFailures(2).consecutiveLocalFailures(2).maxEjectionPercent(100).build());
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).retry(FAST_RETRY).build());
+    RequestBody broken = new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return MediaType.get("text/plain");
+      }
+
+      @Override
+      public void writeTo(BufferedSink sink) throws IOException {
+        sink.writeUtf8("first part");
+        sink.flush();
+        throw new IOException("the upload file vanished");
+      }
+    };
+    for (int i = 0; i < 5; i++) {
+      Request put = new Request.Builder().url("http://orders/upload").put(broken).build();
+      IOException thrown = assertThrows(IOException.class, () -> client.newCall(put).execute().close());
+      assertEquals("the upload file vanished", thrown.getMessage());
+    }
+    assertEquals(EndpointStatus.HEALTHY, lb.status(e), "a healthy server is never ejected for the caller's failure");
+    assertEquals(5, lb.requests(e, Outcome.CANCELLED));
+    assertEquals(0, lb.requests(e, Outcome.SERVER_ERROR) + lb.requests(e, Outcome.CONNECT_FAILURE));
+    assertEquals(0, lb.inFlight(e));
+    assertEquals(200, status(client, "http://orders/after"));
+  }
+
+  @Test
+  void closedBalancerFailsCallsWithAnIoExceptionNamingTheService() throws Exception {
+    Backends b = backends(1);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
+    lb.close();
+    IOException sync = assertThrows(IOException.class, () -> get(client, "http://orders/x"));
+    assertTrue(sync.getMessage().contains("'orders'") && sync.getMessage().contains("closed"), sync.getMessage());
+
+    CompletableFuture<IOException> async = new CompletableFuture<>();
+    List<Throwable> uncaught = new CopyOnWriteArrayList<>();
+    OkHttpClient watched = client.newBuilder().dispatcher(new okhttp3.Dispatcher(
+        Executors.newSingleThreadExecutor(r -> {
+          Thread t = new Thread(r, "closed-lb-test");
+          t.setDaemon(true);
+          t.setUncaughtExceptionHandler((th, ex) -> uncaught.add(ex));
+          return t;
+        }))).build();
+    try {
+      watched.newCall(new Request.Builder().url("http://orders/x").build()).enqueue(new Callback() {
+        @Override
+        public void onFailure(Call c, IOException ex) {
+          async.complete(ex);
+        }
+
+        @Override
+        public void onResponse(Call c, Response response) {
+          response.close();
+          async.completeExceptionally(new AssertionError("answered through a closed balancer"));
+        }
+      });
+      IOException failure = async.get(5, TimeUnit.SECONDS);
+      assertTrue(failure.getMessage().startsWith("service 'orders'") && failure.getMessage().contains("closed"),
+          failure.getMessage());
+      watched.dispatcher().executorService().shutdown();
+      assertTrue(watched.dispatcher().executorService().awaitTermination(5, TimeUnit.SECONDS));
+      assertEquals(List.of(), uncaught, "nothing escaped onto the dispatcher thread");
+    } finally {
+      watched.dispatcher().executorService().shutdownNow();
+    }
+    assertEquals(0, b.totalRequests());
+  }
+
+  @Test
+  void retryMetersCarryThePolicyAndLeaveWithTheirBalancer() throws IOException {
+    Backends b = backends(2);
+    b.codes.get(0).set(503);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
+    LoadBalancer other = lb(List.of(b.endpoint(1)), Policies.roundRobin(), null);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
+        .service("payments", other).retry(FAST_RETRY).meterRegistry(registry).build());
+    assertEquals(200, status(client, "http://orders/x"));
+    assertEquals(1.0, registry.get("lb4j.retries").tag("lb", "orders").tag("policy", "test-rr").counter().count());
+    registry.get("lb4j.retry.budget.exhausted").tag("lb", "orders").tag("policy", "test-rr").counter();
+    lb.close();
+    assertTrue(registry.find("lb4j.retries").tag("policy", "test-rr").counters().isEmpty());
+    assertTrue(registry.find("lb4j.retry.budget.exhausted").tag("policy", "test-rr").counters().isEmpty());
+    assertEquals(1, registry.find("lb4j.retries").counters().size(), "the other balancer's meters stay");
+    other.close();
+    assertTrue(registry.find("lb4j.retries").counters().isEmpty());
   }
 
   @Test

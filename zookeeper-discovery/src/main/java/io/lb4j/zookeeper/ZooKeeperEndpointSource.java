@@ -2,15 +2,17 @@ package io.lb4j.zookeeper;
 
 import io.lb4j.Endpoint;
 import io.lb4j.EndpointSource;
+import io.lb4j.discovery.DiscoveryException;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.apache.curator.framework.CuratorFramework;
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Endpoints from Apache Curator's service discovery recipe ({@code curator-x-discovery}): watches
  * the instances registered under {@code basePath/serviceName} and delivers them as endpoints as
- * soon as ZooKeeper reports a registration or deregistration (typically within milliseconds).
+ * soon as ZooKeeper reports a registration (typically within milliseconds).
  *
  * <pre>{@code
  * CuratorFramework zk = CuratorFrameworkFactory.newClient("zk1:2181,zk2:2181", new ExponentialBackoffRetry(200, 10));
@@ -45,65 +47,90 @@ import org.slf4j.LoggerFactory;
  * Cloud Zookeeper keeps them). Missing or unusable values mean weight 1, no zone. Endpoints are
  * delivered sorted by address, one per address.
  *
- * <p><b>Failures.</b> While the client is disconnected the cache does not change, so the balancer
- * keeps the last list. When the session is lost, or when the service has no instances at all (as
- * happens for a moment after a session loss, before registrants register again), the last good list
- * is kept and the balancer's {@code onError} hears about it (it logs one WARN line). After a
- * reconnect the cache resynchronises and the balancer gets the current list.
+ * <p><b>A registry blip is not a fleet change.</b> New instances and changed payloads are delivered
+ * at once; removals wait for a quiet period (default {@value #DEFAULT_QUIET_PERIOD_MILLIS} ms,
+ * {@link Builder#quietPeriod(Duration)}), as Finagle's ZooKeeper resolver keeps leaving members "in
+ * limbo". An instance that disappears is removed only once it has been gone for the quiet period,
+ * and while this client is disconnected, and for the quiet period after it reconnects (whether
+ * the session survived or a new one replaced a lost one), no instance is removed at all. The
+ * reason: Curator's registrants delete and re-create their node on every reconnect (so that
+ * watchers fire), and after a session loss their nodes vanish until they register again; an
+ * instance that comes back within the quiet period never leaves the balancer's list, so it keeps
+ * its health, statistics and meters.
  *
- * <p><b>Threads.</b> The client is the caller's: this source neither starts nor closes it. Cache
- * events and deliveries run on one daemon thread ({@code lb4j-zk-<serviceName>}), so the balancer
- * never gets two updates at once; {@link #close()} stops it. {@link #start} waits up to 5 s for the
- * first snapshot of the registrations (so that {@code build()} usually returns with endpoints) and
- * otherwise delivers it when it arrives. Thread-safe.
+ * <p><b>Updates and failures.</b> {@code onUpdate} gets the complete list with the first snapshot,
+ * whenever the list changes, and once the source has settled after a reconnect (changed or not:
+ * that delivery says the view is current again). {@code onError} gets a {@link DiscoveryException}
+ * when the session is lost (a disconnection shorter than the session timeout is not a failure:
+ * nothing was missed) and whenever the service has no instance left (the last list is kept: an
+ * empty registry is more often a registry problem than a fleet that is really gone). The source
+ * logs one WARN line when a streak of failures begins and one INFO line when it ends.
+ *
+ * <p><b>Threads.</b> The client is the caller's: this source neither starts nor closes it.
+ * Curator's cache does its own work on the client's threads; this source's listener, its timers
+ * and all deliveries run on one daemon thread per source ({@code lb4j-zk-<serviceName>#<id>}), so
+ * the balancer never gets two updates at once; {@link #close()} stops it. {@link #start} waits up
+ * to 5 s for the first snapshot of the registrations (so that {@code build()} usually returns with
+ * endpoints) and otherwise delivers it when it arrives. Thread-safe.
  */
 public final class ZooKeeperEndpointSource implements EndpointSource {
 
   private static final Logger log = LoggerFactory.getLogger(ZooKeeperEndpointSource.class);
   private static final long FIRST_SNAPSHOT_WAIT_MILLIS = 5_000;
+  /** Default quiet period, in milliseconds: 2 s. */
+  public static final long DEFAULT_QUIET_PERIOD_MILLIS = 2_000;
 
   private final CuratorFramework client;
   private final String basePath;
   private final String serviceName;
+  private final long quietNanos;
+  private final String threadName;
   private final Object lock = new Object();
   // Guarded by lock.
-  private ExecutorService events;
+  private ScheduledThreadPoolExecutor events;
   private ServiceDiscovery<Map<String, Object>> discovery;
   private ServiceCache<Map<String, Object>> cache;
   private boolean closed;
 
-  // Touched only on the events thread.
+  // Touched only on the events thread (current is also read by endpoints()).
   private volatile List<Endpoint> current = List.of();
   private boolean initialized;
   private Consumer<List<Endpoint>> onUpdate;
   private Consumer<Throwable> onError;
+  private final Limbo limbo;
+  private ScheduledFuture<?> recheck;
+  private ScheduledFuture<?> settle;
+  private boolean failing;
 
-  private ZooKeeperEndpointSource(CuratorFramework client, String basePath, String serviceName) {
-    this.client = client;
-    this.basePath = basePath;
-    this.serviceName = serviceName;
+  private ZooKeeperEndpointSource(Builder b) {
+    this.client = b.client;
+    this.basePath = b.basePath;
+    this.serviceName = b.serviceName;
+    this.quietNanos = b.quietPeriod.toNanos();
+    this.limbo = new Limbo(quietNanos);
+    this.threadName = "lb4j-zk-" + serviceName + "#" + Integer.toHexString(System.identityHashCode(this));
   }
 
   /**
    * A source for the instances of {@code serviceName} registered under {@code basePath} (the base
-   * path given to Curator's {@code ServiceDiscoveryBuilder} by the registrants).
+   * path given to Curator's {@code ServiceDiscoveryBuilder} by the registrants), with the default
+   * quiet period.
    *
    * @param client a Curator client; started by the caller (before or after), not closed by this source
    * @throws IllegalArgumentException if an argument is null or blank, or basePath does not start with "/"
    */
   public static ZooKeeperEndpointSource create(CuratorFramework client, String basePath, String serviceName) {
-    if (client == null) {
-      throw new IllegalArgumentException("client must not be null");
-    }
-    if (basePath == null || !basePath.startsWith("/")) {
-      throw new IllegalArgumentException("basePath must be an absolute ZooKeeper path such as \"/services\", was "
-          + (basePath == null ? "null" : "'" + basePath + "'"));
-    }
-    if (serviceName == null || serviceName.isBlank() || serviceName.contains("/")) {
-      throw new IllegalArgumentException("serviceName must be non-blank without '/', was "
-          + (serviceName == null ? "null" : "'" + serviceName + "'"));
-    }
-    return new ZooKeeperEndpointSource(client, basePath, serviceName);
+    return builder(client, basePath, serviceName).build();
+  }
+
+  /**
+   * A builder for the instances of {@code serviceName} registered under {@code basePath}.
+   *
+   * @param client a Curator client; started by the caller (before or after), not closed by this source
+   * @throws IllegalArgumentException if an argument is null or blank, or basePath does not start with "/"
+   */
+  public static Builder builder(CuratorFramework client, String basePath, String serviceName) {
+    return new Builder(client, basePath, serviceName);
   }
 
   /**
@@ -125,11 +152,13 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
       if (events != null) {
         throw new IllegalStateException(this + " already started; a source feeds one balancer");
       }
-      events = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "lb4j-zk-" + serviceName);
+      events = new ScheduledThreadPoolExecutor(1, r -> {
+        Thread t = new Thread(r, threadName);
         t.setDaemon(true);
         return t;
       });
+      events.setRemoveOnCancelPolicy(true);
+      events.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
       // Read only by tasks on the events thread, all submitted after these writes.
       this.onUpdate = onUpdate;
       this.onError = onError;
@@ -139,7 +168,9 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
           .serializer(new PayloadReader())
           .watchInstances(false)
           .build();
-      cache = discovery.serviceCacheBuilder().name(serviceName).executorService(events).build();
+      // No executor for the cache itself: Curator's CuratorCache runs on the client's threads and
+      // would only log that it ignores one. Our listener runs on the events thread.
+      cache = discovery.serviceCacheBuilder().name(serviceName).build();
       cache.addListener(new Listener(), events);
       try {
         discovery.start();
@@ -150,7 +181,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
     }
     // The cache tells listeners only about changes after its first snapshot: publish that one here.
     CountDownLatch delivered = new CountDownLatch(1);
-    // Its own short-lived thread: the snapshot completes on the events thread, which must not wait.
+    // Its own short-lived thread: the snapshot completes on Curator's thread, which must not wait.
     Thread waiter = new Thread(() -> {
       try {
         while (!first.await(100, TimeUnit.MILLISECONDS)) {
@@ -160,13 +191,13 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
         }
         submit(() -> {
           initialized = true;
-          publish("initial snapshot");
+          publish("initial snapshot", true);
           delivered.countDown();
         });
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
       }
-    }, "lb4j-zk-" + serviceName + "-init");
+    }, threadName + "-init");
     waiter.setDaemon(true);
     waiter.start();
     try {
@@ -195,6 +226,12 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
     }
   }
 
+  private ScheduledFuture<?> schedule(Runnable task, long delayNanos) {
+    synchronized (lock) {
+      return closed ? null : events.schedule(task, Math.max(0, delayNanos), TimeUnit.NANOSECONDS);
+    }
+  }
+
   /** The list most recently delivered; empty before the first snapshot. */
   public List<Endpoint> endpoints() {
     return current;
@@ -205,53 +242,98 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
     @Override
     public void cacheChanged() {
       if (initialized) {
-        publish("registrations changed");
+        publish("registrations changed", false);
       }
     }
 
     @Override
     public void stateChanged(CuratorFramework c, ConnectionState state) {
+      log.debug("{}: connection {}", ZooKeeperEndpointSource.this, state);
       switch (state) {
-        case LOST -> report(new IOException("ZooKeeper session lost for service '" + serviceName
-            + "'; keeping the last good list until the cache resynchronises"));
-        case RECONNECTED -> {
-          if (initialized) {
-            publish("reconnected");
-          }
+        case SUSPENDED -> limbo.disconnected();
+        case LOST -> {
+          limbo.disconnected();
+          report("ZooKeeper session lost; the client will reconnect with a new session, and registrants register again");
         }
-        default -> log.debug("{}: connection {}", ZooKeeperEndpointSource.this, state);
+        case RECONNECTED -> {
+          limbo.reconnected(System.nanoTime());
+          if (settle != null) {
+            settle.cancel(false);
+          }
+          settle = schedule(() -> {
+            settle = null;
+            if (initialized) {
+              publish("settled after the reconnect", true);
+            }
+          }, quietNanos);
+        }
+        default -> {
+          // CONNECTED (the first connection) and READ_ONLY change nothing here.
+        }
       }
     }
   }
 
-  /** Reads the cache and delivers it if it changed. Events thread only. */
-  private void publish(String why) {
-    List<Endpoint> next;
+  /**
+   * Reads the cache, keeps recent absentees in {@link Limbo} (see the class doc), and delivers the
+   * list if it changed or {@code always}. Events thread only.
+   */
+  private void publish(String why, boolean always) {
+    List<Endpoint> registered;
     synchronized (lock) {
       if (closed) {
         return;
       }
-      next = toEndpoints(cache.getInstances());
+      registered = toEndpoints(cache.getInstances());
     }
-    if (next.isEmpty()) {
-      report(new IOException("no instances of service '" + serviceName + "' registered under " + basePath
-          + "; keeping the last good list"));
+    List<Endpoint> list = limbo.merge(registered, current, System.nanoTime());
+    if (recheck != null) {
+      recheck.cancel(false);
+      recheck = null;
+    }
+    if (limbo.nextExpiryIn() != Long.MAX_VALUE) {
+      recheck = schedule(() -> {
+        recheck = null;
+        publish("quiet period over", false);
+      }, limbo.nextExpiryIn());
+    }
+    if (list.isEmpty()) {
+      report("no instances registered");
       return;
     }
-    if (next.equals(current)) {
+    boolean changed = !list.equals(current);
+    if (!changed && !always) {
       return;
     }
-    log.debug("{}: {}; endpoints now {}", this, why, next);
-    current = next;
+    if (failing) {
+      failing = false;
+      log.info("{}: {}; delivering {} endpoints again", this, why, list.size());
+    }
+    if (changed) {
+      Set<String> held = limbo.addresses();
+      log.debug("{}: {}; endpoints now {}{}", this, why, list, held.isEmpty() ? "" : " (in limbo: " + held + ")");
+      current = list;
+    }
+    limbo.delivered();
     try {
-      onUpdate.accept(next);
+      onUpdate.accept(list);
     } catch (RuntimeException e) {
       log.warn("{}: the endpoint list update was rejected", this, e);
     }
   }
 
-  private void report(Throwable error) {
-    log.debug("{}: {}", this, error.getMessage());
+  /** Hands a failure to onError; one WARN per streak. Events thread only. */
+  private void report(String reason) {
+    DiscoveryException error = new DiscoveryException(toString(), basePath + "/" + serviceName,
+        "ZooKeeper " + client.getZookeeperClient().getCurrentConnectionString(), reason, null);
+    if (!failing) {
+      failing = true;
+      List<Endpoint> kept = current;
+      log.warn("{}; {} (further failures of this streak at DEBUG)", error.getMessage(),
+          kept.isEmpty() ? "no endpoints yet" : "keeping the last list of " + kept.size() + " endpoints");
+    } else {
+      log.debug("{}", error.getMessage());
+    }
     try {
       onError.accept(error);
     } catch (RuntimeException e) {
@@ -267,9 +349,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
         byAddress.putIfAbsent(e.address(), e);
       }
     }
-    List<Endpoint> out = new ArrayList<>(byAddress.values());
-    out.sort(Comparator.comparing(Endpoint::address));
-    return List.copyOf(out);
+    return List.copyOf(byAddress.values()); // Limbo.merge sorts
   }
 
   /** One instance as an endpoint, or null (logged at DEBUG) if it cannot be one. */
@@ -317,7 +397,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
   public void close() {
     ServiceCache<?> c;
     ServiceDiscovery<?> d;
-    ExecutorService ex;
+    ScheduledThreadPoolExecutor ex;
     synchronized (lock) {
       if (closed) {
         return;
@@ -337,7 +417,7 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
     }
     if (ex != null) {
       ex.shutdownNow();
-      if (!Thread.currentThread().getName().startsWith("lb4j-zk-" + serviceName)) {
+      if (!Thread.currentThread().getName().equals(threadName)) {
         try {
           ex.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -347,8 +427,58 @@ public final class ZooKeeperEndpointSource implements EndpointSource {
     }
   }
 
+  /** The events thread's name, unique per source. */
+  String threadName() {
+    return threadName;
+  }
+
   @Override
   public String toString() {
     return "ZooKeeperEndpointSource{" + basePath + "/" + serviceName + "}";
+  }
+
+  /** Configures a {@link ZooKeeperEndpointSource}; setters validate at once. Not thread-safe. */
+  public static final class Builder {
+    private final CuratorFramework client;
+    private final String basePath;
+    private final String serviceName;
+    private Duration quietPeriod = Duration.ofMillis(DEFAULT_QUIET_PERIOD_MILLIS);
+
+    private Builder(CuratorFramework client, String basePath, String serviceName) {
+      if (client == null) {
+        throw new IllegalArgumentException("client must not be null");
+      }
+      if (basePath == null || !basePath.startsWith("/")) {
+        throw new IllegalArgumentException("basePath must be an absolute ZooKeeper path such as \"/services\", was "
+            + (basePath == null ? "null" : "'" + basePath + "'"));
+      }
+      if (serviceName == null || serviceName.isBlank() || serviceName.contains("/")) {
+        throw new IllegalArgumentException("serviceName must be non-blank without '/', was "
+            + (serviceName == null ? "null" : "'" + serviceName + "'"));
+      }
+      this.client = client;
+      this.basePath = basePath;
+      this.serviceName = serviceName;
+    }
+
+    /**
+     * How long an instance must stay away from the registry before it is removed, and how long
+     * after a reconnect no instance is removed (default 2 s; see the class doc). Longer absorbs
+     * slower registrants; zero delivers every removal at once, as the registry shows it.
+     *
+     * @throws IllegalArgumentException if null, negative, or longer than a day
+     */
+    public Builder quietPeriod(Duration quietPeriod) {
+      if (quietPeriod == null || quietPeriod.isNegative() || quietPeriod.compareTo(Duration.ofDays(1)) > 0) {
+        throw new IllegalArgumentException("quietPeriod must be between 0 and 1 day, was " + quietPeriod);
+      }
+      this.quietPeriod = quietPeriod;
+      return this;
+    }
+
+    /** Builds the source (not yet started; the balancer starts it). */
+    public ZooKeeperEndpointSource build() {
+      return new ZooKeeperEndpointSource(this);
+    }
   }
 }

@@ -1,0 +1,122 @@
+package io.lb4j.bench;
+
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
+import io.lb4j.Endpoint;
+import io.lb4j.LoadBalancer;
+import io.lb4j.okhttp.LoadBalancingInterceptor;
+import io.lb4j.policy.Policies;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnknownHostException;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import okhttp3.Dns;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.tls.HandshakeCertificates;
+import okhttp3.tls.HeldCertificate;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The per-call cost of HTTPS through {@link LoadBalancingInterceptor} (URL keeps the service name,
+ * routed by a per-attempt {@code Dns} with {@code Chain.withDns}) next to plain OkHttp over TLS: the
+ * same small GET over HTTP/1.1 to the same loopback JDK {@code HttpsServer} whose certificate names
+ * only {@code orders.internal}, once plain ({@code plain}: {@code https://orders.internal:port/},
+ * a client {@code Dns} that answers 127.0.0.1) and once balanced ({@code balanced}:
+ * {@code https://orders.internal/}, one endpoint 127.0.0.1:port), sharing one connection pool, so
+ * each reuses its one pooled TLS connection and the difference is the interceptor. Run with the
+ * allocation profiler for B/op:
+ * {@code java -jar benchmarks/target/lb4j-benchmarks.jar OkHttpTlsOverheadBenchmark -prof gc}.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(1)
+public class OkHttpTlsOverheadBenchmark {
+
+  private static final String SERVICE = "orders.internal";
+
+  private HttpsServer server;
+  private ExecutorService serverThreads;
+  private LoadBalancer lb;
+  private OkHttpClient plainClient;
+  private OkHttpClient balancedClient;
+  private Request plainRequest;
+  private Request balancedRequest;
+
+  @Setup
+  public void setUp() throws IOException {
+    HeldCertificate root = new HeldCertificate.Builder().certificateAuthority(0).build();
+    HeldCertificate leaf = new HeldCertificate.Builder().addSubjectAlternativeName(SERVICE).signedBy(root).build();
+    HandshakeCertificates serverTls = new HandshakeCertificates.Builder().heldCertificate(leaf).build();
+    HandshakeCertificates clientTls = new HandshakeCertificates.Builder().addTrustedCertificate(root.certificate()).build();
+
+    // Without TCP_NODELAY the server's small writes meet delayed ACKs (~40 ms per exchange).
+    System.setProperty("sun.net.httpserver.nodelay", "true");
+    InetAddress loopback = InetAddress.getByName("127.0.0.1");
+    server = HttpsServer.create(new InetSocketAddress(loopback, 0), 128);
+    server.setHttpsConfigurator(new HttpsConfigurator(serverTls.sslContext()));
+    serverThreads = Executors.newFixedThreadPool(2);
+    server.setExecutor(serverThreads);
+    OkHttpOverheadBenchmark.answerSmall(server);
+    server.start();
+    int port = server.getAddress().getPort();
+    lb = LoadBalancer.builder().name(SERVICE).endpoints(List.of(Endpoint.of("127.0.0.1", port)))
+        .policy(Policies.random()).build();
+    plainClient = new OkHttpClient.Builder()
+        .sslSocketFactory(clientTls.sslSocketFactory(), clientTls.trustManager())
+        .dns(new LoopbackDns())
+        .build();
+    balancedClient = plainClient.newBuilder()
+        .addInterceptor(LoadBalancingInterceptor.builder().service(SERVICE, lb).build())
+        .build();
+    plainRequest = new Request.Builder().url("https://" + SERVICE + ":" + port + "/small").build();
+    balancedRequest = new Request.Builder().url("https://" + SERVICE + "/small").build();
+  }
+
+  @TearDown
+  public void tearDown() {
+    plainClient.dispatcher().executorService().shutdown();
+    plainClient.connectionPool().evictAll();
+    lb.close();
+    server.stop(0);
+    serverThreads.shutdownNow();
+  }
+
+  @Benchmark
+  public String plain() throws IOException {
+    return OkHttpOverheadBenchmark.call(plainClient, plainRequest);
+  }
+
+  @Benchmark
+  public String balanced() throws IOException {
+    return OkHttpOverheadBenchmark.call(balancedClient, balancedRequest);
+  }
+
+  /** The plain client's resolver: the service name is this loopback server (what DNS would say). */
+  private static final class LoopbackDns implements Dns {
+    @Override
+    public List<InetAddress> lookup(String hostname) throws UnknownHostException {
+      if (SERVICE.equals(hostname)) {
+        return List.of(InetAddress.getByName("127.0.0.1"));
+      }
+      return Dns.SYSTEM.lookup(hostname);
+    }
+  }
+}
