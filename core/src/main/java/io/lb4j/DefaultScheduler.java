@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * The scheduler a balancer owns when the builder was given none: one daemon timer thread
  * ({@code lb4j-<name>-1}) for the short tasks, and daemon threads made on demand
  * ({@code lb4j-<name>-probe-<n>}, idle ones end after 30 s) for work that may block, so a hung
- * health probe holds one of those and never the timer. {@link #shutdown()} stops both and waits
+ * health probe holds one of those and never the timer. {@link #shutdown(long)} stops both and waits
  * for their threads to end.
  */
 final class DefaultScheduler implements Scheduler {

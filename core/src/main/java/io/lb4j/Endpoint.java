@@ -26,9 +26,24 @@ import java.util.Optional;
  * lists); it is not part of the identity.
  *
  * <p>Validation happens in the constructor; a bad value throws {@link IllegalArgumentException}
- * naming the field and the value. Instances are immutable and thread-safe.
+ * naming the field and the value. A host is one of:
  *
- * @param host a host name, IPv4 literal or IPv6 literal (with or without brackets); non-blank
+ * <ul>
+ *   <li>an IPv4 address in dotted-quad form, four decimal parts 0..255 without leading zeros
+ *       ({@code 10.0.0.1}; {@code 999.1.1.1}, {@code 10.1} and {@code 010.0.0.1} are refused: the
+ *       last two mean different addresses to different resolvers);
+ *   <li>an IPv6 address, with or without brackets, optionally with a {@code %scope};
+ *   <li>a host name by RFC 1123: dot-separated labels of 1..63 ASCII letters, digits and hyphens,
+ *       not starting or ending with a hyphen, at most 253 characters, an optional final dot, and a
+ *       last label that is not all digits (that would be a malformed IPv4 address). An underscore
+ *       is also accepted in a label, as the JDK resolver and OkHttp accept it (Docker Compose
+ *       service names use it). Internationalised names must be given in their ASCII
+ *       ({@code xn--}) form, see {@link java.net.IDN#toASCII(String)}.
+ * </ul>
+ *
+ * <p>Instances are immutable and thread-safe.
+ *
+ * @param host a host name, IPv4 literal or IPv6 literal (with or without brackets); see above
  * @param port the TCP port, 1 to 65535
  * @param weight relative weight for weighted policies, at least 1
  * @param zone locality for zone-aware routing; {@code ""} means none
@@ -43,7 +58,7 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
     if (host == null || host.isBlank()) {
       throw new IllegalArgumentException("host must not be blank, was " + (host == null ? "null" : "'" + host + "'"));
     }
-    host = canonicalHost(host.strip());
+    host = canonicalHost(host.strip(), null);
     if (port <= 0 || port >= 65536) {
       throw new IllegalArgumentException("port must be in 1..65535, was " + port + " (host " + host + ")");
     }
@@ -73,19 +88,21 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
     metadata = Map.copyOf(metadata);
   }
 
-  /** A DNS name (letters, digits, '-', '_', '.'; not an IP literal), lower-cased. */
+  /**
+   * A host name by the rules on this class, without a final dot (SNI carries none) and not an IP
+   * address; lower-cased.
+   */
   private static String checkServerName(String name, String host, int port) {
     String n = name.strip().toLowerCase(Locale.ROOT);
-    boolean ok = !n.isEmpty() && n.charAt(0) != '.' && n.charAt(n.length() - 1) != '.' && !n.contains("..");
-    boolean digitsAndDots = true;
-    for (int i = 0; ok && i < n.length(); i++) {
-      char c = n.charAt(i);
-      ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.';
-      digitsAndDots &= (c >= '0' && c <= '9') || c == '.';
+    String problem = n.indexOf(':') >= 0 ? "an IPv6 address" : hostNameProblem(n);
+    if (problem == null && n.endsWith(".")) {
+      problem = "a final dot";
+    } else if (problem == null && n.chars().allMatch(c -> c == '.' || (c >= '0' && c <= '9'))) {
+      problem = "an IPv4 address";
     }
-    if (!ok || digitsAndDots) {
+    if (problem != null) {
       throw new IllegalArgumentException(SERVER_NAME_KEY + " must be a DNS name such as orders.internal,"
-          + " not an IP address, was '" + name + "' (endpoint " + host + ":" + port + ")");
+          + " not an IP address, was '" + name + "' (" + problem + "; endpoint " + host + ":" + port + ")");
     }
     return n;
   }
@@ -97,15 +114,24 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
 
   /**
    * Parses {@code host:port}: {@code "10.0.0.1:8080"}, {@code "[::1]:8080"}, {@code "svc.local:80"}.
+   * Leading and trailing white space is ignored. The port is 1..65535 in ASCII digits (no sign, no
+   * other scripts' digits); the host follows the rules on this class.
    *
-   * @throws IllegalArgumentException if the text has no port, a non-numeric or out-of-range port,
-   *     an unbracketed IPv6 literal or an empty host; the message quotes the input
+   * @throws IllegalArgumentException if the text has a scheme or a path, no port, a bad port, more
+   *     than one colon outside brackets (an IPv6 address must be written {@code [addr]:port}), or a
+   *     bad or empty host; the message quotes the whole input
    */
   public static Endpoint parse(String hostPort) {
     if (hostPort == null || hostPort.isBlank()) {
       throw new IllegalArgumentException("endpoint must be 'host:port', was " + (hostPort == null ? "null" : "'" + hostPort + "'"));
     }
     String s = hostPort.strip();
+    if (s.contains("://")) {
+      throw new IllegalArgumentException("endpoint must be 'host:port' without a scheme, was '" + hostPort + "'");
+    }
+    if (s.indexOf('/') >= 0) {
+      throw new IllegalArgumentException("endpoint must be 'host:port' without a path, was '" + hostPort + "'");
+    }
     String host;
     String portText;
     if (s.startsWith("[")) {
@@ -115,31 +141,54 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
       }
       host = s.substring(1, close);
       portText = s.substring(close + 2);
+      if (host.indexOf(':') < 0) {
+        throw new IllegalArgumentException("brackets are only for IPv6 addresses, was '" + hostPort + "'");
+      }
     } else {
       int colon = s.lastIndexOf(':');
       if (colon < 0) {
         throw new IllegalArgumentException("endpoint must be 'host:port' (port missing), was '" + hostPort + "'");
       }
       if (s.indexOf(':') != colon) {
-        throw new IllegalArgumentException("IPv6 endpoint must be written '[addr]:port', was '" + hostPort + "'");
+        throw new IllegalArgumentException(looksLikeIpv6(s)
+            ? "IPv6 endpoint must be written '[addr]:port', was '" + hostPort + "'"
+            : "endpoint must be 'host:port' with one ':', was '" + hostPort
+                + "' (an IPv6 address is written '[addr]:port')");
       }
       host = s.substring(0, colon);
       portText = s.substring(colon + 1);
     }
-    int port;
-    try {
-      port = Integer.parseInt(portText);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("port must be a number in 1..65535, was '" + portText + "' in '" + hostPort + "'");
-    }
-    if (port <= 0 || port >= 65536) {
-      // Checked here too so that the message quotes the whole input, as the javadoc promises.
-      throw new IllegalArgumentException("port must be in 1..65535, was " + port + " in '" + hostPort + "'");
-    }
+    int port = parsePort(portText, hostPort);
     if (host.isEmpty()) {
       throw new IllegalArgumentException("host must not be empty in '" + hostPort + "'");
     }
-    return new Endpoint(host, port, 1, "", Map.of());
+    return new Endpoint(canonicalHost(host, hostPort), port, 1, "", Map.of());
+  }
+
+  /** Decimal ASCII digits only: Integer.parseInt would also take "+80" and non-ASCII digits. */
+  private static int parsePort(String text, String input) {
+    int port = 0;
+    boolean digits = !text.isEmpty() && text.length() <= 5;
+    for (int i = 0; digits && i < text.length(); i++) {
+      char c = text.charAt(i);
+      digits = c >= '0' && c <= '9';
+      port = port * 10 + (c - '0');
+    }
+    if (!digits || port <= 0 || port >= 65536) {
+      throw new IllegalArgumentException("port must be a number in 1..65535 in ASCII digits, was '" + text
+          + "' in '" + input + "'");
+    }
+    return port;
+  }
+
+  private static boolean looksLikeIpv6(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      char c = s.charAt(i);
+      if (!(c == ':' || c == '.' || c == '%' || (c < 128 && Character.digit(c, 16) >= 0))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** This endpoint with another weight (at least 1). */
@@ -225,14 +274,19 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
     return sb.toString();
   }
 
-  private static String canonicalHost(String host) {
+  /**
+   * The host in canonical form (IPv6 compressed, brackets dropped), or an exception quoting the
+   * host and, when parsing, the whole {@code input}.
+   */
+  private static String canonicalHost(String host, String input) {
     String h = host;
     if (h.startsWith("[") && h.endsWith("]")) {
       h = h.substring(1, h.length() - 1);
     }
     if (h.indexOf(':') < 0) {
-      if (h.indexOf('[') >= 0 || h.indexOf(']') >= 0 || containsWhitespace(h)) {
-        throw new IllegalArgumentException("host is not a valid host name or address, was '" + host + "'");
+      String problem = hostNameProblem(h);
+      if (problem != null) {
+        throw badHost(host, input, "not a valid IPv4 address or host name: " + problem, null);
       }
       return h;
     }
@@ -241,11 +295,14 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
     if (pct >= 0) {
       scope = h.substring(pct);
       h = h.substring(0, pct);
+      if (scope.length() == 1 || containsWhitespace(scope)) {
+        throw badHost(host, input, "not a valid IPv6 literal (bad scope)", null);
+      }
     }
     for (int i = 0; i < h.length(); i++) {
       char c = h.charAt(i);
-      if (!(c == ':' || c == '.' || Character.digit(c, 16) >= 0)) {
-        throw new IllegalArgumentException("host is not a valid IPv6 literal, was '" + host + "'");
+      if (!(c == ':' || c == '.' || (c < 128 && Character.digit(c, 16) >= 0))) {
+        throw badHost(host, input, "not a valid IPv6 literal", null);
       }
     }
     InetAddress parsed;
@@ -253,13 +310,78 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
       // A literal of hex digits, colons and dots: the JDK parses it without any name lookup.
       parsed = InetAddress.getByName(h);
     } catch (UnknownHostException e) {
-      throw new IllegalArgumentException("host is not a valid IPv6 literal, was '" + host + "'", e);
+      throw badHost(host, input, "not a valid IPv6 literal", e);
     }
     if (parsed instanceof Inet4Address v4) {
       // The JDK folds ::ffff:a.b.c.d into IPv4; keep the IPv6 spelling the user gave.
       return "::ffff:" + v4.getHostAddress() + scope;
     }
     return compress(((Inet6Address) parsed).getAddress()) + scope;
+  }
+
+  private static IllegalArgumentException badHost(String host, String input, String problem, Throwable cause) {
+    String where = input == null ? "" : " in '" + input + "'";
+    return new IllegalArgumentException("host '" + host + "'" + where + " is " + problem, cause);
+  }
+
+  /**
+   * Why {@code h} (no colon) is neither a dotted-quad IPv4 address nor an RFC 1123 host name, or
+   * null if it is one of them.
+   */
+  static String hostNameProblem(String h) {
+    String name = h.endsWith(".") && h.length() > 1 ? h.substring(0, h.length() - 1) : h;
+    if (name.length() > 253) {
+      return "longer than 253 characters";
+    }
+    int labels = 0;
+    boolean allNumeric = true; // every label so far is all digits
+    boolean lastNumeric = false;
+    for (int start = 0; start <= name.length(); labels++) {
+      int end = name.indexOf('.', start);
+      if (end < 0) {
+        end = name.length();
+      }
+      String label = name.substring(start, end);
+      if (label.isEmpty()) {
+        return "empty label";
+      }
+      if (label.length() > 63) {
+        return "label '" + label + "' longer than 63 characters";
+      }
+      boolean numeric = true;
+      for (int i = 0; i < label.length(); i++) {
+        char c = label.charAt(i);
+        boolean digit = c >= '0' && c <= '9';
+        numeric &= digit;
+        if (!(digit || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '-' || c == '_')) {
+          return c > 127
+              ? "non-ASCII character '" + c + "' (write an internationalised name in its xn-- form, java.net.IDN.toASCII)"
+              : "character '" + c + "' not allowed (letters, digits, '-', '_' and '.' only)";
+        }
+      }
+      if (label.charAt(0) == '-' || label.charAt(label.length() - 1) == '-') {
+        return "label '" + label + "' starts or ends with '-'";
+      }
+      allNumeric &= numeric;
+      lastNumeric = numeric;
+      start = end + 1;
+    }
+    if (!lastNumeric) {
+      return null; // a host name
+    }
+    // The last label is all digits: not a host name (RFC 1123 2.1), so it must be an IPv4 address.
+    if (!allNumeric || labels != 4 || h.endsWith(".")) {
+      return "an address must be four decimal numbers a.b.c.d, and a name's last label is not all digits";
+    }
+    for (String part : name.split("\\.")) {
+      if (part.length() > 1 && part.charAt(0) == '0') {
+        return "part '" + part + "' has a leading zero (octal to some resolvers, decimal to others)";
+      }
+      if (part.length() > 3 || Integer.parseInt(part) > 255) {
+        return "part " + part + " is above 255";
+      }
+    }
+    return null;
   }
 
   private static boolean containsWhitespace(String s) {

@@ -58,9 +58,13 @@ final class EndpointState implements EndpointView {
   /** Whether the current picker may return this endpoint; written by rebuilds before publishing. */
   volatile boolean pickable;
 
+  /**
+   * Status seen by the last rebuild (what the picker and the listeners were told), to report each
+   * change once and to answer {@code LoadBalancer.status}; null before the first. Written by rebuilds.
+   */
+  volatile EndpointStatus lastStatus;
+
   // Written by rebuilds only (under the balancer's lock).
-  /** Status seen by the last rebuild, to log and report each change once; null before the first. */
-  EndpointStatus lastStatus;
   /** Whether the last rebuild found the endpoint eligible. */
   boolean lastEligible;
   /** Start of the current slow-start ramp in ticker nanos, valid while {@link #ramping}. */

@@ -3,6 +3,7 @@ package io.lb4j;
 import io.lb4j.health.HealthCheckConfig;
 import io.lb4j.health.HealthChecker;
 import io.lb4j.health.HealthProbe;
+import io.lb4j.internal.ConfigChecks;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.outlier.OutlierDetector;
 import io.lb4j.policy.Picker;
@@ -151,9 +152,10 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Where the endpoint stands now: {@code DRAINING} (drained, removed with requests still in
-   * flight, or a probe asked for it), else {@code EJECTED}, else {@code UNHEALTHY}, else
-   * {@code UNKNOWN} (not probed yet, or not known to the balancer), else {@code HEALTHY}.
+   * Where the endpoint stands, as the current picker was built: {@code DRAINING} (drained, removed
+   * with requests in flight, or a probe asked for it), else {@code EJECTED}, else {@code UNHEALTHY},
+   * else {@code UNKNOWN} (not probed yet, or not known), else {@code HEALTHY}. A probe verdict or an
+   * ejection shows once the rebuild it asked for has run (at once, on the scheduler).
    */
   public EndpointStatus status(Endpoint endpoint) {
     EndpointState s = core.snapshot.byAddress().get(address(endpoint));
@@ -161,7 +163,8 @@ public final class LoadBalancer implements AutoCloseable {
       EndpointState gone = core.registry.leaving(endpoint.address());
       return gone != null && gone.inFlight() > 0 ? EndpointStatus.DRAINING : EndpointStatus.UNKNOWN;
     }
-    return s.status();
+    EndpointStatus built = s.lastStatus;
+    return built != null ? built : s.status();
   }
 
   /** Whether the current picker may return this endpoint (eligible or panic-usable, preferred zone). */
@@ -362,13 +365,12 @@ public final class LoadBalancer implements AutoCloseable {
     /**
      * Ramps an endpoint that joins after the first list, or comes back from ejection or unhealthy,
      * over this window: {@code weight × max(0.1, elapsed / window)}; with slow start on,
-     * {@code EndpointView.effectiveWeight()} is scaled by 100 for every endpoint. Default off.
+     * {@code EndpointView.effectiveWeight()} is scaled by 100 for every endpoint. Default
+     * {@link Duration#ZERO} (off); otherwise at least 1 ms (a negative or shorter window is refused,
+     * one longer than 10,000 days clamped).
      */
     public Builder slowStart(Duration window) {
-      if (window == null || window.isNegative()) {
-        throw new IllegalArgumentException("slowStart must be a non-negative duration, was " + window);
-      }
-      this.slowStart = window;
+      this.slowStart = ConfigChecks.timerOrZero("slowStart", window);
       return this;
     }
 

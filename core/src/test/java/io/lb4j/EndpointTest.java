@@ -87,6 +87,59 @@ class EndpointTest {
     assertRejected(() -> Endpoint.parse(text), "'" + text + "'");
   }
 
+  /**
+   * Each bad input is refused with a message that quotes the whole input and says what is wrong.
+   * (The \\u escapes are Java's: the strings hold the non-ASCII characters themselves.)
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "host:+80 | port | ASCII digits",
+      "host:-80 | port | ASCII digits",
+      "host:\u0668\u0660 | port | ASCII digits", // Arabic-Indic 80
+      "host:\uff18\uff10 | port | ASCII digits", // fullwidth 80
+      "host:0080000 | port | 1..65535",
+      "host:99999999999 | port | 1..65535",
+      "999.1.1.1:80 | host '999.1.1.1' | above 255",
+      "1.2.3.256:80 | host '1.2.3.256' | above 255",
+      "10.1:80 | host '10.1' | four decimal numbers",
+      "1.2.3.4.5:80 | host '1.2.3.4.5' | four decimal numbers",
+      "010.0.0.1:80 | host '010.0.0.1' | leading zero",
+      "svc.123:80 | host 'svc.123' | last label is not all digits",
+      "http://x:80 | without a scheme | http://x:80",
+      "x:80/path | without a path | x:80/path",
+      "host:80:90 | with one ':' | '[addr]:port'",
+      "::1:80 | IPv6 endpoint must be written '[addr]:port' | ::1:80",
+      "[svc.local]:80 | brackets are only for IPv6 | [svc.local]:80",
+      "-svc.local:80 | host '-svc.local' | starts or ends with '-'",
+      "svc..local:80 | host 'svc..local' | empty label",
+      "sv c:80 | host 'sv c' | character ' ' not allowed",
+      "b\u00fccher.de:80 | host 'b\u00fccher.de' | xn--",
+      "user@host:80 | host 'user@host' | character '@'",
+      "[fe80::1%]:80 | host 'fe80::1%' | scope",
+  })
+  void parseRefusesBadInputSayingWhy(String text, String what, String detail) {
+    assertRejected(() -> Endpoint.parse(text), "'" + text + "'", what, detail);
+  }
+
+  @Test
+  void hostLabelsHaveRfc1123Lengths() {
+    String label63 = "a".repeat(63);
+    assertEquals(label63 + ".example", Endpoint.of(label63 + ".example", 80).host());
+    assertRejected(() -> Endpoint.of("a" + label63 + ".example", 80), "longer than 63");
+    String name253 = (label63 + ".").repeat(3) + "a".repeat(61);
+    assertEquals(253, name253.length());
+    assertEquals(name253, Endpoint.of(name253, 80).host());
+    assertRejected(() -> Endpoint.of(name253 + "a", 80), "longer than 253");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"localhost", "svc.local", "svc.local.", "my_service", "x-1.example.com", "0.0.0.0",
+      "255.255.255.255", "xn--bcher-kva.de", "a", "1a.example", "example.123a"})
+  void acceptsHostNamesAndAddresses(String host) {
+    assertEquals(host, Endpoint.of(host, 80).host());
+    assertEquals(host + ":80", Endpoint.parse(host + ":80").address());
+  }
+
   @Test
   void parseRejectsNull() {
     assertRejected(() -> Endpoint.parse(null), "null");
@@ -174,6 +227,8 @@ class EndpointTest {
     assertTrue(Endpoint.of("10.0.0.1", 1).hostIsIpLiteral());
     assertTrue(Endpoint.of("::1", 1).hostIsIpLiteral());
     assertFalse(Endpoint.of("svc.local", 1).hostIsIpLiteral());
-    assertFalse(Endpoint.of("1.2.3", 1).hostIsIpLiteral());
+    assertFalse(Endpoint.of("10.0.0.example", 1).hostIsIpLiteral());
+    // "1.2.3" is neither an address nor a host name, so no Endpoint has it
+    assertThrows(IllegalArgumentException.class, () -> Endpoint.of("1.2.3", 1));
   }
 }

@@ -18,12 +18,10 @@ import io.lb4j.health.HealthProbe;
 import io.lb4j.health.ProbeResult;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.testing.Balancers;
-import java.io.ByteArrayOutputStream;
+import io.lb4j.testing.StderrLog;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.lang.ref.WeakReference;
 import java.net.UnknownHostException;
-import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -65,7 +63,8 @@ class LoadBalancerTest {
     rejects(() -> b.panicThreshold(1.01), "panicThreshold", "1.01");
     rejects(() -> b.panicThreshold(Double.NaN), "panicThreshold", "NaN");
     rejects(() -> b.slowStart(null), "slowStart", "null");
-    rejects(() -> b.slowStart(Duration.ofSeconds(-1)), "slowStart", "PT-1S");
+    rejects(() -> b.slowStart(Duration.ofSeconds(-1)), "slowStart", "-1s");
+    rejects(() -> b.slowStart(Duration.ofMillis(-1)), "slowStart", "-0.001s");
     rejects(() -> b.meterRegistry(null), "meterRegistry");
     rejects(() -> b.ticker(null), "ticker");
     rejects(() -> b.scheduler(null), "scheduler");
@@ -356,13 +355,15 @@ class LoadBalancerTest {
       }
     };
     LoadBalancer lb = lbs.build(lbs.builder("logs").endpointSource(source));
-    String log = captureStderr(() -> {
+    String log;
+    try (StderrLog captured = StderrLog.capture()) {
       for (int i = 0; i < 3; i++) {
         fail.get().accept(new IllegalStateException("refresh " + i, new IOException("timeout")));
       }
       update.get().accept(List.of(A, B));
       fail.get().accept(new IllegalStateException("again"));
-    });
+      log = captured.text();
+    }
     // The source logs its own WARN (EndpointSource's contract); the balancer adds what it keeps.
     List<String> failed = log.lines().filter(l -> l.contains("endpoint source flaky-source failed")).toList();
     assertEquals(2, failed.size(), "one per streak: " + log);
@@ -372,19 +373,6 @@ class LoadBalancerTest {
     assertFalse(log.contains("\tat "), "no stack trace at WARN or INFO: " + log);
     assertTrue(log.contains("recovered after 3 failed refresh(es)"), log);
     assertEquals(List.of(A, B), lb.endpoints());
-  }
-
-  /** What the runnable wrote to System.err (slf4j-simple's target). */
-  private static String captureStderr(Runnable r) {
-    PrintStream original = System.err;
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-    try {
-      r.run();
-    } finally {
-      System.setErr(original);
-    }
-    return bytes.toString(StandardCharsets.UTF_8);
   }
 
   @Test

@@ -513,12 +513,13 @@ public final class DnsEndpointSource implements EndpointSource {
     /**
      * Refresh at this fixed interval whatever the records' TTLs say: the same as
      * {@link #refreshBounds(Duration, Duration) refreshBounds(interval, interval)}. Failed refreshes
-     * are retried at this interval too.
+     * are retried at this interval too. At least 1 ms (shorter is refused); longer than 10,000 days
+     * is clamped to 10,000 days.
      */
     public Builder refreshInterval(Duration interval) {
-      ConfigChecks.positive("refreshInterval", interval);
-      this.minRefresh = interval;
-      this.maxRefresh = interval;
+      Duration d = ConfigChecks.timer("refreshInterval", interval);
+      this.minRefresh = d;
+      this.maxRefresh = d;
       return this;
     }
 
@@ -527,24 +528,28 @@ public final class DnsEndpointSource implements EndpointSource {
      * than {@code min} and no later than {@code max}; default 5 s and 30 s. A record with TTL 0
      * (dnsmasq's default for its hosts files) is asked for again after {@code min}; a day-long TTL
      * after {@code max}, so that changes still arrive. After a failure the next try comes after
-     * {@code min}, doubling per further failure up to {@code max}.
+     * {@code min}, doubling per further failure up to {@code max}. Each bound is at least 1 ms
+     * (shorter is refused); one longer than 10,000 days is clamped to 10,000 days.
      *
-     * @throws IllegalArgumentException if either is not positive, or {@code min} is longer than {@code max}
+     * @throws IllegalArgumentException if either is shorter than 1 ms, or {@code min} is longer than {@code max}
      */
     public Builder refreshBounds(Duration min, Duration max) {
-      ConfigChecks.positive("refreshBounds min", min);
-      ConfigChecks.positive("refreshBounds max", max);
-      if (min.compareTo(max) > 0) {
+      Duration lo = ConfigChecks.timer("refreshBounds min", min);
+      Duration hi = ConfigChecks.timer("refreshBounds max", max);
+      if (lo.compareTo(hi) > 0) {
         throw new IllegalArgumentException("refreshBounds min must not exceed max, was min " + min + ", max " + max);
       }
-      this.minRefresh = min;
-      this.maxRefresh = max;
+      this.minRefresh = lo;
+      this.maxRefresh = hi;
       return this;
     }
 
-    /** Time one query may take before the refresh counts as failed; default 5 s. */
+    /**
+     * Time one query may take before the refresh counts as failed, at least 1 ms (default 5 s);
+     * shorter is refused, longer than 10,000 days is clamped to 10,000 days.
+     */
     public Builder queryTimeout(Duration timeout) {
-      this.queryTimeout = ConfigChecks.positive("queryTimeout", timeout);
+      this.queryTimeout = ConfigChecks.timer("queryTimeout", timeout);
       return this;
     }
 

@@ -79,15 +79,21 @@ public final class HealthCheckConfig {
 
     private Builder() {}
 
-    /** Time between two probes of one endpoint; positive (default 5 s). */
+    /**
+     * Time between two probes of one endpoint, at least 1 ms (default 5 s). Shorter (0, negative,
+     * sub-millisecond) is refused; longer than 10,000 days is clamped to 10,000 days.
+     */
     public Builder interval(Duration interval) {
-      this.interval = ConfigChecks.positive("interval", interval);
+      this.interval = ConfigChecks.timer("interval", interval);
       return this;
     }
 
-    /** Probe timeout; positive (default 2 s). A probe not answered by then counts as failed. */
+    /**
+     * Probe timeout, at least 1 ms (default 2 s); a probe not answered by then counts as failed.
+     * Shorter is refused; longer than 10,000 days is clamped to 10,000 days.
+     */
     public Builder timeout(Duration timeout) {
-      this.timeout = ConfigChecks.positive("timeout", timeout);
+      this.timeout = ConfigChecks.timer("timeout", timeout);
       return this;
     }
 

@@ -46,7 +46,8 @@ public final class TcpConnectProbe implements HealthProbe {
   /**
    * A probe with the given connect timeout.
    *
-   * @throws IllegalArgumentException if the timeout is null, zero or negative
+   * @throws IllegalArgumentException if the timeout is null or shorter than 1 ms (one longer than
+   *     10,000 days is clamped to 10,000 days)
    */
   public TcpConnectProbe(Duration connectTimeout) {
     this(connectTimeout, ForkJoinPool.commonPool());
@@ -55,10 +56,11 @@ public final class TcpConnectProbe implements HealthProbe {
   /**
    * A probe with the given connect timeout that resolves host names on {@code resolver}.
    *
-   * @throws IllegalArgumentException if the timeout is not positive or the executor is null
+   * @throws IllegalArgumentException if the timeout is null or shorter than 1 ms (one longer than
+   *     10,000 days is clamped to 10,000 days), or the executor is null
    */
   public TcpConnectProbe(Duration connectTimeout, Executor resolver) {
-    this.connectTimeout = ConfigChecks.positive("connectTimeout", connectTimeout);
+    this.connectTimeout = ConfigChecks.timer("connectTimeout", connectTimeout);
     if (resolver == null) {
       throw new IllegalArgumentException("resolver must not be null");
     }

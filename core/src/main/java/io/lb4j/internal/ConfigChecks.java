@@ -1,6 +1,7 @@
 package io.lb4j.internal;
 
 import io.lb4j.Endpoint;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -14,14 +15,64 @@ import java.util.Set;
  */
 public final class ConfigChecks {
 
+  /**
+   * The longest duration lb4j keeps: 10,000 days (about 27 years). A longer one means "never" as
+   * well as this does, and keeps every conversion to milliseconds or nanoseconds and every sum with
+   * a clock reading far from overflow.
+   */
+  public static final Duration MAX_DURATION = Duration.ofDays(10_000);
+
+  /** The shortest timer lb4j accepts: 1 ms, the resolution of its clock and schedules. */
+  public static final Duration MIN_TIMER = Duration.ofMillis(1);
+
   private ConfigChecks() {}
 
-  /** Requires a positive duration. */
-  public static Duration positive(String field, Duration d) {
-    if (d == null || d.isZero() || d.isNegative()) {
-      throw new IllegalArgumentException(field + " must be a positive duration, was " + d);
+  /**
+   * Requires a timer duration of at least {@link #MIN_TIMER} and returns it, clamped to
+   * {@link #MAX_DURATION}. Null, negative, zero and sub-millisecond durations are refused: the
+   * timers tick in milliseconds, so they could not be honoured (a zero-delay schedule, a window
+   * that silently turns off).
+   */
+  public static Duration timer(String field, Duration d) {
+    if (d == null || d.compareTo(MIN_TIMER) < 0) {
+      throw new IllegalArgumentException(field + " must be a duration in " + format(MIN_TIMER) + ".."
+          + format(MAX_DURATION) + " (longer ones are clamped), was " + format(d));
     }
-    return d;
+    return clamp(d);
+  }
+
+  /** Like {@link #timer} but also accepts {@link Duration#ZERO}, which means "off". */
+  public static Duration timerOrZero(String field, Duration d) {
+    if (d != null && d.isZero()) {
+      return d;
+    }
+    if (d == null || d.compareTo(MIN_TIMER) < 0) {
+      throw new IllegalArgumentException(field + " must be 0s (off) or a duration in " + format(MIN_TIMER) + ".."
+          + format(MAX_DURATION) + " (longer ones are clamped), was " + format(d));
+    }
+    return clamp(d);
+  }
+
+  /** {@code d} capped at {@link #MAX_DURATION}. */
+  public static Duration clamp(Duration d) {
+    return d.compareTo(MAX_DURATION) > 0 ? MAX_DURATION : d;
+  }
+
+  /**
+   * A duration in seconds, the way gRPC's JSON writes it: {@code 10s}, {@code 0.0005s},
+   * {@code -1s}; {@code null} for null.
+   */
+  public static String format(Duration d) {
+    if (d == null) {
+      return "null";
+    }
+    BigDecimal seconds = BigDecimal.valueOf(d.getSeconds()).add(BigDecimal.valueOf(d.getNano(), 9));
+    return seconds.stripTrailingZeros().toPlainString() + "s";
+  }
+
+  /** Same as {@link #timer}: a positive duration, at least 1 ms, clamped to {@link #MAX_DURATION}. */
+  public static Duration positive(String field, Duration d) {
+    return timer(field, d);
   }
 
   /** Requires {@code value >= min}. */

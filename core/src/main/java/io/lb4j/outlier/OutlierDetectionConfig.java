@@ -183,21 +183,30 @@ public final class OutlierDetectionConfig {
       return this;
     }
 
-    /** Positive (default 10 s). */
+    /**
+     * Time between sweeps, at least 1 ms (default 10 s). Shorter (0, negative, sub-millisecond) is
+     * refused; longer than 10,000 days is clamped to 10,000 days (no sweep ever runs).
+     */
     public Builder interval(Duration interval) {
-      this.interval = ConfigChecks.positive("interval", interval);
+      this.interval = ConfigChecks.timer("interval", interval);
       return this;
     }
 
-    /** Positive (default 30 s). */
+    /**
+     * At least 1 ms (default 30 s); shorter is refused, longer than 10,000 days is clamped to
+     * 10,000 days (an ejection that never ends).
+     */
     public Builder baseEjectionTime(Duration d) {
-      this.baseEjectionTime = ConfigChecks.positive("baseEjectionTime", d);
+      this.baseEjectionTime = ConfigChecks.timer("baseEjectionTime", d);
       return this;
     }
 
-    /** Positive, and at least {@code baseEjectionTime} (checked at build); default 300 s. */
+    /**
+     * At least 1 ms and at least {@code baseEjectionTime} (checked at build); default 300 s. Longer
+     * than 10,000 days is clamped to 10,000 days.
+     */
     public Builder maxEjectionTime(Duration d) {
-      this.maxEjectionTime = ConfigChecks.positive("maxEjectionTime", d);
+      this.maxEjectionTime = ConfigChecks.timer("maxEjectionTime", d);
       return this;
     }
 
@@ -222,7 +231,10 @@ public final class OutlierDetectionConfig {
       return this;
     }
 
-    /** Positive (default 1.9: Envoy's {@code success_rate_stdev_factor} 1900 / 1000). */
+    /**
+     * A finite positive number (default 1.9: Envoy's {@code success_rate_stdev_factor} 1900 / 1000);
+     * NaN, infinities, zero and negative numbers are refused.
+     */
     public Builder successRateStdevFactor(double factor) {
       this.successRateStdevFactor = ConfigChecks.positive("successRateStdevFactor", factor);
       return this;

@@ -25,7 +25,10 @@ import java.util.concurrent.ThreadLocalRandom;
  *       {@code 1 - (1 - p)^16}, so a light, idle endpoint next to heavy, busy ones gets somewhat
  *       less than its effective share (weights 1:9, in flight 0 and 200, bias 2: 81 %, not 99.9 %). With no load every draw is accepted,
  *       so weights 1:4 split 20 %/80 %. {@code activeRequestBias = 0} ignores load and equals
- *       {@link WeightedRoundRobinPolicy}, as in Envoy.
+ *       {@link WeightedRoundRobinPolicy}, as in Envoy. Any finite bias works: the importance
+ *       resampling compares draws in a root form that neither underflows nor overflows, so a bias
+ *       of 1,100 (where {@code 2^-1100} is below the smallest double) still picks, tending to the
+ *       least loaded of the draws as the bias grows.
  * </ul>
  *
  * <p>Weights are {@link EndpointView#effectiveWeight()} (after slow start). Cost per pick: equal
@@ -33,7 +36,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * {@code choiceCount >= 3}, plus O(choiceCount²) comparisons in a per-thread scratch array;
  * {@code choiceCount >= n} reads all n); unequal weights, typically one or
  * two draws (at most {@value #MAX_DRAWS}), with {@code Math.pow} only when the bias is neither 0
- * nor 1. No lock, no allocation. Building is O(n). The policy and its pickers are thread-safe; a
+ * nor 1, and one logarithm (one more {@code Math.pow} for such a bias) per rejected draw. No lock, no allocation. Building is O(n). The policy and its pickers are thread-safe; a
  * picker is shared by every thread that picks.
  */
 public final class LeastRequestPolicy implements Policy {
@@ -209,7 +212,7 @@ public final class LeastRequestPolicy implements Policy {
     public EndpointView pick(io.lb4j.PickContext ctx) {
       ThreadLocalRandom rnd = ThreadLocalRandom.current();
       int kept = -1;
-      double acceptSum = 0;
+      double keptKey = 0;
       for (int d = 0; d < MAX_DRAWS; d++) {
         int i = sampler.sample(rnd);
         int load = views[i].inFlight();
@@ -221,15 +224,20 @@ public final class LeastRequestPolicy implements Policy {
         if (u < accept) {
           return views[i];
         }
-        // Rejected. Keep one rejected draw by a one-item weighted reservoir with weight
-        // accept / (1 - accept): rejected draws come in proportion to weight * (1 - accept), so
+        // Rejected. Keep one rejected draw, chosen with probability proportional to
+        // r = accept / (1 - accept): rejected draws come in proportion to weight * (1 - accept), so
         // the kept one is (importance-resampled) about proportional to weight * accept, Envoy's
-        // effective weight, when all draws are rejected because every endpoint is busy. Given a
-        // rejection, (u - accept) / (1 - accept) is a fresh uniform draw.
-        double r = accept / (1 - accept);
-        acceptSum += r;
-        if ((u - accept) / (1 - accept) * acceptSum < r) {
+        // effective weight, when all draws are rejected because every endpoint is busy.
+        // The choice is an exponential race: the smallest E / r wins, E ~ Exp(1), drawn from the
+        // fresh uniform (u - accept) / (1 - accept) that a rejection leaves. With a large bias r
+        // underflows to 0 (2^-1100 is below the smallest double), so the race is run on the
+        // bias-th root of E / r, which orders the same and never under- or overflows:
+        //   (E * (1 - accept))^(1 / bias) * (load + 1).
+        double e = -Math.log((u - accept) / (1 - accept));
+        double key = linear ? e * load : Math.pow(e * (1 - accept), 1 / bias) * (load + 1);
+        if (kept < 0 || key < keptKey) {
           kept = i;
+          keptKey = key;
         }
       }
       return views[kept];

@@ -32,7 +32,8 @@ public final class Policies {
    * Envoy's least request; see {@link LeastRequestPolicy}.
    *
    * @param choiceCount endpoints sampled per pick when weights are equal, at least 2
-   * @param activeRequestBias exponent applied to in-flight+1 when weights differ, at least 0
+   * @param activeRequestBias exponent applied to in-flight+1 when weights differ: a finite number
+   *     at least 0 (NaN and infinities are refused); any such value picks, however large
    * @throws IllegalArgumentException naming the bad argument
    */
   public static Policy leastRequest(int choiceCount, double activeRequestBias) {

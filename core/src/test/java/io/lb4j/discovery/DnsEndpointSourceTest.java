@@ -12,6 +12,7 @@ import io.lb4j.LoadBalancer;
 import io.lb4j.NoEndpointAvailableException;
 import io.lb4j.Outcome;
 import io.lb4j.Selection;
+import io.lb4j.testing.StderrLog;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -316,6 +317,13 @@ class DnsEndpointSourceTest {
     assertMessage("min must not exceed max",
         () -> DnsEndpointSource.builder().refreshBounds(Duration.ofSeconds(2), Duration.ofSeconds(1)));
     assertMessage("queryTimeout", () -> DnsEndpointSource.builder().queryTimeout(Duration.ofSeconds(-1)));
+    // sub-millisecond timers are refused; the longest are clamped to 10,000 days, not an overflow later
+    assertMessage("refreshInterval", () -> DnsEndpointSource.builder().refreshInterval(Duration.ofNanos(500_000)));
+    assertMessage("refreshBounds min",
+        () -> DnsEndpointSource.builder().refreshBounds(Duration.ofNanos(1), Duration.ofSeconds(1)));
+    assertMessage("queryTimeout", () -> DnsEndpointSource.builder().queryTimeout(Duration.ofNanos(999_999)));
+    Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+    DnsEndpointSource.builder().refreshInterval(huge).refreshBounds(huge, huge).queryTimeout(huge).host("a", 1).build();
     assertMessage("server", () -> DnsEndpointSource.builder().server(InetSocketAddress.createUnresolved("x", 53)));
     assertMessage("set host(name, port) or srv(name)", () -> DnsEndpointSource.builder().build());
     assertMessage("not both", () -> DnsEndpointSource.builder().host("a", 1).srv("_a._tcp.b").build());

@@ -38,15 +38,49 @@ class LeastRequestLoadTest {
       "1, 4, 3, 19, 1.0", // 1/4 vs 4/20: 5/9
       "2, 3, 50, 10, 0.5", // 2/sqrt(51) vs 3/sqrt(11)
       "1, 4, 0, 9, 1.0", // the idle light endpoint takes most
+      "1, 4, 20, 20, 3.0", // nearly every draw rejected: equal loads keep the weights' shares
+      "1, 4, 20, 20, 1100", // 21^-1100 underflows to 0: still 20/80
+      "1, 4, 2, 1, 1100", // the less loaded one takes all
+      "3, 1, 7, 7, 2000",
+      "1, 4, 3, 19, 1e-9", // a bias this small barely looks at load
   })
   void sharesFollowEffectiveWeight(int w0, int w1, int load0, int load1, double bias) {
     List<LoadView> views = LoadView.of(w0, w1);
     views.get(0).inFlight = load0;
     views.get(1).inFlight = load1;
-    double e0 = w0 / Math.pow(load0 + 1, bias);
-    double e1 = w1 / Math.pow(load1 + 1, bias);
+    // the share of endpoint 0 is e0 / (e0 + e1) = 1 / (1 + e1 / e0), computed in log space
+    double logRatio = Math.log(w1) - bias * Math.log(load1 + 1) - Math.log(w0) + bias * Math.log(load0 + 1);
     Picker picker = Policies.leastRequest(2, bias).newPicker(views);
-    assertEquals(e0 / (e0 + e1), share(picker, views.get(0), 100_000), 0.015);
+    assertEquals(1 / (1 + Math.exp(logRatio)), share(picker, views.get(0), 100_000), 0.015);
+  }
+
+  /**
+   * Biases far past where {@code (inFlight + 1)^-bias} underflows (1,100: the issue's case; 2,000:
+   * what the gRPC key allowed; up to {@code Double.MAX_VALUE}) pick without error from busy
+   * endpoints of unequal weight, and go to the least loaded endpoint among the draws.
+   */
+  @ParameterizedTest
+  @CsvSource({"1100", "2000", "1e6", "1.7976931348623157e308", "40", "1e-300"})
+  void extremeBiasesPickFromBusyEndpoints(double bias) {
+    List<LoadView> views = LoadView.of(1, 3, 7);
+    views.get(0).inFlight = 5;
+    views.get(1).inFlight = 1;
+    views.get(2).inFlight = 9;
+    Picker picker = Policies.leastRequest(2, bias).newPicker(views);
+    int picks = 20_000;
+    int[] hits = new int[3];
+    for (int i = 0; i < picks; i++) {
+      hits[((LoadView) picker.pick(PickContext.EMPTY)).endpoint.port() - 1]++;
+    }
+    if (bias >= 40) {
+      // Endpoint 1 (weight 3 of 11) is among the 16 weighted draws with probability
+      // 1 - (8/11)^16 = 0.994, and then wins; endpoint 2 only when every draw was endpoint 2.
+      assertTrue(hits[1] > 0.98 * picks, () -> "least loaded should win: " + java.util.Arrays.toString(hits));
+      assertTrue(hits[2] < 0.005 * picks, () -> "most loaded should lose: " + java.util.Arrays.toString(hits));
+    } else {
+      // a vanishing bias ignores load: shares follow the weights, 1:3:7
+      assertEquals(7 / 11.0, hits[2] / (double) picks, 0.02, java.util.Arrays.toString(hits));
+    }
   }
 
   /**

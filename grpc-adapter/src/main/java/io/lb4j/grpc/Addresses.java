@@ -77,11 +77,22 @@ final class Addresses {
     return new EquivalentAddressGroup(group.getAddresses());
   }
 
-  private static String sanitize(String text) {
-    StringBuilder sb = new StringBuilder(text.length() + 4).append("sa-");
-    for (int i = 0; i < text.length(); i++) {
+  /**
+   * A valid one-label host name for a non-IP address: {@code sa-} and the text with every character
+   * but ASCII letters, digits, '-' and '_' replaced by '_', at most 40 of them; when anything was
+   * replaced or cut, a hash of the whole text follows, so that different addresses stay different.
+   */
+  static String sanitize(String text) {
+    StringBuilder sb = new StringBuilder(60).append("sa-");
+    boolean altered = text.isEmpty() || text.length() > 40 || text.endsWith("-");
+    for (int i = 0; i < Math.min(40, text.length()); i++) {
       char c = text.charAt(i);
-      sb.append(Character.isLetterOrDigit(c) || c == '-' || c == '.' || c == '_' ? c : '_');
+      boolean ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+      altered |= !ok;
+      sb.append(ok ? c : '_');
+    }
+    if (altered) {
+      sb.append('-').append(Integer.toHexString(text.hashCode()));
     }
     return sb.toString();
   }

@@ -15,8 +15,11 @@ import java.util.regex.Pattern;
 
 /**
  * Turns an {@code lb4j_*} service-config JSON object (as gRPC hands it over: maps, lists, strings,
- * {@link Double}s and booleans) into an {@link Lb4jConfig}. Strict: a wrong type, a bad value or an
- * unknown key fails with a {@link BadConfigException} whose message names the key path. Stateless.
+ * {@link Double}s, booleans and {@code null}s) into an {@link Lb4jConfig}. Strict: a wrong type, a
+ * bad value or an unknown key fails with a {@link BadConfigException} whose message names the key
+ * path. A JSON {@code null} means the key is absent, at every level, as in gRPC's own parsers.
+ * Every value is checked here by the same builder setters that the balancer uses later, so a config
+ * that parses builds a balancer. Stateless.
  */
 final class ConfigParser {
 
@@ -24,6 +27,8 @@ final class ConfigParser {
   static final Set<String> SHARED_KEYS = Set.of("outlierDetection", "healthCheck", "panicThreshold", "slowStartWindow");
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)(\\.\\d{1,9})?s");
+  /** The largest google.protobuf.Duration, 10,000 years: gRPC refuses longer JSON durations too. */
+  private static final long MAX_DURATION_SECONDS = 315_576_000_000L;
 
   /** Sets one builder field from a JSON value; {@code key} is the full path, for messages. */
   @FunctionalInterface
@@ -69,8 +74,10 @@ final class ConfigParser {
    */
   static Lb4jConfig parse(String policyName, Set<String> policyKeys, Function<Reader, Policy> policyFactory,
       Map<String, ?> json) throws BadConfigException {
-    Map<String, ?> raw = json == null ? Map.of() : json;
     try {
+      // null values stay here (every read treats them as absent, unknown keys are refused even so)
+      // and are dropped from the copy kept for equality
+      Map<String, ?> raw = json == null ? Map.of() : json;
       Reader r = new Reader(raw);
       for (String key : raw.keySet()) {
         if (!policyKeys.contains(key) && !SHARED_KEYS.contains(key)) {
@@ -108,22 +115,52 @@ final class ConfigParser {
         apply(b, "healthCheck.", rest, HEALTH);
         health = b.build();
       }
+      // The balancer's own setters check these two, so the balancer built later accepts them.
+      io.lb4j.LoadBalancer.Builder check = io.lb4j.LoadBalancer.builder();
       double panic = 0.5;
-      if (raw.containsKey("panicThreshold")) {
-        double p = number("panicThreshold", raw.get("panicThreshold"));
-        if (!(p >= 0.0 && p <= 1.0)) {
-          throw new Bad("panicThreshold", "must be in 0.0..1.0, was " + p);
-        }
-        panic = p;
+      if (raw.get("panicThreshold") != null) {
+        panic = number("panicThreshold", raw.get("panicThreshold"));
+        set("panicThreshold", check::panicThreshold, panic);
       }
       Duration slowStart = Duration.ZERO;
-      if (raw.containsKey("slowStartWindow")) {
+      if (raw.get("slowStartWindow") != null) {
         slowStart = duration("slowStartWindow", raw.get("slowStartWindow"));
+        set("slowStartWindow", check::slowStart, slowStart);
       }
-      return new Lb4jConfig(policyName, policy, hashHeader, outlier, health, service, panic, slowStart, Map.copyOf(raw));
+      return new Lb4jConfig(policyName, policy, hashHeader, outlier, health, service, panic, slowStart,
+          withoutNulls("", raw));
     } catch (Bad e) {
       throw new BadConfigException(e.getMessage());
     }
+  }
+
+  private static <T> void set(String key, java.util.function.Consumer<T> setter, T value) {
+    try {
+      setter.accept(value);
+    } catch (IllegalArgumentException e) {
+      throw new Bad(key, e.getMessage());
+    }
+  }
+
+  /**
+   * A copy without the {@code null} values, in nested objects too: gRPC treats a JSON null as an
+   * absent key, and so does lb4j. Keys must be strings.
+   */
+  private static Map<String, ?> withoutNulls(String path, Map<?, ?> json) {
+    Map<String, Object> out = new java.util.HashMap<>();
+    for (Map.Entry<?, ?> e : json.entrySet()) {
+      if (!(e.getKey() instanceof String k)) {
+        throw new Bad(path.isEmpty() ? "config" : path, "must have string keys, was " + describe(e.getKey()));
+      }
+      Object v = e.getValue();
+      if (v instanceof Map<?, ?> m) {
+        v = withoutNulls(path + k + ".", m);
+      }
+      if (v != null) {
+        out.put(k, v);
+      }
+    }
+    return Map.copyOf(out);
   }
 
   private static <B> void apply(B builder, String prefix, Map<String, ?> json, Map<String, Setter<B>> setters) {
@@ -134,7 +171,7 @@ final class ConfigParser {
         throw new Bad(key, "unknown key (known keys: " + String.join(", ", new TreeSet<>(setters.keySet())) + ")");
       }
       if (e.getValue() == null) {
-        throw new Bad(key, "must not be null");
+        continue; // JSON null: absent
       }
       try {
         setter.apply(builder, e.getValue(), key);
@@ -217,20 +254,22 @@ final class ConfigParser {
     return (int) d;
   }
 
-  /** Parses gRPC's JSON duration form: {@code "10s"}, {@code "0.25s"}; non-negative. */
+  /**
+   * Parses gRPC's JSON duration form: {@code "10s"}, {@code "0.25s"}; non-negative, at most
+   * protobuf's 315576000000s. Which durations a key accepts is for its builder setter to say.
+   */
   static Duration duration(String key, Object v) {
     if (!(v instanceof String s) || !DURATION.matcher(s.strip()).matches()) {
       throw new Bad(key, "must be a duration string such as \"10s\" or \"0.25s\", was " + describe(v));
     }
     String t = s.strip();
     BigDecimal seconds = new BigDecimal(t.substring(0, t.length() - 1));
-    try {
-      BigDecimal whole = seconds.setScale(0, java.math.RoundingMode.DOWN);
-      return Duration.ofSeconds(whole.longValueExact())
-          .plusNanos(seconds.subtract(whole).movePointRight(9).longValueExact());
-    } catch (ArithmeticException e) {
-      throw new Bad(key, "is out of range, was " + describe(v));
+    if (seconds.compareTo(BigDecimal.valueOf(MAX_DURATION_SECONDS)) > 0) {
+      throw new Bad(key, "is out of range, was " + describe(v) + " (a JSON duration is at most "
+          + MAX_DURATION_SECONDS + "s; lb4j treats anything above 864000000s, 10,000 days, as 10,000 days)");
     }
+    BigDecimal whole = seconds.setScale(0, java.math.RoundingMode.DOWN);
+    return Duration.ofSeconds(whole.longValue()).plusNanos(seconds.subtract(whole).movePointRight(9).longValue());
   }
 
   private static Map<String, ?> object(String key, Object v) {
@@ -276,13 +315,20 @@ final class ConfigParser {
     }
 
     /**
-     * Builds the policy, naming {@code keys} if the policy rejects the values.
+     * Builds the policy from the values of {@code keys}; if the policy refuses them, the error
+     * names the key its message starts with (the policies name their argument first), else all.
      */
-    Policy policy(String keys, java.util.function.Supplier<Policy> factory) {
+    Policy policy(java.util.function.Supplier<Policy> factory, String... keys) {
       try {
         return factory.get();
       } catch (IllegalArgumentException e) {
-        throw new Bad(keys, e.getMessage());
+        String msg = String.valueOf(e.getMessage());
+        for (String key : keys) {
+          if (msg.startsWith(key)) {
+            throw new Bad(key, msg);
+          }
+        }
+        throw new Bad(String.join("/", keys), msg);
       }
     }
 

@@ -127,9 +127,24 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     }
     Object cfg = resolved.getLoadBalancingPolicyConfig();
     Lb4jConfig next = cfg instanceof Lb4jConfig c ? c : defaults.get();
+    Status configError = Status.OK;
     if (!next.equals(config)) {
-      config = next;
-      replaceBalancer();
+      try {
+        replaceBalancer(next);
+        config = next;
+      } catch (RuntimeException e) {
+        // The parser checks every value with the builders' own setters, so this is a bug; still,
+        // an exception must not escape into gRPC ("Panic! This is a bug!" on every call).
+        configError = Status.UNAVAILABLE.withCause(e)
+            .withDescription(next.policyName() + " config " + next + " could not be applied: " + e.getMessage());
+        log.error("{}", configError.getDescription(), e);
+        if (lb == null) {
+          lastError = configError;
+          install(TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(configError)));
+          return configError;
+        }
+        // else keep the balancer of the previous config
+      }
     }
 
     Map<EquivalentAddressGroup, Entry> nextEntries = new LinkedHashMap<>();
@@ -174,7 +189,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     }
     syncHealthChannels();
     refresh();
-    return Status.OK;
+    return configError;
   }
 
   @Override
@@ -252,9 +267,8 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
   }
 
   /** Builds a new lb4j balancer for a new config; live load state starts afresh. */
-  private void replaceBalancer() {
+  private void replaceBalancer(Lb4jConfig cfg) {
     io.lb4j.LoadBalancer old = lb;
-    Lb4jConfig cfg = config;
     String name = helper.getAuthority() == null || helper.getAuthority().isBlank() ? "grpc" : helper.getAuthority();
     io.lb4j.LoadBalancer.Builder b = io.lb4j.LoadBalancer.builder()
         .name(name)

@@ -132,7 +132,7 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
       super(LEAST_REQUEST, Set.of("choiceCount", "activeRequestBias"), r -> {
         int choiceCount = r.integer("choiceCount", 2);
         double bias = r.number("activeRequestBias", 1.0);
-        return r.policy("choiceCount/activeRequestBias", () -> Policies.leastRequest(choiceCount, bias));
+        return r.policy(() -> Policies.leastRequest(choiceCount, bias), "choiceCount", "activeRequestBias");
       });
     }
   }
@@ -144,7 +144,7 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
       super(RING_HASH, Set.of("minRingSize", "maxRingSize", "hashHeader"), r -> {
         int min = r.integer("minRingSize", 1024);
         int max = r.integer("maxRingSize", 8_388_608);
-        return r.policy("minRingSize/maxRingSize", () -> Policies.ringHash(min, max));
+        return r.policy(() -> Policies.ringHash(min, max), "minRingSize", "maxRingSize");
       });
     }
   }
@@ -155,7 +155,7 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
     public Maglev() {
       super(MAGLEV, Set.of("tableSize", "hashHeader"), r -> {
         int tableSize = r.integer("tableSize", 65_537);
-        return r.policy("tableSize", () -> Policies.maglev(tableSize));
+        return r.policy(() -> Policies.maglev(tableSize), "tableSize");
       });
     }
   }

@@ -93,7 +93,7 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
           String key = eq < 0 ? attr : attr.substring(0, eq);
           String value = eq < 0 ? "" : attr.substring(eq + 1);
           if (key.equals("weight")) {
-            e = e.withWeight(Integer.parseInt(value));
+            e = e.withWeight(weight(value));
           } else if (key.equals("zone") && !value.isEmpty()) {
             e = e.withZone(value);
           } else if (key.equals("serverName")) {
@@ -104,11 +104,22 @@ public final class StaticNameResolverProvider extends NameResolverProvider {
           }
         }
         out.add(e);
-      } catch (IllegalArgumentException e) { // NumberFormatException included
+      } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException("bad endpoint '" + item + "' in static target: " + e.getMessage(), e);
       }
     }
     return out;
+  }
+
+  /** A weight in ASCII digits, 1..2147483647 (no sign, no other scripts' digits). */
+  private static int weight(String value) {
+    boolean digits = !value.isEmpty() && value.length() <= 10 && value.chars().allMatch(c -> c >= '0' && c <= '9');
+    long w = digits ? Long.parseLong(value) : 0;
+    if (w < 1 || w > Integer.MAX_VALUE) {
+      throw new IllegalArgumentException("weight must be a number in 1.." + Integer.MAX_VALUE
+          + " in ASCII digits, was '" + value + "'");
+    }
+    return (int) w;
   }
 
   /**

@@ -188,20 +188,24 @@ final class Backends implements AutoCloseable {
   }
 
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     for (ManagedChannel c : channels) {
       c.shutdownNow();
     }
     for (Backend b : list) {
       b.server.shutdownNow();
     }
-    for (ManagedChannel c : channels) {
-      c.awaitTermination(5, TimeUnit.SECONDS);
-    }
-    for (Backend b : list) {
-      b.server.awaitTermination(5, TimeUnit.SECONDS);
-    }
     scheduler.shutdownNow();
+    try {
+      for (ManagedChannel c : channels) {
+        c.awaitTermination(5, TimeUnit.SECONDS);
+      }
+      for (Backend b : list) {
+        b.server.awaitTermination(5, TimeUnit.SECONDS);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt(); // everything was told to stop; just don't wait
+    }
   }
 
   private static final class Utf8 implements MethodDescriptor.Marshaller<String> {

@@ -115,15 +115,115 @@ class ConfigParsingTest {
     assertEquals(60, b.failurePercentageThreshold());
   }
 
+  /** Every optional key may be JSON null, at every level, and then means absent (gRPC's convention). */
+  @Test
+  void nullMeansAbsentForEveryKey() {
+    Set<String> policyKeys = Set.of("tableSize", "minRingSize", "maxRingSize", "choiceCount", "activeRequestBias",
+        "hashHeader");
+    for (LoadBalancerProvider p : Lb4jGrpc.providers()) {
+      Map<String, Object> json = new HashMap<>();
+      for (String key : policyKeys) {
+        if (!p.parseLoadBalancingPolicyConfig(Map.of(key, "?")).getError().getDescription().contains("unknown key")) {
+          json.put(key, null); // a key of this policy (it got past the unknown-key check)
+        }
+      }
+      for (String key : ConfigParser.SHARED_KEYS) {
+        json.put(key, null);
+      }
+      Lb4jConfig nulls = ok(p, json);
+      assertEquals(ok(p, Map.of()), nulls, () -> p.getPolicyName() + " " + json);
+      assertEquals(0.5, nulls.panicThreshold());
+      assertNull(nulls.outlierDetection());
+      assertNull(nulls.healthCheck());
+      assertNull(nulls.hashHeader());
+    }
+    Map<String, Object> od = new HashMap<>();
+    for (String key : List.of("consecutiveFailures", "interval", "baseEjectionTime", "maxEjectionTime",
+        "maxEjectionPercent", "maxEjectionPercentage", "successRateStdevFactor", "successRateEjection")) {
+      od.put(key, null);
+    }
+    Map<String, Object> fp = new HashMap<>();
+    fp.put("threshold", null);
+    fp.put("requestVolume", 7.0);
+    od.put("failurePercentageEjection", fp);
+    Map<String, Object> hc = new HashMap<>();
+    for (String key : List.of("interval", "timeout", "unhealthyThreshold", "healthyThreshold", "jitter", "service")) {
+      hc.put(key, null);
+    }
+    Lb4jConfig c = ok(new Lb4jLoadBalancerProvider.LeastRequest(), Map.of("outlierDetection", od, "healthCheck", hc));
+    OutlierDetectionConfig o = c.outlierDetection();
+    assertEquals(Duration.ofSeconds(10), o.interval());
+    assertEquals(85, o.failurePercentageThreshold());
+    assertEquals(7, o.failurePercentageRequestVolume());
+    assertEquals(Duration.ofSeconds(5), c.healthCheck().interval());
+    assertEquals("", c.healthService());
+  }
+
+  /**
+   * A duration within JSON's range but past lb4j's 10,000 days parses and is clamped; one past
+   * google.protobuf.Duration's range (10,000 years) is refused, as gRPC refuses it.
+   */
+  @Test
+  void longDurationsAreClampedUpToProtobufsLimit() {
+    Lb4jConfig c = ok(new Lb4jLoadBalancerProvider.PowerOfTwoChoices(), Map.of(
+        "outlierDetection", Map.of("baseEjectionTime", "315576000000s", "maxEjectionTime", "315576000000s",
+            "interval", "864000001.5s"),
+        "healthCheck", Map.of("interval", "315576000000s", "timeout", "315576000000s"),
+        "slowStartWindow", "315576000000s"));
+    Duration max = Duration.ofDays(10_000);
+    assertEquals(max, c.outlierDetection().baseEjectionTime());
+    assertEquals(max, c.outlierDetection().maxEjectionTime());
+    assertEquals(max, c.outlierDetection().interval());
+    assertEquals(max, c.healthCheck().interval());
+    assertEquals(max, c.healthCheck().timeout());
+    // the window is clamped where the balancer is built
+    assertEquals(Duration.ofSeconds(315_576_000_000L), c.slowStartWindow());
+    String d = new Lb4jLoadBalancerProvider.PowerOfTwoChoices()
+        .parseLoadBalancingPolicyConfig(Map.of("slowStartWindow", "315576000001s")).getError().getDescription();
+    assertTrue(d.contains("slowStartWindow") && d.contains("315576000001s") && d.contains("out of range"), d);
+  }
+
+  /** A refused duration's message names the key, the value and the accepted range. */
+  @Test
+  void refusedDurationSaysTheRange() {
+    String d = new Lb4jLoadBalancerProvider.PowerOfTwoChoices()
+        .parseLoadBalancingPolicyConfig(Map.of("outlierDetection", Map.of("interval", "0.0005s")))
+        .getError().getDescription();
+    assertEquals("lb4j_p2c config: outlierDetection.interval: interval must be a duration in 0.001s..864000000s"
+        + " (longer ones are clamped), was 0.0005s", d);
+  }
+
   /** (provider, config, key that the error must name). */
   static List<Object[]> badConfigs() {
     LoadBalancerProvider p2c = new Lb4jLoadBalancerProvider.PowerOfTwoChoices();
     LoadBalancerProvider maglev = new Lb4jLoadBalancerProvider.Maglev();
     LoadBalancerProvider ring = new Lb4jLoadBalancerProvider.RingHash();
     LoadBalancerProvider lr = new Lb4jLoadBalancerProvider.LeastRequest();
-    Map<String, Object> nullValue = new HashMap<>();
-    nullValue.put("consecutiveFailures", null);
+    Map<String, Object> unknownNull = new HashMap<>();
+    unknownNull.put("bogus", null);
     return List.of(
+        new Object[] {p2c, unknownNull, "bogus"},
+        new Object[] {p2c, Map.of("outlierDetection", unknownNull), "outlierDetection.bogus"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("interval", "0.0005s")), "outlierDetection.interval"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("baseEjectionTime", "99999999999999999s")),
+            "outlierDetection.baseEjectionTime"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("maxEjectionTime", "315576000001s")),
+            "outlierDetection.maxEjectionTime"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("successRateEjection", Map.of("stdevFactor", 0.0))),
+            "outlierDetection.successRateEjection.stdevFactor"},
+        new Object[] {p2c, Map.of("outlierDetection", Map.of("successRateStdevFactor", -1.0)),
+            "outlierDetection.successRateStdevFactor"},
+        new Object[] {p2c, Map.of("healthCheck", Map.of("interval", "99999999999999999s")), "healthCheck.interval"},
+        new Object[] {p2c, Map.of("healthCheck", Map.of("interval", "0.0001s")), "healthCheck.interval"},
+        new Object[] {p2c, Map.of("healthCheck", Map.of("timeout", "0.000999999s")), "healthCheck.timeout"},
+        new Object[] {p2c, Map.of("slowStartWindow", "0.0005s"), "slowStartWindow"},
+        new Object[] {p2c, Map.of("slowStartWindow", "99999999999999999s"), "slowStartWindow"},
+        new Object[] {p2c, Map.of("panicThreshold", -0.1), "panicThreshold"},
+        new Object[] {lr, Map.of("choiceCount", 1.0), "choiceCount"},
+        new Object[] {lr, Map.of("activeRequestBias", -1.0), "activeRequestBias"},
+        new Object[] {ring, Map.of("minRingSize", 2048.0, "maxRingSize", 1024.0), "minRingSize"},
+        new Object[] {ring, Map.of("maxRingSize", 1e9), "maxRingSize"},
+        new Object[] {maglev, Map.of("tableSize", 65536.0), "tableSize"},
         new Object[] {p2c, Map.of("bogus", 1.0), "bogus"},
         new Object[] {p2c, Map.of("tableSize", 251.0), "tableSize"},
         new Object[] {p2c, Map.of("hashHeader", "x-user"), "hashHeader"},
@@ -137,7 +237,6 @@ class ConfigParsingTest {
         new Object[] {p2c, Map.of("outlierDetection", Map.of("consecutiveFailures", 0.0)), "outlierDetection.consecutiveFailures"},
         new Object[] {p2c, Map.of("outlierDetection", Map.of("consecutiveFailures", 2.5)), "outlierDetection.consecutiveFailures"},
         new Object[] {p2c, Map.of("outlierDetection", Map.of("consecutiveFailures", "5")), "outlierDetection.consecutiveFailures"},
-        new Object[] {p2c, Map.of("outlierDetection", nullValue), "outlierDetection.consecutiveFailures"},
         new Object[] {p2c, Map.of("outlierDetection", Map.of("interval", "0s")), "outlierDetection.interval"},
         new Object[] {p2c, Map.of("outlierDetection", Map.of("interval", "10ms")), "outlierDetection.interval"},
         new Object[] {p2c, Map.of("outlierDetection", Map.of("maxEjectionPercentage", 101.0)), "outlierDetection.maxEjectionPercentage"},

@@ -1,6 +1,7 @@
 package io.lb4j.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.grpc.CallOptions;
@@ -35,6 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 
 /**
  * The lb4j_* policies in real gRPC channels against real Netty servers on 127.0.0.1. Tests that
@@ -228,6 +231,55 @@ class GrpcEndToEndTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  /**
+   * Configs at the edges of what parses (JSON nulls, the longest and shortest durations, a huge
+   * least-request bias over busy endpoints of unequal weight) give channels whose calls all
+   * succeed against real servers: a config that parses builds a working balancer.
+   */
+  @ParameterizedTest
+  @CsvSource(delimiter = '|', value = {
+      "lb4j_p2c | {'outlierDetection': {'interval': '0.001s', 'baseEjectionTime': '315576000000s',"
+          + " 'maxEjectionTime': '315576000000s'}, 'healthCheck': {'interval': '315576000000s',"
+          + " 'timeout': '315576000000s'}, 'slowStartWindow': '315576000000s', 'panicThreshold': null}",
+      "lb4j_least_request | {'activeRequestBias': 2000, 'choiceCount': 2, 'slowStartWindow': '0.001s'}",
+      "lb4j_least_request | {'activeRequestBias': 1e300, 'choiceCount': null, 'outlierDetection': null}",
+      "lb4j_maglev | {'tableSize': null, 'hashHeader': null, 'outlierDetection': null, 'healthCheck': null}",
+      "lb4j_ring_hash | {'minRingSize': 1, 'maxRingSize': 1, 'hashHeader': null,"
+          + " 'outlierDetection': {'interval': null, 'successRateEjection': null}}",
+      "lb4j_round_robin | {'healthCheck': {'interval': '0.001s', 'timeout': '0.001s', 'service': null},"
+          + " 'panicThreshold': 1}",
+  })
+  void everyConfigThatParsesGivesAWorkingChannel(String policy, String json) throws Exception {
+    @SuppressWarnings("unchecked")
+    Map<String, ?> config = (Map<String, ?>) io.grpc.internal.JsonParser.parse(json.replace('\'', '"'));
+    assertNull(Lb4jGrpc.providers().stream().filter(p -> p.getPolicyName().equals(policy)).findFirst().orElseThrow()
+        .parseLoadBalancingPolicyConfig(config).getError(), json);
+    backends = new Backends(3);
+    for (Backends.Backend b : backends.list) {
+      b.delayMillis = 5; // calls overlap, so endpoints are busy when picked
+    }
+    List<Endpoint> weighted = List.of(backends.get(0).endpoint(), backends.get(1).endpoint().withWeight(2),
+        backends.get(2).endpoint().withWeight(5));
+    ManagedChannel ch = backends.channel(StaticNameResolverProvider.target(weighted), policy, config);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<?>> done = new ArrayList<>();
+      for (int c = 0; c < 4; c++) {
+        done.add(pool.submit(() -> {
+          for (int i = 0; i < 25; i++) {
+            Backends.call(ch, CallOptions.DEFAULT.withWaitForReady()); // throws on any failed call
+          }
+        }));
+      }
+      for (Future<?> f : done) {
+        f.get(60, TimeUnit.SECONDS);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(100, backends.hits().stream().mapToInt(Integer::intValue).sum(), backends.hits()::toString);
   }
 
   @Test

@@ -5,6 +5,7 @@ import static io.grpc.ConnectivityState.IDLE;
 import static io.grpc.ConnectivityState.READY;
 import static io.grpc.ConnectivityState.TRANSIENT_FAILURE;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -303,6 +304,32 @@ class Lb4jGrpcLoadBalancerTest {
     }
   }
 
+  /**
+   * A config the parser would refuse (panic threshold 2.0) stands for any bug between parsing and
+   * building: it becomes an UNAVAILABLE status and picker naming the config, never an exception
+   * out of acceptResolvedAddresses (which gRPC turns into "Panic! This is a bug!" on every call).
+   * A balancer already running keeps its previous config.
+   */
+  @Test
+  void aConfigThatCannotBeAppliedIsAnErrorNotAnException() {
+    Lb4jConfig ok = (Lb4jConfig) provider.parseLoadBalancingPolicyConfig(Map.of()).getConfig();
+    Lb4jConfig broken = new Lb4jConfig(ok.policyName(), ok.policy(), null, null, null, "", 2.0,
+        java.time.Duration.ZERO, Map.of("panicThreshold", 2.0));
+    Status first = accept(List.of(group(1001)), broken);
+    assertEquals(Status.Code.UNAVAILABLE, first.getCode());
+    assertTrue(first.getDescription().contains("panicThreshold"), first.getDescription());
+    assertEquals(TRANSIENT_FAILURE, helper.state);
+    assertEquals(first.getDescription(), helper.pick().getStatus().getDescription());
+
+    assertTrue(accept(List.of(group(1001)), ok).isOk());
+    helper.subchannels.get(0).setState(READY);
+    assertEquals(READY, helper.state);
+    Status later = accept(List.of(group(1001)), broken);
+    assertEquals(Status.Code.UNAVAILABLE, later.getCode());
+    assertEquals(READY, helper.state, "the previous config's balancer keeps picking");
+    assertTrue(helper.pick().getStatus().isOk());
+  }
+
   @Test
   void nonInetAddressesGetAStableEndpoint() {
     EquivalentAddressGroup g = new EquivalentAddressGroup(new java.net.SocketAddress() {
@@ -312,7 +339,15 @@ class Lb4jGrpcLoadBalancerTest {
       }
     });
     Endpoint e = Addresses.toEndpoint(g);
-    assertEquals("sa-in_process_a:1", e.address());
+    assertEquals("sa-in_process_a-" + Integer.toHexString("in process/a".hashCode()) + ":1", e.address());
+    assertEquals(e, Addresses.toEndpoint(g), "stable");
+    // what the replacement would confuse, the hash keeps apart; long and non-ASCII names stay valid hosts
+    assertNotEquals(e.host(), Addresses.sanitize("in process:a"));
+    assertEquals("sa-plain-name_1", Addresses.sanitize("plain-name_1"));
+    for (String odd : new String[] {"x".repeat(300), "\u00fcber.", "a..b", "1.2.3.999", "ends-", ""}) {
+      String host = Addresses.sanitize(odd);
+      assertEquals(host, Endpoint.of(host, 1).host(), odd);
+    }
     assertNull(Addresses.key(g).getAttributes().get(Lb4jGrpc.WEIGHT_KEY));
   }
 }

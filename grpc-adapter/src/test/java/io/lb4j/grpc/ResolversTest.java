@@ -93,7 +93,8 @@ class ResolversTest {
 
   @ParameterizedTest
   @ValueSource(strings = {"10.0.0.1", "10.0.0.1:0", "10.0.0.1:80;weight=x", "10.0.0.1:80;weight=0",
-      "10.0.0.1:80;color=red", "10.0.0.1:80;zone=", "10.0.0.1:80,,10.0.0.2:80", ":80"})
+      "10.0.0.1:80;color=red", "10.0.0.1:80;zone=", "10.0.0.1:80,,10.0.0.2:80", ":80", "10.0.0.1:80;weight=+2",
+      "10.0.0.1:80;weight=\u0662", "10.0.0.1:80;weight=2147483648", "999.0.0.1:80", "10.0.0.1:+80"})
   void badStaticTargetQuotesTheBadPart(String list) {
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> StaticNameResolverProvider.parse(list));
     String bad = list.contains(",,") ? "''" : "'" + list.split(",")[0] + "'";

@@ -170,6 +170,9 @@ public final class HttpHealthProbe implements HealthProbe {
 
   /** Builds an {@link HttpHealthProbe}. Not thread-safe. */
   public static final class Builder {
+    /** The longest timeout OkHttp takes. */
+    private static final Duration MAX_TIMEOUT = Duration.ofMillis(Integer.MAX_VALUE);
+
     private OkHttpClient client;
     private String scheme = "http";
     private String path = "/health";
@@ -211,12 +214,16 @@ public final class HttpHealthProbe implements HealthProbe {
       return this;
     }
 
-    /** Connect, read and whole-call timeout of each probe; default 2 s. */
+    /**
+     * Connect, read and whole-call timeout of each probe, at least 1 ms (default 2 s). Shorter is
+     * refused; longer than OkHttp's limit of {@code Integer.MAX_VALUE} ms (about 24.8 days) is
+     * clamped to it.
+     */
     public Builder timeout(Duration timeout) {
-      if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-        throw new IllegalArgumentException("timeout must be positive, got " + timeout);
+      if (timeout == null || timeout.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException("timeout must be at least 1 ms, got " + timeout);
       }
-      this.timeout = timeout;
+      this.timeout = timeout.compareTo(MAX_TIMEOUT) > 0 ? MAX_TIMEOUT : timeout;
       return this;
     }
 

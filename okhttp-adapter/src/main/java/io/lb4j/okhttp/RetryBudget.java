@@ -110,7 +110,7 @@ public final class RetryBudget {
   }
 
   private void add(long now, long delta) {
-    int i = (int) Math.floorMod(now, SLOTS);
+    int i = Math.floorMod(now, SLOTS);
     long epoch = now & EPOCH_MASK;
     while (true) {
       long cur = slots.get(i);

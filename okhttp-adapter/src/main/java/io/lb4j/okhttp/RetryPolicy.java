@@ -5,6 +5,7 @@ import io.lb4j.Outcome;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -40,6 +41,8 @@ public final class RetryPolicy {
 
   // resilience4j requires a randomization factor below 1; this is full jitter in practice.
   private static final double FULL_JITTER = 0.999;
+  /** Longer backoffs are clamped to this (lb4j core's longest duration), far from any overflow. */
+  private static final Duration MAX_BACKOFF = Duration.ofDays(10_000);
 
   private final int maxAttempts;
   private final Duration baseBackoff;
@@ -133,7 +136,7 @@ public final class RetryPolicy {
         millis = Math.min(retryAfter, maxBackoff.toMillis());
       }
     }
-    return Math.max(0, millis) * 1_000_000L;
+    return TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis)); // saturates instead of overflowing
   }
 
   /** Retry-After as delay-seconds or an HTTP date, in millis from now; -1 if absent or unreadable. */
@@ -142,15 +145,15 @@ public final class RetryPolicy {
       return -1;
     }
     String v = value.trim();
+    if (!v.isEmpty() && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      // delay-seconds is 1*DIGIT (RFC 9110): no sign; a huge value saturates (capped by maxBackoff)
+      return v.length() > 15 ? Long.MAX_VALUE : Long.parseLong(v) * 1000L;
+    }
     try {
-      return Math.multiplyExact(Long.parseLong(v), 1000L);
-    } catch (NumberFormatException | ArithmeticException notSeconds) {
-      try {
-        ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
-        return Math.max(0, at.toInstant().toEpochMilli() - System.currentTimeMillis());
-      } catch (RuntimeException notADate) {
-        return -1;
-      }
+      ZonedDateTime at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME);
+      return Math.max(0, at.toInstant().toEpochMilli() - System.currentTimeMillis());
+    } catch (RuntimeException notADate) {
+      return -1;
     }
   }
 
@@ -178,15 +181,21 @@ public final class RetryPolicy {
     }
 
     /**
-     * Exponential backoff with full jitter between {@code base} (the first retry's mean; zero turns
-     * backoff off) and {@code max}; default 25 ms and 1 s.
+     * Exponential backoff with full jitter between {@code base} (the first retry's mean) and
+     * {@code max}; default 25 ms and 1 s. {@code base} is zero (no backoff) or at least 1 ms, and at
+     * most {@code max}; a {@code max} above 10,000 days is clamped to 10,000 days.
+     *
+     * @throws IllegalArgumentException naming the bad value
      */
     public Builder backoff(Duration base, Duration max) {
-      if (base == null || base.isNegative() || max == null || max.compareTo(base) < 0) {
-        throw new IllegalArgumentException("backoff needs 0 <= base <= max, got base=" + base + ", max=" + max);
+      if (base == null || base.isNegative() || (!base.isZero() && base.compareTo(Duration.ofMillis(1)) < 0)) {
+        throw new IllegalArgumentException("backoff base must be 0 (no backoff) or at least 1 ms, got base=" + base);
       }
-      this.baseBackoff = base;
-      this.maxBackoff = max;
+      if (max == null || max.compareTo(base) < 0) {
+        throw new IllegalArgumentException("backoff needs base <= max, got base=" + base + ", max=" + max);
+      }
+      this.baseBackoff = base.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : base;
+      this.maxBackoff = max.compareTo(MAX_BACKOFF) > 0 ? MAX_BACKOFF : max;
       return this;
     }
 

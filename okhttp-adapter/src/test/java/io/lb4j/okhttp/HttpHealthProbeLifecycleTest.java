@@ -41,6 +41,7 @@ class HttpHealthProbeLifecycleTest {
     LoadBalancer lb = LoadBalancer.builder().name("probe-lifecycle").endpoints(b.endpoints())
         .ticker(clock).scheduler(clock).healthCheck(ONE_PROBE, probe).build();
     lb.healthChecker().orElseThrow().probeAll().get(10, TimeUnit.SECONDS);
+    clock.runDue(); // the rebuild the verdicts asked for
     assertEquals(EndpointStatus.HEALTHY, lb.status(b.endpoint(0)));
     return lb;
   }

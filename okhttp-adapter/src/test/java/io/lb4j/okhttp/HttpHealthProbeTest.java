@@ -68,6 +68,7 @@ class HttpHealthProbeTest {
       try (LoadBalancer lb = LoadBalancer.builder().endpoints(b.endpoints()).ticker(clock).scheduler(clock)
           .healthCheck(config, HttpHealthProbe.builder().build()).build()) {
         lb.healthChecker().orElseThrow().probeAll().get(10, TimeUnit.SECONDS);
+        clock.runDue(); // the rebuild the verdicts asked for
         assertEquals(EndpointStatus.HEALTHY, lb.status(b.endpoint(0)));
         assertEquals(EndpointStatus.UNHEALTHY, lb.status(b.endpoint(1)));
         assertEquals(EndpointStatus.DRAINING, lb.status(b.endpoint(2)));
@@ -90,8 +91,27 @@ class HttpHealthProbeTest {
     assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().path("health"));
     assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().scheme("ftp"));
     assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().timeout(java.time.Duration.ZERO));
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> HttpHealthProbe.builder().timeout(java.time.Duration.ofNanos(500_000)));
+    assertTrue(e.getMessage().contains("timeout") && e.getMessage().contains("PT0.0005S"), e.getMessage());
     assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().serverName("10.0.0.1"));
     assertThrows(IllegalArgumentException.class, () -> HttpHealthProbe.builder().serverName(null));
+  }
+
+  /** A timeout past OkHttp's limit (Integer.MAX_VALUE ms) is clamped, not an error at build(). */
+  @Test
+  void longestTimeoutIsClampedAndProbes() throws Exception {
+    try (MockWebServer server = Backends.noDelayServer()) {
+      server.enqueue(new MockResponse.Builder().code(200).build());
+      server.start(InetAddress.getByName("127.0.0.1"), 0);
+      HttpHealthProbe probe = HttpHealthProbe.builder().path("/")
+          .timeout(java.time.Duration.ofSeconds(99_999_999_999_999_999L)).build();
+      try {
+        assertEquals(ProbeResult.healthy("HTTP 200"), probe(probe, Endpoint.of("127.0.0.1", server.getPort())));
+      } finally {
+        probe.close();
+      }
+    }
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.lb4j.okhttp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lb4j.Outcome;
@@ -68,5 +69,34 @@ class RetryPolicyTest {
     assertTrue(p.backoffNanos(1, response(500, "30")) <= 50_000_000L, "only a 503's Retry-After counts");
     assertEquals(-1, RetryPolicy.retryAfterMillis("soon"));
     assertTrue(RetryPolicy.retryAfterMillis("Wed, 21 Oct 2015 07:28:00 GMT") == 0, "a past date means now");
+  }
+
+  @Test
+  void backoffRefusesWhatCannotBeHonouredAndClampsTheRest() {
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> RetryPolicy.builder().backoff(Duration.ofNanos(500_000), Duration.ofSeconds(1)));
+    assertTrue(e.getMessage().contains("base") && e.getMessage().contains("PT0.0005S"), e.getMessage());
+    e = assertThrows(IllegalArgumentException.class,
+        () -> RetryPolicy.builder().backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)));
+    assertTrue(e.getMessage().contains("max=PT1S"), e.getMessage());
+    assertThrows(IllegalArgumentException.class, () -> RetryPolicy.builder().maxAttempts(11));
+
+    Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+    RetryPolicy p = RetryPolicy.builder().backoff(Duration.ofMillis(1), forever).build();
+    assertEquals(Duration.ofDays(10_000), p.maxBackoff());
+    long tenThousandDays = Duration.ofDays(10_000).toNanos();
+    assertEquals(tenThousandDays, p.backoffNanos(1, response(503, "99999999999999999999")));
+    assertTrue(p.backoffNanos(60, null) <= tenThousandDays);
+    RetryPolicy huge = RetryPolicy.builder().backoff(forever, forever).build();
+    assertTrue(huge.backoffNanos(3, null) > 0);
+  }
+
+  @Test
+  void retryAfterIsDigitsOrADate() {
+    assertEquals(5_000, RetryPolicy.retryAfterMillis(" 5 "));
+    assertEquals(-1, RetryPolicy.retryAfterMillis("+5"));
+    assertEquals(-1, RetryPolicy.retryAfterMillis("-5"));
+    assertEquals(-1, RetryPolicy.retryAfterMillis("\u0665")); // Arabic-Indic 5
+    assertEquals(Long.MAX_VALUE, RetryPolicy.retryAfterMillis("99999999999999999999"));
   }
 }

@@ -161,6 +161,8 @@ class ZooKeeperEndpointSourceTest {
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     src.start(updates::add, errors::add);
     try {
+      // start() waits at most 5 s for the first snapshot; on a loaded machine it may come later
+      await().atMost(Duration.ofSeconds(20)).until(() -> !updates.isEmpty());
       assertEquals(List.of(List.of(ep(9001, 1, ""))), updates);
 
       registrar.unregisterService(a);
@@ -354,6 +356,8 @@ class ZooKeeperEndpointSourceTest {
         .build();
     await().atMost(Duration.ofSeconds(5))
         .until(() -> four.stream().allMatch(e -> lb.status(e) == EndpointStatus.HEALTHY));
+    // Listeners hear of a verdict right after the rebuild that applied it: wait for all four.
+    await().atMost(Duration.ofSeconds(5)).until(() -> statusEvents.size() >= 4);
     for (int i = 0; i < 100; i++) {
       lb.pick().release(Outcome.SUCCESS, 1_000_000);
     }

@@ -107,7 +107,7 @@ final class Simulation {
       return SimResult.skipped(scenario.name(), policy, String.valueOf(e.getMessage()));
     }
     budget = RetryBudget.builder().clock(clock.asClock()).build();
-    try (LoadBalancer closing = lb) {
+    try {
       schedule(0, ARRIVAL, null, -1);
       for (int i = 0; i < backends.length; i++) {
         BackendSpec s = backends[i].spec;
@@ -130,6 +130,8 @@ final class Simulation {
           default -> throw new IllegalStateException("unknown event " + ev.type);
         }
       }
+    } finally {
+      lb.close();
     }
     return result();
   }
