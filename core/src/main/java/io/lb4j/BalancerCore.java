@@ -14,6 +14,8 @@ import java.util.Map;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * The state behind one {@link LoadBalancer} and the one place that changes it: the endpoint
@@ -50,6 +52,13 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   private final Coalescer rebuilds;
   /** Set once by {@link LoadBalancer}'s constructor, before the first list. */
   BalancerMetrics metrics = BalancerMetrics.NONE;
+  /**
+   * Requests in flight across every endpoint (picked or begun, not yet released), kept only when
+   * the policy reads it ({@link Policy#usesTotalInFlight()}); null otherwise, so other policies pay
+   * nothing. Striped: picks on many threads do not contend on one counter.
+   */
+  final LongAdder totalInFlight;
+  private final LongSupplier totalInFlightReader;
 
   final Object lock = new Object();
   final EndpointRegistry registry = new EndpointRegistry();
@@ -71,6 +80,8 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     this.localZone = b.localZone;
     this.ticker = b.ticker;
     this.slowStart = new SlowStart(Durations.nanos(b.slowStart));
+    this.totalInFlight = policy.usesTotalInFlight() ? new LongAdder() : null;
+    this.totalInFlightReader = totalInFlight == null ? null : totalInFlight::sum;
     boolean timers = b.outlierDetection != null || b.healthCheck != null || slowStart.enabled();
     this.ownScheduler = b.scheduler == null && timers ? new DefaultScheduler(name) : null;
     this.scheduler = b.scheduler != null ? b.scheduler : ownScheduler;
@@ -242,7 +253,8 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     } else if (old.picker() != null && key.equals(old.key())) {
       picker = old.picker();
     } else {
-      picker = policy.newPicker(Collections.unmodifiableList(Arrays.asList(chosen)));
+      List<EndpointState> views = Collections.unmodifiableList(Arrays.asList(chosen));
+      picker = totalInFlightReader == null ? policy.newPicker(views) : policy.newPicker(views, totalInFlightReader);
     }
     snapshot = registry.version() == old.version()
         ? new Snapshot(picker, chosen, key, old.version(), old.endpoints(), old.byAddress(), old.byEndpoint(),

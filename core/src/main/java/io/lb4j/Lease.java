@@ -2,6 +2,7 @@ package io.lb4j;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,6 +36,10 @@ final class Lease implements Selection {
     this.state = state;
     this.core = core;
     state.acquire();
+    LongAdder total = core.totalInFlight;
+    if (total != null) {
+      total.increment();
+    }
   }
 
   @Override
@@ -49,6 +54,10 @@ final class Lease implements Selection {
     }
     Outcome o = outcome == null ? Outcome.CANCELLED : outcome;
     state.release(o, latencyNanos);
+    LongAdder total = core.totalInFlight;
+    if (total != null) {
+      total.decrement();
+    }
     if (requestLog.isDebugEnabled()) {
       requestLog.debug("lb={} endpoint={} outcome={} latency={}us inFlight={}", core.name, state.address, o,
           latencyNanos / 1000, state.inFlight());

@@ -22,17 +22,21 @@ import java.util.Map;
  * prints Markdown tables ready for BENCHMARKS.md.
  *
  * <ul>
- *   <li>Ring hash (100 and 1,000 entries per endpoint) and Maglev (65,537 slots) at N = 10, 100,
- *       1,000 equal endpoints: max/mean and min/mean keys per endpoint over 1,000,000 keys, and the
+ *   <li>Ring hash (Envoy's default minimum of 1,024 entries, 100 and 1,000 entries per endpoint),
+ *       the stable ring (160 and 1,000 entries per weight) and Maglev (65,537 slots) at N = 8, 64,
+ *       512 equal endpoints: max/mean and min/mean keys per endpoint over 1,000,000 keys, and the
  *       fraction of keys that move when one endpoint is removed or one added, next to the ideal
- *       1/N (resp. 1/(N+1)).
+ *       1/N (resp. 1/(N+1)), and how many of those moved between endpoints that did not change
+ *       (ideal 0). Bounded-load variants pick exactly as these while no endpoint is over its bound,
+ *       so they share these rows.
+ *   <li>The stable ring's entries per weight (40..1,000) at N = 64: spread against ring size.
  *   <li>Weighted round robin and least request (2 choices, bias 1.0) with weights 1:2:5 through a
  *       real {@link LoadBalancer}, each request released at once and with 8 outstanding: observed
  *       share vs weight share.
  * </ul>
  *
  * <p>Run: {@code java -cp benchmarks/target/lb4j-benchmarks.jar io.lb4j.bench.DistributionReport}
- * (about 10–20 s). A policy that is not implemented yet is reported as skipped.
+ * (about a minute). A policy that is not implemented yet is reported as skipped.
  */
 public final class DistributionReport {
 
@@ -50,12 +54,24 @@ public final class DistributionReport {
     }
     out.println("### Hash policies: load spread and disruption (" + KEYS + " keys, equal weights)");
     out.println();
-    out.println("| policy | N | max/mean | min/mean | moved on remove | ideal 1/N | moved on add | ideal 1/(N+1) |");
-    out.println("|---|---:|---:|---:|---:|---:|---:|---:|");
-    for (int n : new int[] {10, 100, 1000}) {
+    out.println("| policy | N | max/mean | min/mean | moved on remove | between others | ideal 1/N "
+        + "| moved on add | between others | ideal 1/(N+1) |");
+    out.println("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (int n : new int[] {8, 64, 512}) {
+      hashRow(out, "ring hash, Envoy default (min 1024)", Policies.ringHash(), n, hashes);
       hashRow(out, "ring hash, 100/endpoint", Policies.ringHash(100 * n, 8_388_608), n, hashes);
       hashRow(out, "ring hash, 1000/endpoint", Policies.ringHash(1000 * n, 8_388_608), n, hashes);
+      hashRow(out, "stable ring, 160/weight", Policies.stableRingHash(), n, hashes);
+      hashRow(out, "stable ring, 1000/weight", Policies.stableRingHash(1000), n, hashes);
       hashRow(out, "maglev 65537", Policies.maglev(), n, hashes);
+    }
+    out.println();
+    out.println("### Stable ring: entries per weight at N = 64 (" + KEYS + " keys)");
+    out.println();
+    out.println("| entries per weight | ring entries | max/mean | min/mean | moved on add | between others |");
+    out.println("|---:|---:|---:|---:|---:|---:|");
+    for (int k : new int[] {40, 100, 160, 400, 1000}) {
+      stableRow(out, k, hashes);
     }
     out.println();
     out.println("### Weighted policies: share with weights 1:2:5 (" + WEIGHTED_PICKS + " picks)");
@@ -73,28 +89,44 @@ public final class DistributionReport {
     List<Endpoint> base = endpoints(n + 1);
     List<Endpoint> all = base.subList(0, n);
     List<Endpoint> removed = new ArrayList<>(all);
-    removed.remove(n / 2);
-    try {
-      Endpoint[] before = assign(policy, all, hashes);
-      Endpoint[] afterRemove = assign(policy, removed, hashes);
-      Endpoint[] afterAdd = assign(policy, base, hashes);
-      Map<Endpoint, Integer> load = new HashMap<>();
-      for (Endpoint e : before) {
-        load.merge(e, 1, Integer::sum);
-      }
-      int max = 0;
-      int min = Integer.MAX_VALUE;
-      for (Endpoint e : all) {
-        int c = load.getOrDefault(e, 0);
-        max = Math.max(max, c);
-        min = Math.min(min, c);
-      }
-      double mean = (double) KEYS / n;
-      out.printf("| %s | %d | %.3f | %.3f | %.4f | %.4f | %.4f | %.4f |%n", label, n, max / mean, min / mean,
-          moved(before, afterRemove), 1.0 / n, moved(before, afterAdd), 1.0 / (n + 1));
-    } catch (UnsupportedOperationException e) {
-      out.printf("| %s | %d | skipped: %s |%n", label, n, e.getMessage());
+    Endpoint gone = removed.remove(n / 2);
+    Endpoint added = base.get(n);
+    Endpoint[] before = assign(policy, all, hashes);
+    Endpoint[] afterRemove = assign(policy, removed, hashes);
+    Endpoint[] afterAdd = assign(policy, base, hashes);
+    double[] spread = spread(before, all);
+    out.printf("| %s | %d | %.3f | %.3f | %.4f | %.4f | %.4f | %.4f | %.4f | %.4f |%n", label, n, spread[0], spread[1],
+        moved(before, afterRemove), movedBetweenOthers(before, afterRemove, gone), 1.0 / n,
+        moved(before, afterAdd), movedBetweenOthers(before, afterAdd, added), 1.0 / (n + 1));
+  }
+
+  private static void stableRow(PrintStream out, int entriesPerWeight, long[] hashes) {
+    int n = 64;
+    List<Endpoint> base = endpoints(n + 1);
+    List<Endpoint> all = base.subList(0, n);
+    Policy policy = Policies.stableRingHash(entriesPerWeight);
+    Endpoint[] before = assign(policy, all, hashes);
+    Endpoint[] afterAdd = assign(policy, base, hashes);
+    double[] spread = spread(before, all);
+    out.printf("| %d | %d | %.3f | %.3f | %.4f | %.4f |%n", entriesPerWeight, entriesPerWeight * n, spread[0],
+        spread[1], moved(before, afterAdd), movedBetweenOthers(before, afterAdd, base.get(n)));
+  }
+
+  /** {max/mean, min/mean} keys per endpoint. */
+  private static double[] spread(Endpoint[] chosen, List<Endpoint> endpoints) {
+    Map<Endpoint, Integer> load = new HashMap<>();
+    for (Endpoint e : chosen) {
+      load.merge(e, 1, Integer::sum);
     }
+    int max = 0;
+    int min = Integer.MAX_VALUE;
+    for (Endpoint e : endpoints) {
+      int c = load.getOrDefault(e, 0);
+      max = Math.max(max, c);
+      min = Math.min(min, c);
+    }
+    double mean = (double) chosen.length / endpoints.size();
+    return new double[] {max / mean, min / mean};
   }
 
   private static Endpoint[] assign(Policy policy, List<Endpoint> endpoints, long[] hashes) {
@@ -105,6 +137,20 @@ public final class DistributionReport {
       chosen[i] = v.endpoint();
     }
     return chosen;
+  }
+
+  /**
+   * Fraction of keys that moved although neither their old nor their new endpoint is {@code changed}
+   * (the endpoint removed or added): moves a minimal-disruption hash would not make.
+   */
+  private static double movedBetweenOthers(Endpoint[] a, Endpoint[] b, Endpoint changed) {
+    int moved = 0;
+    for (int i = 0; i < a.length; i++) {
+      if (!a[i].equals(b[i]) && !a[i].equals(changed) && !b[i].equals(changed)) {
+        moved++;
+      }
+    }
+    return (double) moved / a.length;
   }
 
   private static double moved(Endpoint[] a, Endpoint[] b) {

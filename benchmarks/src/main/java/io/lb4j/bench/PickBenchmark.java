@@ -34,6 +34,12 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code pick}: no request hash (hash policies then pick at random).
  *   <li>{@code pickHash}: a precomputed hash ({@link PickContext#ofHash}), cycling over 1,024.
  *   <li>{@code pickKey}: {@link PickContext#ofKey} on a 16-character key, hashing included.
+ *   <li>{@code pickHashLoaded}: as {@code pickHash}, but each thread keeps {@code 2 * endpoints}
+ *       requests in flight (releasing its oldest before each pick), so bounded-load policies read
+ *       the balancer's total and sometimes spill: compare {@code maglev_bounded} with {@code maglev}
+ *       here for the cost of bounding load (the goal is at most 2x).
+ *   <li>{@code pickHotKeyLoaded}: the same load, but every request carries one key, so bounded-load
+ *       policies spill on nearly every pick: the cost of the spill path (Envoy's seeded shuffle).
  * </ul>
  *
  * Weights are mixed (1..4) so weighted policies do real work.
@@ -49,7 +55,8 @@ public class PickBenchmark {
   private static final int KEYS = 1024;
 
   /** Policy name, see {@link PolicyNames}. */
-  @Param({"random", "round_robin", "weighted_round_robin", "p2c", "least_request", "ring_hash", "maglev"})
+  @Param({"random", "round_robin", "weighted_round_robin", "p2c", "least_request", "ring_hash", "ring_hash_bounded",
+      "ring_hash_stable", "ring_hash_stable_bounded", "maglev", "maglev_bounded"})
   public String policy;
 
   /** Number of endpoints. */
@@ -73,6 +80,40 @@ public class PickBenchmark {
     int next() {
       i = (i + 1) & (KEYS - 1);
       return i;
+    }
+  }
+
+  /** Per-thread requests kept in flight by the loaded benchmarks, oldest released first. */
+  @State(Scope.Thread)
+  public static class InFlight {
+    Selection[] held;
+    int next;
+
+    /** Sizes the window to twice the endpoint count. */
+    @Setup(Level.Trial)
+    public void setUp(PickBenchmark bench) {
+      held = new Selection[2 * bench.endpoints];
+    }
+
+    /** Releases what is still held. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+      for (Selection s : held) {
+        if (s != null) {
+          s.release(Outcome.SUCCESS, 1_000L);
+        }
+      }
+    }
+
+    Endpoint hold(LoadBalancer lb, PickContext ctx) {
+      Selection oldest = held[next];
+      if (oldest != null) {
+        oldest.release(Outcome.SUCCESS, 1_000L);
+      }
+      Selection s = lb.pick(ctx);
+      held[next] = s;
+      next = next + 1 == held.length ? 0 : next + 1;
+      return s.endpoint();
     }
   }
 
@@ -129,6 +170,18 @@ public class PickBenchmark {
     Selection s = lb.pick(PickContext.ofKey(keys[cursor.next()]));
     s.release(Outcome.SUCCESS, 1_000L);
     return s.endpoint();
+  }
+
+  /** Pick with a precomputed hash while {@code 2 * endpoints} requests stay in flight. */
+  @Benchmark
+  public Endpoint pickHashLoaded(Cursor cursor, InFlight inFlight) {
+    return inFlight.hold(lb, hashes[cursor.next()]);
+  }
+
+  /** Pick one hot key while {@code 2 * endpoints} requests (all of that key) stay in flight. */
+  @Benchmark
+  public Endpoint pickHotKeyLoaded(InFlight inFlight) {
+    return inFlight.hold(lb, hashes[0]);
   }
 
   /** {@code n} loopback-style endpoints with weights 1..4 (never contacted). */

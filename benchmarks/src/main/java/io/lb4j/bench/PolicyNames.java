@@ -12,12 +12,18 @@ public final class PolicyNames {
 
   /** Every built-in policy name, in the order tables print them. */
   public static final List<String> ALL =
-      List.of("random", "round_robin", "weighted_round_robin", "p2c", "least_request", "ring_hash", "maglev");
+      List.of("random", "round_robin", "weighted_round_robin", "p2c", "least_request", "ring_hash",
+          "ring_hash_bounded", "ring_hash_stable", "ring_hash_stable_bounded", "maglev", "maglev_bounded");
+
+  /** The balance factor of the {@code *_bounded} variants: Vimeo's and HAProxy's usual 1.25. */
+  public static final double BALANCE_FACTOR = 1.25;
 
   private PolicyNames() {}
 
   /**
-   * Returns the policy for a short name with its default settings (least request: 2 choices, bias 1.0).
+   * Returns the policy for a short name with its default settings (least request: 2 choices, bias
+   * 1.0; {@code *_bounded}: hash balance factor {@value #BALANCE_FACTOR}; {@code ring_hash_stable}:
+   * 160 entries per weight).
    *
    * @throws IllegalArgumentException if the name is not one of {@link #ALL}
    */
@@ -29,13 +35,17 @@ public final class PolicyNames {
       case "p2c": return Policies.powerOfTwoChoices();
       case "least_request": return Policies.leastRequest(2, 1.0);
       case "ring_hash": return Policies.ringHash();
+      case "ring_hash_bounded": return Policies.ringHash(1024, 8_388_608, BALANCE_FACTOR);
+      case "ring_hash_stable": return Policies.stableRingHash();
+      case "ring_hash_stable_bounded": return Policies.stableRingHash(160, BALANCE_FACTOR);
       case "maglev": return Policies.maglev();
+      case "maglev_bounded": return Policies.maglev(65_537, BALANCE_FACTOR);
       default: throw new IllegalArgumentException("policy must be one of " + ALL + ", was: " + name);
     }
   }
 
-  /** True for the policies that pick by request hash (ring hash, Maglev). */
+  /** True for the policies that pick by request hash (ring hash and Maglev, in every variant). */
   public static boolean isHash(String name) {
-    return name.equals("ring_hash") || name.equals("maglev");
+    return name.startsWith("ring_hash") || name.startsWith("maglev");
   }
 }

@@ -24,8 +24,10 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * How long a hash policy takes to rebuild its lookup structure when the eligible set changes:
  * {@link MaglevTable#build} at 65,537 and 655,373 slots, and a ring hash picker
- * ({@code Policies.ringHash(min, 8_388_608).newPicker}) at minimum ring sizes 1,024 and 65,536, for
- * 10, 100 and 1,000 endpoints with equal weights or mixed weights (1..10).
+ * ({@code Policies.ringHash(min, 8_388_608).newPicker}) at minimum ring sizes 1,024 and 65,536, a
+ * stable ring ({@code Policies.stableRingHash()}: 160 entries per unit of weight) and Maglev with
+ * bounded load (the same table plus one wrapper per endpoint), for 10, 100 and 1,000 endpoints with
+ * equal weights or mixed weights (1..10).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -54,6 +56,8 @@ public class TableBuildBenchmark {
   private List<Endpoint> list;
   private List<StaticView> views;
   private Policy ringHash;
+  private Policy stableRing;
+  private Policy boundedMaglev;
 
   /** Builds the endpoint list, its views and the ring hash policy. */
   @Setup(Level.Trial)
@@ -64,6 +68,8 @@ public class TableBuildBenchmark {
     }
     views = StaticView.of(list);
     ringHash = Policies.ringHash(ringMin, 8_388_608);
+    stableRing = Policies.stableRingHash();
+    boundedMaglev = Policies.maglev(maglevSlots, PolicyNames.BALANCE_FACTOR);
   }
 
   /** Maglev build; run with {@code -p ringMin=1024} to avoid duplicate runs. */
@@ -76,5 +82,17 @@ public class TableBuildBenchmark {
   @Benchmark
   public Picker ringHash() {
     return ringHash.newPicker(views);
+  }
+
+  /** Stable ring build (160 per weight); run with {@code -p maglevSlots=65537 -p ringMin=1024}. */
+  @Benchmark
+  public Picker stableRing() {
+    return stableRing.newPicker(views);
+  }
+
+  /** Bounded-load Maglev picker build; run with {@code -p ringMin=1024}. */
+  @Benchmark
+  public Picker maglevBounded() {
+    return boundedMaglev.newPicker(views);
   }
 }

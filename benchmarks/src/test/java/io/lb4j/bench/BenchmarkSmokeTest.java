@@ -17,11 +17,22 @@ class BenchmarkSmokeTest {
 
   @Test
   void pickBenchmarkRunsOneShortIteration() throws Exception {
+    assertRuns("pickHash$", "maglev", "64", "true", 1);
+  }
+
+  @Test
+  void loadedPickBenchmarksRunWithBoundedLoad() throws Exception {
+    assertRuns("(pickHashLoaded|pickHotKeyLoaded)$", "maglev_bounded", "8", "false", 2);
+  }
+
+  /** Runs the matching PickBenchmark methods for one short in-process iteration each. */
+  private static void assertRuns(String methods, String policy, String endpoints, String outlierDetection,
+      int expected) throws Exception {
     Options opts = new OptionsBuilder()
-        .include(PickBenchmark.class.getName() + ".pickHash$")
-        .param("policy", "maglev")
-        .param("endpoints", "64")
-        .param("outlierDetection", "true")
+        .include(PickBenchmark.class.getName() + "." + methods)
+        .param("policy", policy)
+        .param("endpoints", endpoints)
+        .param("outlierDetection", outlierDetection)
         .forks(0)
         .warmupIterations(0)
         .measurementIterations(1)
@@ -30,9 +41,11 @@ class BenchmarkSmokeTest {
         .shouldFailOnError(true)
         .build();
     Collection<RunResult> results = new Runner(opts).run();
-    assertEquals(1, results.size());
-    double nsPerOp = results.iterator().next().getPrimaryResult().getScore();
-    assertTrue(nsPerOp > 0 && nsPerOp < 1_000_000, "ns/op out of range: " + nsPerOp);
+    assertEquals(expected, results.size());
+    for (RunResult r : results) {
+      double nsPerOp = r.getPrimaryResult().getScore();
+      assertTrue(nsPerOp > 0 && nsPerOp < 1_000_000, "ns/op out of range: " + nsPerOp);
+    }
   }
 
   @Test

@@ -34,21 +34,52 @@ final class HashRing {
     int n = hosts.size();
     double minWeight = hosts.minWeight;
     double scale = Math.min(Math.ceil(minWeight * minRingSize) / minWeight, (double) maxRingSize);
-
-    // First pass: Envoy's running sums, to size the arrays exactly.
-    int[] counts = new int[n];
+    // Envoy's running sums.
+    long[] counts = new long[n];
     double current = 0.0;
     double target = 0.0;
-    long total = 0;
     for (int h = 0; h < n; h++) {
       target += scale * hosts.weights[h];
-      int count = 0;
+      long count = 0;
       while (current < target) {
         count++;
         current++;
       }
       counts[h] = count;
-      total += count;
+    }
+    return place(hosts, counts);
+  }
+
+  /**
+   * Builds a stable ring: host {@code h} gets {@code entriesPerWeight * weight(h)} entries, the same
+   * whatever the other hosts, placed as Envoy places entries ({@code key + "_" + i}, XXH64). Adding
+   * a host therefore only adds its entries (keys move only to it), removing one only removes its
+   * entries (only its keys move), and changing a weight only adds or removes that host's top
+   * entries. If the entries would exceed {@code maxRingSize}, every count is scaled down in
+   * proportion (at least 1 each), which gives up that stability for this build.
+   */
+  static HashRing buildStable(HashPolicySupport.Hosts hosts, int entriesPerWeight, int maxRingSize) {
+    int n = hosts.size();
+    long[] counts = new long[n];
+    long total = 0;
+    for (int h = 0; h < n; h++) {
+      counts[h] = (long) entriesPerWeight * hosts.rawWeights[h];
+      total += counts[h];
+    }
+    if (total > maxRingSize) {
+      for (int h = 0; h < n; h++) {
+        counts[h] = Math.max(1L, (long) Math.floor((double) counts[h] * maxRingSize / total));
+      }
+    }
+    return place(hosts, counts);
+  }
+
+  /** Hashes {@code counts[h]} entries for each host, sorts them and builds the ring. */
+  private static HashRing place(HashPolicySupport.Hosts hosts, long[] counts) {
+    int n = hosts.size();
+    long total = 0;
+    for (long c : counts) {
+      total += c;
     }
     if (total > Integer.MAX_VALUE - 8) {
       throw new IllegalStateException("ring hash: ring of " + total + " entries is too large");
@@ -74,8 +105,8 @@ final class HashRing {
         owners[at] = h;
         at++;
       }
-      min = Math.min(min, counts[h]);
-      max = Math.max(max, counts[h]);
+      min = Math.min(min, (int) counts[h]);
+      max = Math.max(max, (int) counts[h]);
     }
     sortByUnsignedHash(hashes, owners);
     Object[] items = new Object[size];

@@ -1,6 +1,7 @@
 package io.lb4j.policy;
 
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * Envoy's Maglev consistent hashing: a request with a hash goes to {@code table[hash mod M]}, where
@@ -16,9 +17,31 @@ import java.util.List;
  * <p>A pick without a hash ({@link io.lb4j.PickContext#EMPTY}) uses a random 64-bit hash instead,
  * as Envoy does, so it is random in proportion to table slots, which follow weights.
  *
+ * <p><b>Bounded load</b> (a {@code hashBalanceFactor} f, e.g. 1.25, Envoy's {@code
+ * hash_balance_factor} of 100 f; shared with {@link RingHashPolicy}). With {@code T} requests in
+ * flight across the balancer, the request being placed may use {@code ceil((T + 1) * f)} slots in
+ * all and an endpoint of normalised weight {@code w} gets {@code max(1, ceil(slots * w))} of them.
+ * The key's home endpoint (the plain pick) is taken while its in-flight count is at most its slots;
+ * otherwise the other endpoints are tried in Envoy's order for the request hash ({@code
+ * std::mt19937} seeded with the hash's low 32 bits, Fisher-Yates over the eligible list in its
+ * order). The order depends only on the hash and the eligible list, so the same key always spills
+ * the same way, here and in Envoy given the same endpoints in the same order. In that order, the
+ * first endpoint below its fair share {@code ceil((T + 1) * w)} takes the request; if none is, the
+ * first within its bound (Envoy's choice); if every endpoint is over, the least overloaded (home
+ * first on a tie). Preferring endpoints below their fair share is lb4j's own: it keeps a hot key's
+ * overflow from filling its first spill target to the bound and pushing that endpoint's keys out in
+ * turn. So a pick reads at most every endpoint once and always returns, and while no endpoint is
+ * over its bound, every pick is exactly the plain pick. Other divergences from Envoy: counts are
+ * this balancer's (Envoy's are the cluster's, per process), and there is no retry {@code attempt}
+ * that changes the home slot.
+ *
  * <p>Cost: building a picker is O(M log M) expected plus O(n log n) for sorting keys (1,000
  * endpoints at M = 65,537: a few milliseconds) and holds M references. A pick is one unsigned
- * remainder and one array read: O(1), no lock, no allocation. Immutable and thread-safe.
+ * remainder and one array read: O(1), no lock, no allocation. Bounded load adds one in-flight read
+ * per pick, one total read when the home endpoint has 2 or more in flight, and, when the home
+ * endpoint is over its bound, a spill: seeding the generator (about 400 steps) and one in-flight
+ * read per endpoint tried, allocation-free after the thread's first spill. Immutable and
+ * thread-safe.
  */
 public final class MaglevPolicy implements HashPolicy {
 
@@ -26,12 +49,26 @@ public final class MaglevPolicy implements HashPolicy {
   public static final int DEFAULT_TABLE_SIZE = MaglevTable.DEFAULT_TABLE_SIZE;
 
   private final int tableSize;
+  /** 0 for no bounded load, else the balance factor in percent. */
+  private final int balancePercent;
+  private final ThreadLocal<BoundedLoad.Scratch> scratch;
 
   /**
    * @throws IllegalArgumentException if {@code tableSize} is not a prime of at most 5,000,011
    */
   MaglevPolicy(int tableSize) {
+    this(tableSize, 0);
+  }
+
+  /**
+   * @param balancePercent 0 for no bounded load, else the factor in percent (100..1,000)
+   * @throws IllegalArgumentException if {@code tableSize} is not a prime of at most 5,000,011 or
+   *     the percent is out of range
+   */
+  MaglevPolicy(int tableSize, int balancePercent) {
     this.tableSize = MaglevTable.checkTableSize(tableSize);
+    this.balancePercent = HashPolicySupport.checkBalancePercent(balancePercent);
+    this.scratch = HashPolicySupport.spillScratch(balancePercent);
   }
 
   /** Returns {@code "maglev"}. */
@@ -45,8 +82,26 @@ public final class MaglevPolicy implements HashPolicy {
     return tableSize;
   }
 
+  /** The bounded-load balance factor (e.g. 1.25), or 0 when load is not bounded. */
+  public double hashBalanceFactor() {
+    return balancePercent / 100.0;
+  }
+
+  /** True with bounded load: pickers compare each endpoint with the balancer's total in flight. */
+  @Override
+  public boolean usesTotalInFlight() {
+    return balancePercent != 0;
+  }
+
+  /**
+   * Builds the table. With bounded load and no balancer, the total in flight is the sum over
+   * {@code eligible}, read at every pick that needs it.
+   */
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
+    if (balancePercent != 0) {
+      return newPicker(eligible, HashPolicySupport.sumOfInFlight(eligible));
+    }
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, true);
     if (hosts.size() == 1) {
       EndpointView only = (EndpointView) hosts.items[0];
@@ -58,8 +113,31 @@ public final class MaglevPolicy implements HashPolicy {
     return ctx -> table[(int) Long.remainderUnsigned(HashPolicySupport.requestHash(ctx), m)];
   }
 
+  /** Builds the table; with bounded load, picks read {@code totalInFlight}. */
+  @Override
+  public Picker newPicker(List<? extends EndpointView> eligible, LongSupplier totalInFlight) {
+    if (balancePercent == 0) {
+      return newPicker(eligible);
+    }
+    HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, true);
+    if (hosts.size() == 1) {
+      EndpointView only = (EndpointView) hosts.items[0]; // every spill falls back to it
+      return ctx -> only;
+    }
+    BoundedLoad.Host[] placed = hosts.boundedHosts();
+    BoundedLoad.Host[] table = new BoundedLoad.Host[tableSize];
+    MaglevTable.fill(hosts.withItems(placed), table);
+    BoundedLoad bounded = new BoundedLoad(placed, balancePercent, totalInFlight, scratch);
+    int m = tableSize;
+    return ctx -> {
+      long hash = HashPolicySupport.requestHash(ctx);
+      return bounded.pick(table[(int) Long.remainderUnsigned(hash, m)], hash);
+    };
+  }
+
   @Override
   public String toString() {
-    return "maglev(tableSize=" + tableSize + ")";
+    return "maglev(tableSize=" + tableSize + (balancePercent == 0 ? "" : ", hashBalanceFactor=" + hashBalanceFactor())
+        + ")";
   }
 }

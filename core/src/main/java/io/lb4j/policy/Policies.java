@@ -1,5 +1,7 @@
 package io.lb4j.policy;
 
+import io.lb4j.internal.ConfigChecks;
+
 /**
  * The built-in policies. Every returned {@link Policy} is immutable and may be shared by any
  * number of balancers.
@@ -55,6 +57,50 @@ public final class Policies {
   }
 
   /**
+   * Envoy's ring hash with bounded load (Envoy's {@code hash_balance_factor}); see
+   * {@link RingHashPolicy} and, for the bounded-load rule, {@link MaglevPolicy}.
+   *
+   * @param hashBalanceFactor the most an endpoint may hold as a multiple of the average in-flight
+   *     load, in 1.0..10.0 and a whole percent: 1.25 is Envoy's {@code hash_balance_factor: 125}
+   * @throws IllegalArgumentException naming the bad argument
+   */
+  public static Policy ringHash(int minRingSize, int maxRingSize, double hashBalanceFactor) {
+    return new RingHashPolicy(minRingSize, maxRingSize, 0, HashPolicySupport.balancePercent(hashBalanceFactor));
+  }
+
+  /**
+   * A stable ring: 160 entries per unit of endpoint weight, so that adding an endpoint moves only
+   * keys to it and removing one moves only its keys; not Envoy's ring. See {@link RingHashPolicy}.
+   */
+  public static Policy stableRingHash() {
+    return stableRingHash(RingHashPolicy.DEFAULT_ENTRIES_PER_WEIGHT);
+  }
+
+  /**
+   * A stable ring with {@code entriesPerWeight} entries per unit of endpoint weight; more entries
+   * spread keys more evenly (spread about {@code 1/sqrt(entries)}) at the cost of a bigger ring.
+   *
+   * @param entriesPerWeight 1..10,000
+   * @throws IllegalArgumentException naming the bad argument
+   */
+  public static Policy stableRingHash(int entriesPerWeight) {
+    return new RingHashPolicy(RingHashPolicy.DEFAULT_MIN_RING_SIZE, RingHashPolicy.DEFAULT_MAX_RING_SIZE,
+        checkEntriesPerWeight(entriesPerWeight), 0);
+  }
+
+  /**
+   * A stable ring with bounded load.
+   *
+   * @param entriesPerWeight 1..10,000 (160 is the default of {@link #stableRingHash()})
+   * @param hashBalanceFactor in 1.0..10.0, a whole percent (1.25)
+   * @throws IllegalArgumentException naming the bad argument
+   */
+  public static Policy stableRingHash(int entriesPerWeight, double hashBalanceFactor) {
+    return new RingHashPolicy(RingHashPolicy.DEFAULT_MIN_RING_SIZE, RingHashPolicy.DEFAULT_MAX_RING_SIZE,
+        checkEntriesPerWeight(entriesPerWeight), HashPolicySupport.balancePercent(hashBalanceFactor));
+  }
+
+  /**
    * Envoy's Maglev; see {@link MaglevPolicy}.
    *
    * @param tableSize a prime, at most 5,000,011
@@ -67,5 +113,22 @@ public final class Policies {
   /** Maglev with Envoy's default table size, 65,537. */
   public static Policy maglev() {
     return new MaglevPolicy(MaglevPolicy.DEFAULT_TABLE_SIZE);
+  }
+
+  /**
+   * Envoy's Maglev with bounded load (Envoy's {@code hash_balance_factor}); see {@link MaglevPolicy}.
+   *
+   * @param tableSize a prime, at most 5,000,011 (Envoy's default: 65,537)
+   * @param hashBalanceFactor the most an endpoint may hold as a multiple of the average in-flight
+   *     load, in 1.0..10.0 and a whole percent: 1.25 is Envoy's {@code hash_balance_factor: 125}
+   * @throws IllegalArgumentException naming the bad argument
+   */
+  public static Policy maglev(int tableSize, double hashBalanceFactor) {
+    return new MaglevPolicy(tableSize, HashPolicySupport.balancePercent(hashBalanceFactor));
+  }
+
+  private static int checkEntriesPerWeight(int entriesPerWeight) {
+    // 0 would mean Envoy's construction to the constructor: refuse it here.
+    return ConfigChecks.inRange("entriesPerWeight", entriesPerWeight, 1, RingHashPolicy.MAX_ENTRIES_PER_WEIGHT);
   }
 }

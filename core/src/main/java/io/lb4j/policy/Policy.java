@@ -1,6 +1,7 @@
 package io.lb4j.policy;
 
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
  * A load-balancing algorithm: turns the eligible endpoints into an immutable {@link Picker}.
@@ -22,6 +23,25 @@ public interface Policy {
    * endpoints were added). The picker must return only elements of this list.
    */
   Picker newPicker(List<? extends EndpointView> eligible);
+
+  /**
+   * Builds a picker that may also read {@code totalInFlight}: the requests in flight across the
+   * whole balancer (every endpoint it counts, eligible or not), read live at pick time. The balancer
+   * calls this form instead of {@link #newPicker(List)} when {@link #usesTotalInFlight()} is true.
+   * The default ignores the count.
+   */
+  default Picker newPicker(List<? extends EndpointView> eligible, LongSupplier totalInFlight) {
+    return newPicker(eligible);
+  }
+
+  /**
+   * Whether this policy's pickers compare an endpoint with the balancer's total in-flight count
+   * (bounded-load hashing does). Only then does the balancer keep that count, which costs every
+   * pick and release a striped increment. Default {@code false}.
+   */
+  default boolean usesTotalInFlight() {
+    return false;
+  }
 
   /**
    * Whether this policy's pickers read {@link EndpointView#latencyEwmaNanos()}. When it does not

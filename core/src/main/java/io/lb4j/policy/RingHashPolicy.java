@@ -2,12 +2,14 @@ package io.lb4j.policy;
 
 import io.lb4j.internal.ConfigChecks;
 import java.util.List;
+import java.util.function.LongSupplier;
 
 /**
- * Envoy's ring hash (ketama) consistent hashing, built exactly as Envoy builds its ring so that lb4j
- * and an Envoy sidecar with the same endpoints pick the same endpoint for the same request hash.
+ * Ring hash (ketama) consistent hashing, by default built exactly as Envoy builds its ring so that
+ * lb4j and an Envoy sidecar with the same endpoints pick the same endpoint for the same request
+ * hash; optionally a stable ring that moves only the keys it must, and optionally bounded load.
  *
- * <p>The construction is Envoy's ({@code ring_hash_lb.cc}, hash function XXH64):
+ * <p><b>Envoy's construction</b> (the default; {@code ring_hash_lb.cc}, hash function XXH64):
  *
  * <ol>
  *   <li>Weights are normalised to sum 1 in double ({@code weight * 1.0 / sum}).
@@ -25,20 +27,36 @@ import java.util.List;
  *       {@code >=} it, wrapping to the first entry past the last.
  * </ol>
  *
+ * <p>Because the entries per endpoint are {@code minRingSize / n}, they change with the endpoint
+ * count: at the default minimum of 1,024, 40 equal endpoints get 26 entries each and 39 get 27, so
+ * when one joins the others lose entries and keys move between endpoints that did not change
+ * (exactly as in Envoy). And at many endpoints each has few entries (2 at 512), which balances
+ * poorly. A larger {@code minRingSize} makes both smaller.
+ *
+ * <p><b>Stable ring</b> ({@link Policies#stableRingHash()}): every endpoint gets
+ * {@code entriesPerWeight * weight} entries (default {@value #DEFAULT_ENTRIES_PER_WEIGHT}, ketama's
+ * count), placed and looked up as above, whatever the other endpoints. Adding an endpoint moves
+ * only keys to it, removing one moves only its keys, and a weight change moves only keys to or from
+ * that endpoint. It is the ring Envoy would build if it gave each endpoint that many entries, but
+ * not Envoy's ring for Envoy's settings, so an Envoy sidecar does not agree with it. If
+ * {@code entriesPerWeight * sum(weights)} exceeds {@code maxRingSize} (8,388,608), every count is
+ * scaled down in proportion, which gives up the stability for that endpoint set.
+ *
+ * <p><b>Bounded load</b> (a {@code hashBalanceFactor}, e.g. 1.25): Envoy's
+ * {@code hash_balance_factor}; an endpoint already holding more than its share of
+ * {@code factor x average} in-flight requests is skipped and the key tries the other endpoints in
+ * an order fixed by its hash. See {@link MaglevPolicy} for the exact rule, which both policies share.
+ *
  * <p>Weights are {@link io.lb4j.Endpoint#weight()} (not the slow-start ramp, which Envoy's hash
- * balancers do not apply either). Removing an endpoint moves only the keys that were on its
- * entries, as long as the other endpoints keep their entry counts; when the scale changes with the
- * endpoint count (at the default minimum of 1,024, 40 equal endpoints get 26 entries each and 39
- * get 27), the new entries take over keys too, exactly as in Envoy. A larger {@code minRingSize}
- * makes such steps rarer and smaller. gRPC-java's ring hash hashes a different key string and so
- * builds a different ring.
+ * balancers do not apply either). gRPC-java's ring hash hashes a different key string and so builds
+ * a different ring. A pick without a hash ({@link io.lb4j.PickContext#EMPTY}) uses a random 64-bit
+ * hash instead, as Envoy does, so it is random in proportion to ring share, which follows weights.
  *
- * <p>A pick without a hash ({@link io.lb4j.PickContext#EMPTY}) uses a random 64-bit hash instead,
- * as Envoy does, so it is random in proportion to ring share, which follows weights.
- *
- * <p>Cost: building a picker is O(R) hashing plus an O(R) radix sort for a ring of R entries (R is
- * about {@code max(minRingSize, n)} for equal weights) and holds R longs and R references. A pick
- * is a binary search: O(log R), no lock, no allocation. Immutable and thread-safe.
+ * <p>Cost: building a picker is O(R) hashing plus an O(R) radix sort for a ring of R entries (Envoy
+ * construction: about {@code max(minRingSize, n)} for equal weights; stable: {@code entriesPerWeight
+ * * sum(weights)}) and holds R longs and R references. A pick is a binary search: O(log R), no lock,
+ * no allocation; bounded load adds one in-flight read, and when the home endpoint is over its bound
+ * a spill (see {@link MaglevPolicy}). Immutable and thread-safe.
  */
 public final class RingHashPolicy implements HashPolicy {
 
@@ -46,23 +64,49 @@ public final class RingHashPolicy implements HashPolicy {
   public static final int DEFAULT_MIN_RING_SIZE = 1024;
   /** Envoy's default (and upper bound of) {@code maximum_ring_size}. */
   public static final int DEFAULT_MAX_RING_SIZE = 8_388_608;
+  /** Entries per unit of weight in a stable ring: ketama's 160 (about 8 % spread in key share). */
+  public static final int DEFAULT_ENTRIES_PER_WEIGHT = 160;
+  /** The most entries per unit of weight a stable ring takes. */
+  static final int MAX_ENTRIES_PER_WEIGHT = 10_000;
 
   private final int minRingSize;
   private final int maxRingSize;
+  /** 0 for Envoy's construction, else the stable ring's entries per unit of weight. */
+  private final int entriesPerWeight;
+  /** 0 for no bounded load, else the balance factor in percent. */
+  private final int balancePercent;
+  private final ThreadLocal<BoundedLoad.Scratch> scratch;
 
   /**
+   * Envoy's construction without bounded load.
+   *
    * @throws IllegalArgumentException if {@code minRingSize < 1}, {@code maxRingSize > 8,388,608}
    *     or {@code minRingSize > maxRingSize}
    */
   RingHashPolicy(int minRingSize, int maxRingSize) {
+    this(minRingSize, maxRingSize, 0, 0);
+  }
+
+  /**
+   * @param entriesPerWeight 0 for Envoy's construction, else a stable ring (1..10,000 per weight)
+   * @param balancePercent 0 for no bounded load, else the factor in percent (100..1,000)
+   * @throws IllegalArgumentException naming the bad argument
+   */
+  RingHashPolicy(int minRingSize, int maxRingSize, int entriesPerWeight, int balancePercent) {
     ConfigChecks.inRange("minRingSize", minRingSize, 1, DEFAULT_MAX_RING_SIZE);
     ConfigChecks.inRange("maxRingSize", maxRingSize, 1, DEFAULT_MAX_RING_SIZE);
     if (minRingSize > maxRingSize) {
       throw new IllegalArgumentException(
           "minRingSize (" + minRingSize + ") must be <= maxRingSize (" + maxRingSize + ")");
     }
+    if (entriesPerWeight != 0) {
+      ConfigChecks.inRange("entriesPerWeight", entriesPerWeight, 1, MAX_ENTRIES_PER_WEIGHT);
+    }
     this.minRingSize = minRingSize;
     this.maxRingSize = maxRingSize;
+    this.entriesPerWeight = entriesPerWeight;
+    this.balancePercent = HashPolicySupport.checkBalancePercent(balancePercent);
+    this.scratch = HashPolicySupport.spillScratch(balancePercent);
   }
 
   /** Returns {@code "ring_hash"}. */
@@ -71,7 +115,7 @@ public final class RingHashPolicy implements HashPolicy {
     return "ring_hash";
   }
 
-  /** The minimum number of ring entries. */
+  /** The minimum number of ring entries (Envoy's construction only). */
   public int minRingSize() {
     return minRingSize;
   }
@@ -81,8 +125,36 @@ public final class RingHashPolicy implements HashPolicy {
     return maxRingSize;
   }
 
+  /** Whether this is a stable ring rather than Envoy's construction. */
+  public boolean stable() {
+    return entriesPerWeight != 0;
+  }
+
+  /** Ring entries per unit of endpoint weight in a stable ring; 0 for Envoy's construction. */
+  public int entriesPerWeight() {
+    return entriesPerWeight;
+  }
+
+  /** The bounded-load balance factor (e.g. 1.25), or 0 when load is not bounded. */
+  public double hashBalanceFactor() {
+    return balancePercent / 100.0;
+  }
+
+  /** True with bounded load: pickers compare each endpoint with the balancer's total in flight. */
+  @Override
+  public boolean usesTotalInFlight() {
+    return balancePercent != 0;
+  }
+
+  /**
+   * Builds the ring. With bounded load and no balancer, the total in flight is the sum over
+   * {@code eligible}, read at every pick that needs it.
+   */
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
+    if (balancePercent != 0) {
+      return newPicker(eligible, HashPolicySupport.sumOfInFlight(eligible));
+    }
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, false);
     if (hosts.size() == 1) {
       EndpointView only = (EndpointView) hosts.items[0];
@@ -92,12 +164,37 @@ public final class RingHashPolicy implements HashPolicy {
     return ctx -> (EndpointView) ring.lookup(HashPolicySupport.requestHash(ctx));
   }
 
+  /** Builds the ring; with bounded load, picks read {@code totalInFlight}. */
+  @Override
+  public Picker newPicker(List<? extends EndpointView> eligible, LongSupplier totalInFlight) {
+    if (balancePercent == 0) {
+      return newPicker(eligible);
+    }
+    HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, false);
+    if (hosts.size() == 1) {
+      EndpointView only = (EndpointView) hosts.items[0]; // every spill falls back to it
+      return ctx -> only;
+    }
+    BoundedLoad.Host[] placed = hosts.boundedHosts();
+    HashRing ring = buildRing(hosts.withItems(placed));
+    BoundedLoad bounded = new BoundedLoad(placed, balancePercent, totalInFlight, scratch);
+    return ctx -> {
+      long hash = HashPolicySupport.requestHash(ctx);
+      return bounded.pick((BoundedLoad.Host) ring.lookup(hash), hash);
+    };
+  }
+
   HashRing buildRing(HashPolicySupport.Hosts hosts) {
-    return HashRing.build(hosts, minRingSize, maxRingSize);
+    return entriesPerWeight == 0
+        ? HashRing.build(hosts, minRingSize, maxRingSize)
+        : HashRing.buildStable(hosts, entriesPerWeight, maxRingSize);
   }
 
   @Override
   public String toString() {
-    return "ring_hash(minRingSize=" + minRingSize + ", maxRingSize=" + maxRingSize + ")";
+    String bounded = balancePercent == 0 ? "" : ", hashBalanceFactor=" + hashBalanceFactor();
+    return entriesPerWeight == 0
+        ? "ring_hash(minRingSize=" + minRingSize + ", maxRingSize=" + maxRingSize + bounded + ")"
+        : "ring_hash(stable, entriesPerWeight=" + entriesPerWeight + ", maxRingSize=" + maxRingSize + bounded + ")";
   }
 }

@@ -89,6 +89,29 @@ final class HashFixtures {
     return new int[] {moved, fromRemoved};
   }
 
+  /**
+   * Picks 100,000 times over {@code contexts} to warm up (JIT, per-thread scratch), then 100,000
+   * times more and asserts those allocated (almost) nothing. Returns the sum of the picked views'
+   * in-flight counts over both rounds.
+   */
+  static long assertPicksAllocateNothing(Object label, Picker picker, PickContext[] contexts) {
+    com.sun.management.ThreadMXBean threads =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long sink = 0;
+    for (int i = 0; i < 100_000; i++) {
+      sink += picker.pick(contexts[i % contexts.length]).inFlight();
+    }
+    long tid = Thread.currentThread().getId();
+    long before = threads.getThreadAllocatedBytes(tid);
+    for (int i = 0; i < 100_000; i++) {
+      sink += picker.pick(contexts[i % contexts.length]).inFlight();
+    }
+    long allocated = threads.getThreadAllocatedBytes(tid) - before;
+    // One allocation per pick would be at least 1.6 MB; allow a little for the measurement itself.
+    assertTrue(allocated < 16_384, label + " allocated " + allocated + " bytes over 100,000 picks");
+    return sink;
+  }
+
   /** The same key always picks the same endpoint, through a fresh or a reused context. */
   static void assertSticky(Policy policy) {
     Picker picker = policy.newPicker(views(envoyBenchmarkHosts(64)));

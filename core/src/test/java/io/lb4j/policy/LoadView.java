@@ -11,8 +11,13 @@ final class LoadView implements EndpointView {
   volatile int weight;
 
   LoadView(int port, int weight) {
-    this.endpoint = Endpoint.of("127.0.0.1", port).withWeight(weight);
-    this.weight = weight;
+    this(Endpoint.of("127.0.0.1", port).withWeight(weight));
+  }
+
+  /** A view of {@code endpoint} with its own weight and nothing in flight. */
+  LoadView(Endpoint endpoint) {
+    this.endpoint = endpoint;
+    this.weight = endpoint.weight();
   }
 
   /** One view per weight, on ports 1, 2, 3, ... */

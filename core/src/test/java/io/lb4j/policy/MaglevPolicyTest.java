@@ -13,7 +13,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lb4j.Endpoint;
 import io.lb4j.PickContext;
-import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -82,7 +81,6 @@ class MaglevPolicyTest {
 
   @Test
   void picksAllocateNothing() {
-    com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     List<EndpointView> eligible = views(envoyBenchmarkHosts(512));
     Picker[] pickers = {Policies.maglev().newPicker(eligible), Policies.ringHash().newPicker(eligible)};
     PickContext[] contexts = new PickContext[256];
@@ -90,19 +88,7 @@ class MaglevPolicyTest {
       contexts[i] = i % 4 == 0 ? PickContext.EMPTY : PickContext.ofHash(hashInt(i));
     }
     for (Picker picker : pickers) {
-      long sink = 0;
-      for (int i = 0; i < 200_000; i++) { // warm up past JIT compilation
-        sink += picker.pick(contexts[i & 255]).inFlight();
-      }
-      long tid = Thread.currentThread().getId();
-      long before = threads.getThreadAllocatedBytes(tid);
-      for (int i = 0; i < 100_000; i++) {
-        sink += picker.pick(contexts[i & 255]).inFlight();
-      }
-      long allocated = threads.getThreadAllocatedBytes(tid) - before;
-      // One allocation per pick would be at least 1.6 MB; allow a little for the measurement itself.
-      assertTrue(allocated < 16_384, picker + " allocated " + allocated + " bytes over 100,000 picks");
-      assertEquals(0, sink);
+      assertEquals(0, HashFixtures.assertPicksAllocateNothing(picker, picker, contexts));
     }
   }
 

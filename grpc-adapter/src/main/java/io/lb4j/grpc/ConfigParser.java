@@ -302,6 +302,23 @@ final class ConfigParser {
       this.json = json;
     }
 
+    /** Whether the config has {@code key} (with a non-null value). */
+    boolean has(String key) {
+      return json.get(key) != null;
+    }
+
+    /** Fails naming {@code key} if the config has it: for keys that do not apply to a mode. */
+    void refuse(String key, String why) {
+      if (has(key)) {
+        throw new Bad(key, why);
+      }
+    }
+
+    /** An error naming {@code key}, for the factory to throw. */
+    RuntimeException bad(String key, String message) {
+      return new Bad(key, message);
+    }
+
     /** An integer key, or {@code dflt} when absent. */
     int integer(String key, int dflt) {
       Object v = json.get(key);

@@ -17,7 +17,11 @@ import java.util.function.Function;
  *
  * <p>Config (service-config JSON, every key optional): the policy keys {@code tableSize}
  * ({@code lb4j_maglev}, default 65537), {@code minRingSize}/{@code maxRingSize}
- * ({@code lb4j_ring_hash}, default 1024/8388608), {@code choiceCount}/{@code activeRequestBias}
+ * ({@code lb4j_ring_hash}, default 1024/8388608), {@code ringMode} ({@code lb4j_ring_hash}:
+ * {@code "envoy"}, the default, or {@code "stable"}) with {@code entriesPerWeight} (stable only,
+ * default 160), {@code hashBalanceFactor} (both hash policies: bounded load as a factor, e.g.
+ * {@code 1.25}, not Envoy's percent form; 1.0..10.0 in whole percent; absent means off),
+ * {@code choiceCount}/{@code activeRequestBias}
  * ({@code lb4j_least_request}, default 2/1.0), {@code hashHeader} (hash policies; default none:
  * random unless {@link Lb4jGrpc#HASH_KEY} is set), and the shared keys {@code outlierDetection},
  * {@code healthCheck}, {@code panicThreshold} (default 0.5) and {@code slowStartWindow} (default
@@ -137,26 +141,58 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
     }
   }
 
-  /** {@code lb4j_ring_hash}: Envoy-compatible; keys {@code minRingSize}, {@code maxRingSize}, {@code hashHeader}. */
+  /**
+   * {@code lb4j_ring_hash}: keys {@code ringMode} ({@code "envoy"}: Envoy's ring, with
+   * {@code minRingSize}, {@code maxRingSize}; {@code "stable"}: a stable ring with
+   * {@code entriesPerWeight}), {@code hashBalanceFactor}, {@code hashHeader}. A key that does not
+   * apply to the chosen mode is refused by name.
+   */
   public static final class RingHash extends Lb4jLoadBalancerProvider {
     /** For {@link java.util.ServiceLoader}. */
     public RingHash() {
-      super(RING_HASH, Set.of("minRingSize", "maxRingSize", "hashHeader"), r -> {
-        int min = r.integer("minRingSize", 1024);
-        int max = r.integer("maxRingSize", 8_388_608);
-        return r.policy(() -> Policies.ringHash(min, max), "minRingSize", "maxRingSize");
+      super(RING_HASH, Set.of("minRingSize", "maxRingSize", "ringMode", "entriesPerWeight", "hashBalanceFactor",
+          "hashHeader"), r -> {
+        String mode = r.string("ringMode");
+        if (mode == null || mode.equals("envoy")) {
+          r.refuse("entriesPerWeight", "applies only to ringMode \"stable\"");
+          int min = r.integer("minRingSize", 1024);
+          int max = r.integer("maxRingSize", 8_388_608);
+          Policy plain = r.policy(() -> Policies.ringHash(min, max), "minRingSize", "maxRingSize");
+          return bounded(r, plain, factor -> Policies.ringHash(min, max, factor));
+        }
+        if (!mode.equals("stable")) {
+          throw r.bad("ringMode", "must be \"envoy\" or \"stable\", was \"" + mode + "\"");
+        }
+        r.refuse("minRingSize", "applies only to ringMode \"envoy\" (a stable ring sizes itself by entriesPerWeight)");
+        r.refuse("maxRingSize", "applies only to ringMode \"envoy\" (a stable ring sizes itself by entriesPerWeight)");
+        int entries = r.integer("entriesPerWeight", 160);
+        Policy plain = r.policy(() -> Policies.stableRingHash(entries), "entriesPerWeight");
+        return bounded(r, plain, factor -> Policies.stableRingHash(entries, factor));
       });
     }
   }
 
-  /** {@code lb4j_maglev}: Envoy-compatible; keys {@code tableSize} (prime, 65537), {@code hashHeader}. */
+  /** {@code lb4j_maglev}: Envoy-compatible; keys {@code tableSize} (prime, 65537), {@code hashBalanceFactor}, {@code hashHeader}. */
   public static final class Maglev extends Lb4jLoadBalancerProvider {
     /** For {@link java.util.ServiceLoader}. */
     public Maglev() {
-      super(MAGLEV, Set.of("tableSize", "hashHeader"), r -> {
+      super(MAGLEV, Set.of("tableSize", "hashBalanceFactor", "hashHeader"), r -> {
         int tableSize = r.integer("tableSize", 65_537);
-        return r.policy(() -> Policies.maglev(tableSize), "tableSize");
+        Policy plain = r.policy(() -> Policies.maglev(tableSize), "tableSize");
+        return bounded(r, plain, factor -> Policies.maglev(tableSize, factor));
       });
     }
+  }
+
+  /**
+   * {@code plain}, or with {@code hashBalanceFactor} set, the policy {@code withFactor} builds; its
+   * other arguments were already checked by building {@code plain}, so an error is the factor's.
+   */
+  private static Policy bounded(ConfigParser.Reader r, Policy plain, java.util.function.DoubleFunction<Policy> withFactor) {
+    if (!r.has("hashBalanceFactor")) {
+      return plain;
+    }
+    double factor = r.number("hashBalanceFactor", 0);
+    return r.policy(() -> withFactor.apply(factor), "hashBalanceFactor");
   }
 }

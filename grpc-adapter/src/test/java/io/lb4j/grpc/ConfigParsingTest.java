@@ -10,6 +10,8 @@ import io.grpc.LoadBalancerRegistry;
 import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.NameResolverRegistry;
 import io.lb4j.outlier.OutlierDetectionConfig;
+import io.lb4j.policy.MaglevPolicy;
+import io.lb4j.policy.RingHashPolicy;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -119,7 +121,7 @@ class ConfigParsingTest {
   @Test
   void nullMeansAbsentForEveryKey() {
     Set<String> policyKeys = Set.of("tableSize", "minRingSize", "maxRingSize", "choiceCount", "activeRequestBias",
-        "hashHeader");
+        "hashHeader", "hashBalanceFactor", "ringMode", "entriesPerWeight");
     for (LoadBalancerProvider p : Lb4jGrpc.providers()) {
       Map<String, Object> json = new HashMap<>();
       for (String key : policyKeys) {
@@ -193,6 +195,38 @@ class ConfigParsingTest {
         + " (longer ones are clamped), was 0.0005s", d);
   }
 
+  @Test
+  void hashPoliciesTakeABalanceFactorAndTheRingAMode() {
+    MaglevPolicy maglev = (MaglevPolicy) ok(new Lb4jLoadBalancerProvider.Maglev(),
+        Map.of("hashBalanceFactor", 1.25, "tableSize", 251.0)).policy();
+    assertEquals(1.25, maglev.hashBalanceFactor());
+    assertEquals(251, maglev.tableSize());
+    assertEquals(0.0, ((MaglevPolicy) ok(new Lb4jLoadBalancerProvider.Maglev(), Map.of()).policy()).hashBalanceFactor());
+
+    LoadBalancerProvider ring = new Lb4jLoadBalancerProvider.RingHash();
+    RingHashPolicy envoy = (RingHashPolicy) ok(ring, Map.of("hashBalanceFactor", 2.0, "minRingSize", 4096.0)).policy();
+    assertEquals(2.0, envoy.hashBalanceFactor());
+    assertEquals(4096, envoy.minRingSize());
+    assertTrue(!envoy.stable());
+    assertTrue(!((RingHashPolicy) ok(ring, Map.of("ringMode", "envoy")).policy()).stable());
+    RingHashPolicy stable = (RingHashPolicy) ok(ring, Map.of("ringMode", "stable")).policy();
+    assertEquals(160, stable.entriesPerWeight());
+    assertEquals(0.0, stable.hashBalanceFactor());
+    stable = (RingHashPolicy) ok(ring, Map.of("ringMode", "stable", "entriesPerWeight", 400.0,
+        "hashBalanceFactor", 1.5)).policy();
+    assertEquals(400, stable.entriesPerWeight());
+    assertEquals(1.5, stable.hashBalanceFactor());
+  }
+
+  @Test
+  void percentFormBalanceFactorIsRefusedWithAHint() {
+    ConfigOrError c = new Lb4jLoadBalancerProvider.Maglev().parseLoadBalancingPolicyConfig(
+        Map.of("hashBalanceFactor", 150.0));
+    assertEquals("lb4j_maglev config: hashBalanceFactor: hashBalanceFactor must be in 1.0..10.0, e.g. 1.25 for 125 % "
+        + "of the average load (a factor, not Envoy's percent: Envoy's 150 is 1.5 here), was 150.0",
+        c.getError().getDescription());
+  }
+
   /** (provider, config, key that the error must name). */
   static List<Object[]> badConfigs() {
     LoadBalancerProvider p2c = new Lb4jLoadBalancerProvider.PowerOfTwoChoices();
@@ -262,6 +296,23 @@ class ConfigParsingTest {
         new Object[] {maglev, Map.of("minRingSize", 10.0), "minRingSize"},
         new Object[] {ring, Map.of("minRingSize", "small"), "minRingSize"},
         new Object[] {ring, Map.of("tableSize", 251.0), "tableSize"},
+        new Object[] {maglev, Map.of("hashBalanceFactor", 150.0), "hashBalanceFactor"},
+        new Object[] {maglev, Map.of("hashBalanceFactor", 0.0), "hashBalanceFactor"},
+        new Object[] {maglev, Map.of("hashBalanceFactor", 0.99), "hashBalanceFactor"},
+        new Object[] {maglev, Map.of("hashBalanceFactor", 1.255), "hashBalanceFactor"},
+        new Object[] {maglev, Map.of("hashBalanceFactor", "1.25"), "hashBalanceFactor"},
+        new Object[] {maglev, Map.of("hashBalanceFactor", 1.25, "tableSize", 250.0), "tableSize"},
+        new Object[] {maglev, Map.of("ringMode", "stable"), "ringMode"},
+        new Object[] {ring, Map.of("hashBalanceFactor", 10.5), "hashBalanceFactor"},
+        new Object[] {ring, Map.of("hashBalanceFactor", 1.25, "minRingSize", 0.0), "minRingSize"},
+        new Object[] {ring, Map.of("ringMode", "ketama"), "ringMode"},
+        new Object[] {ring, Map.of("ringMode", 1.0), "ringMode"},
+        new Object[] {ring, Map.of("ringMode", "stable", "minRingSize", 1024.0), "minRingSize"},
+        new Object[] {ring, Map.of("ringMode", "stable", "maxRingSize", 4096.0), "maxRingSize"},
+        new Object[] {ring, Map.of("ringMode", "stable", "entriesPerWeight", 0.0), "entriesPerWeight"},
+        new Object[] {ring, Map.of("ringMode", "stable", "entriesPerWeight", 10_001.0), "entriesPerWeight"},
+        new Object[] {ring, Map.of("ringMode", "stable", "hashBalanceFactor", 0.5), "hashBalanceFactor"},
+        new Object[] {ring, Map.of("entriesPerWeight", 160.0), "entriesPerWeight"},
         new Object[] {lr, Map.of("choiceCount", 2.5), "choiceCount"},
         new Object[] {lr, Map.of("activeRequestBias", "high"), "activeRequestBias"});
   }

@@ -317,6 +317,60 @@ class LoadBalancingInterceptorTest {
   }
 
   @Test
+  void hotKeyStaysHomeWithPlainMaglevAndSpillsWithABalanceFactor() throws IOException {
+    Backends b = backends(4);
+    int held = 12;
+    int[] plain = hotKeyRequestsPerServer(b, Policies.maglev(), held);
+    int home = io.lb4j.policy.MaglevTable.build(b.endpoints(), 65_537)
+        .lookup(io.lb4j.PickContext.hashKey("hot")).port();
+    int homeIndex = b.endpoints().indexOf(Endpoint.of("127.0.0.1", home));
+    assertEquals(held, plain[homeIndex], "plain Maglev sends every hot request home");
+
+    int[] bounded = hotKeyRequestsPerServer(b, Policies.maglev(65_537, 1.25), held);
+    int used = 0;
+    for (int i = 0; i < bounded.length; i++) {
+      int n = bounded[i] - plain[i];
+      used += n > 0 ? 1 : 0;
+      // Placing the 12th: ceil(12 * 1.25) = 15 slots, ceil(15 / 4) = 4 each; at 4 a server still takes one.
+      assertTrue(n <= 5, "server " + i + " holds " + n + " of the hot key's " + held);
+    }
+    assertTrue(used >= 3, "the hot key spilled over " + used + " servers");
+    assertTrue(bounded[homeIndex] - plain[homeIndex] >= 3, "home still takes its share");
+  }
+
+  /**
+   * Sends {@code held} requests with {@code X-User: hot} through a fresh balancer and keeps their
+   * bodies unread (so they stay in flight), then closes them; returns each server's request count.
+   */
+  private int[] hotKeyRequestsPerServer(Backends b, Policy policy, int held) throws IOException {
+    LoadBalancer lb = lb(b.endpoints(), policy, null);
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
+        .hashKey(HashKeys.header("X-User")).build());
+    List<Response> open = new ArrayList<>();
+    try {
+      for (int i = 0; i < held; i++) {
+        open.add(client.newCall(new Request.Builder().url("http://orders/x").header("X-User", "hot").build())
+            .execute());
+      }
+      int inFlight = 0;
+      for (Endpoint e : b.endpoints()) {
+        inFlight += lb.inFlight(e);
+      }
+      assertEquals(held, inFlight, "unread bodies keep every request in flight");
+    } finally {
+      open.forEach(Response::close);
+    }
+    for (Endpoint e : b.endpoints()) {
+      assertEquals(0, lb.inFlight(e), "closing released " + e);
+    }
+    int[] counts = new int[b.servers.size()];
+    for (int i = 0; i < counts.length; i++) {
+      counts[i] = b.servers.get(i).getRequestCount();
+    }
+    return counts;
+  }
+
+  @Test
   void retryBudgetCapsRetriesDuringAFullOutage() throws IOException {
     Backends b = backends(3);
     b.codes.forEach(c -> c.set(503));

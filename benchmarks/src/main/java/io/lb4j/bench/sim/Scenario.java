@@ -11,17 +11,21 @@ import java.util.List;
  *
  * @param name short name, used in tables and the report
  * @param description one line saying what happens
+ * @param question what the scenario asks of the policies, one sentence; the report answers it
  * @param backends the fleet (at least one)
  * @param requestsPerSecond arrival rate
  * @param durationSeconds simulated seconds of arrivals
  * @param hotKeyShare fraction of requests with the hot key (0 for none)
  */
-public record Scenario(String name, String description, List<BackendSpec> backends, double requestsPerSecond,
-    int durationSeconds, double hotKeyShare) {
+public record Scenario(String name, String description, String question, List<BackendSpec> backends,
+    double requestsPerSecond, int durationSeconds, double hotKeyShare) {
 
   /** Validates and copies. */
   public Scenario {
     backends = List.copyOf(backends);
+    if (question == null || question.isBlank()) {
+      throw new IllegalArgumentException("question must not be blank, was: " + question);
+    }
     if (backends.isEmpty()) {
       throw new IllegalArgumentException("backends must not be empty");
     }
@@ -46,8 +50,17 @@ public record Scenario(String name, String description, List<BackendSpec> backen
 
   /** 8 equal backends (10 ms exponential, 8 concurrent), 5,000 req/s (about 78 % busy), 10 s. */
   public static Scenario homogeneous(int seconds) {
-    return new Scenario("homogeneous", "8 equal backends, 10 ms mean, 8 concurrent each; 5,000 req/s", fleet(),
-        5000, seconds, 0);
+    return new Scenario("homogeneous", "8 equal backends, 10 ms mean, 8 concurrent each; 5,000 req/s",
+        "with every backend equal, does the choice of policy matter?", fleet(), 5000, seconds, 0);
+  }
+
+  /**
+   * 8 equal backends at 5,000 req/s where 30 % of requests carry one key: more than its home backend
+   * can serve (1,500 req/s hot plus its share of the rest, against 800 req/s of capacity).
+   */
+  public static Scenario hotKey(int seconds) {
+    return new Scenario("hot-key", "8 equal backends; 30 % of requests carry one hot key; 5,000 req/s",
+        "what happens to a hash policy when one key draws 30 % of all requests?", fleet(), 5000, seconds, 0.3);
   }
 
   /** The standard scenarios, each run for every policy. */
@@ -56,22 +69,25 @@ public record Scenario(String name, String description, List<BackendSpec> backen
     all.add(homogeneous(30));
     List<BackendSpec> slow = fleet();
     slow.set(0, slow.get(0).withMeanServiceMillis(SERVICE_MS * 10));
-    all.add(new Scenario("one-slow", "backend 0 is 10x slower (100 ms); 5,000 req/s", slow, 5000, 30, 0));
+    all.add(new Scenario("one-slow", "backend 0 is 10x slower (100 ms); 5,000 req/s",
+        "how much does one backend 10x slower than the rest cost callers?", slow, 5000, 30, 0));
     List<BackendSpec> failing = fleet();
     failing.set(0, failing.get(0).withFailureProbability(0.5));
-    all.add(new Scenario("one-failing", "backend 0 fails 50 % of requests; 5,000 req/s", failing, 5000, 30, 0));
+    all.add(new Scenario("one-failing", "backend 0 fails 50 % of requests; 5,000 req/s",
+        "do retries and outlier detection hide a backend that fails half its requests?", failing, 5000, 30, 0));
     List<BackendSpec> dies = fleet();
     dies.set(0, dies.get(0).withOutage(30, 60));
-    all.add(new Scenario("one-dies", "backend 0 dies at t=30 s, returns at t=60 s; 5,000 req/s", dies, 5000, 90, 0));
+    all.add(new Scenario("one-dies", "backend 0 dies at t=30 s, returns at t=60 s; 5,000 req/s",
+        "how many requests fail when a backend dies and comes back?", dies, 5000, 90, 0));
     List<BackendSpec> mixed = new ArrayList<>();
     int[] capacity = {2, 2, 4, 4, 8, 8, 16, 16};
     for (int c : capacity) {
       mixed.add(BackendSpec.of(SERVICE_MS, c).withWeight(c).withLogNormal(0.8));
     }
     all.add(new Scenario("heterogeneous", "concurrency 2,2,4,4,8,8,16,16 with matching weights, log-normal "
-        + "service; 3,500 req/s (about 58 % of capacity)", mixed, 3500, 30, 0));
-    all.add(new Scenario("hot-key", "8 equal backends; 20 % of requests carry one hot key; 5,000 req/s", fleet(),
-        5000, 30, 0.2));
+        + "service; 3,500 req/s (about 58 % of capacity)",
+        "do weights that match capacity keep small backends from queueing?", mixed, 3500, 30, 0));
+    all.add(hotKey(30));
     return all;
   }
 }

@@ -17,13 +17,20 @@ package io.lb4j.bench.sim;
  * @param perBackend attempts sent to each backend
  * @param cdf latency at quantiles {@code (i + 1) / cdf.length}, ascending
  * @param perSecond attempts per backend per simulated second: {@code [backend][second]}
+ * @param homeShare for hash policies, the share of attempts with a key other than the hot key that
+ *     went to the key's home backend (where the policy sends it with nothing in flight); NaN for
+ *     other policies
+ * @param homeKeyShare for hash policies, the share of those keys (with at least one attempt) that
+ *     had more than half of their attempts at home; NaN for other policies
  */
 public record SimResult(String scenario, String policy, String skipped, long requests, long errors, long retries,
-    int ejections, double p50, double p99, double p999, long[] perBackend, double[] cdf, int[][] perSecond) {
+    int ejections, double p50, double p99, double p999, long[] perBackend, double[] cdf, int[][] perSecond,
+    double homeShare, double homeKeyShare) {
 
   /** A policy that could not run (e.g. not implemented yet). */
   static SimResult skipped(String scenario, String policy, String why) {
-    return new SimResult(scenario, policy, why, 0, 0, 0, 0, 0, 0, 0, new long[0], new double[0], new int[0][]);
+    return new SimResult(scenario, policy, why, 0, 0, 0, 0, 0, 0, 0, new long[0], new double[0], new int[0][],
+        Double.NaN, Double.NaN);
   }
 
   /** Errors per completed request (0 when none completed). */

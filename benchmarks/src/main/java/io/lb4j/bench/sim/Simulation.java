@@ -9,8 +9,10 @@ import io.lb4j.Outcome;
 import io.lb4j.PickContext;
 import io.lb4j.Selection;
 import io.lb4j.bench.PolicyNames;
+import io.lb4j.bench.StaticView;
 import io.lb4j.okhttp.RetryBudget;
 import io.lb4j.outlier.OutlierDetectionConfig;
+import io.lb4j.policy.Picker;
 import io.lb4j.testing.FakeClock;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -65,6 +67,13 @@ final class Simulation {
   private int ejections;
   private LoadBalancer lb;
   private RetryBudget budget;
+  /** Hash policies only: the same policy with nothing in flight, which gives each key's home. */
+  private Picker home;
+  private long otherKeyAttempts;
+  private long otherKeyHome;
+  /** Per user key: attempts, and attempts at home (hash policies only). */
+  private final int[] userAttempts = new int[USERS];
+  private final int[] userHome = new int[USERS];
 
   Simulation(Scenario scenario, String policy, long seed) {
     this.scenario = scenario;
@@ -106,6 +115,9 @@ final class Simulation {
     } catch (UnsupportedOperationException e) {
       return SimResult.skipped(scenario.name(), policy, String.valueOf(e.getMessage()));
     }
+    if (PolicyNames.isHash(policy)) {
+      home = PolicyNames.of(policy).newPicker(StaticView.of(endpoints));
+    }
     budget = RetryBudget.builder().clock(clock.asClock()).build();
     try {
       schedule(0, ARRIVAL, null, -1);
@@ -138,9 +150,11 @@ final class Simulation {
 
   private void arrive() {
     long now = clock.nanos();
-    long hash = random.nextDouble() < scenario.hotKeyShare() ? hotHash : userHashes[random.nextInt(USERS)];
+    boolean hot = random.nextDouble() < scenario.hotKeyShare();
+    int user = hot ? -1 : random.nextInt(USERS);
+    long hash = hot ? hotHash : userHashes[user];
     budget.deposit();
-    attempt(new Request(now, PickContext.ofHash(hash)));
+    attempt(new Request(now, PickContext.ofHash(hash), user));
     long next = now + (long) (exponential(1e9 / scenario.requestsPerSecond()));
     if (next < endNanos) {
       schedule(next, ARRIVAL, null, -1);
@@ -160,6 +174,13 @@ final class Simulation {
     int b = index.get(s.endpoint());
     Backend backend = backends[b];
     backend.attempts++;
+    if (home != null && r.user >= 0) {
+      int atHome = home.pick(r.ctx).endpoint().equals(s.endpoint()) ? 1 : 0;
+      otherKeyAttempts++;
+      otherKeyHome += atHome;
+      userAttempts[r.user]++;
+      userHome[r.user] += atHome;
+    }
     backend.perSecond[(int) Math.min(backend.perSecond.length - 1, now / 1_000_000_000L)]++;
     Attempt a = new Attempt(r, s, b, now);
     if (!backend.up) {
@@ -263,7 +284,22 @@ final class Simulation {
       perSecond[i] = backends[i].perSecond;
     }
     return new SimResult(scenario.name(), policy, null, completed, errors, retries, ejections,
-        quantile(sorted, 0.50), quantile(sorted, 0.99), quantile(sorted, 0.999), perBackend, cdf, perSecond);
+        quantile(sorted, 0.50), quantile(sorted, 0.99), quantile(sorted, 0.999), perBackend, cdf, perSecond,
+        home == null || otherKeyAttempts == 0 ? Double.NaN : (double) otherKeyHome / otherKeyAttempts,
+        home == null ? Double.NaN : keysMostlyHome());
+  }
+
+  /** Of the user keys that made an attempt, the share with more than half of their attempts at home. */
+  private double keysMostlyHome() {
+    int keys = 0;
+    int mostlyHome = 0;
+    for (int u = 0; u < USERS; u++) {
+      if (userAttempts[u] > 0) {
+        keys++;
+        mostlyHome += 2 * userHome[u] > userAttempts[u] ? 1 : 0;
+      }
+    }
+    return keys == 0 ? Double.NaN : (double) mostlyHome / keys;
   }
 
   /** The q-quantile of sorted nanoseconds, in milliseconds. */
@@ -293,11 +329,14 @@ final class Simulation {
   private static final class Request {
     final long start;
     final PickContext ctx;
+    /** Index of the user key, or -1 for the hot key. */
+    final int user;
     int attempts;
 
-    Request(long start, PickContext ctx) {
+    Request(long start, PickContext ctx, int user) {
       this.start = start;
       this.ctx = ctx;
+      this.user = user;
     }
   }
 

@@ -77,18 +77,28 @@ public final class Simulator {
     for (Map.Entry<Scenario, List<SimResult>> e : results.entrySet()) {
       Scenario s = e.getKey();
       out.printf("%n== %s: %s (%d s simulated)%n", s.name(), s.description(), s.durationSeconds());
-      out.printf("%-22s %9s %9s %9s %8s %8s %6s %8s  %s%n", "policy", "p50 ms", "p99 ms", "p99.9 ms", "errors",
-          "retries", "ejects", "max/mean", "attempts per backend");
+      out.printf("%-26s %9s %9s %9s %8s %8s %6s %8s %11s  %s%n", "policy", "p50 ms", "p99 ms", "p99.9 ms", "errors",
+          "retries", "ejects", "max/mean", "home % a/k", "attempts per backend");
       for (SimResult r : e.getValue()) {
         if (r.skipped() != null) {
-          out.printf("%-22s skipped: %s%n", r.policy(), r.skipped());
+          out.printf("%-26s skipped: %s%n", r.policy(), r.skipped());
           continue;
         }
-        out.printf(Locale.ROOT, "%-22s %9.1f %9.1f %9.1f %7.3f%% %8d %6d %8.2f  %s%n", r.policy(), r.p50(), r.p99(),
-            r.p999(), 100 * r.errorRate(), r.retries(), r.ejections(), r.maxOverMean(),
+        out.printf(Locale.ROOT, "%-26s %9.1f %9.1f %9.1f %7.3f%% %8d %6d %8.2f %11s  %s%n", r.policy(), r.p50(),
+            r.p99(), r.p999(), 100 * r.errorRate(), r.retries(), r.ejections(), r.maxOverMean(), home(r),
             Arrays.toString(r.perBackend()));
       }
+      out.printf("Q: %s%nA: %s%n", s.question(), Findings.answer(s, e.getValue()));
     }
+  }
+
+  /**
+   * Other keys at home, "attempts/keys" in percent ({@link SimResult#homeShare()} and
+   * {@link SimResult#homeKeyShare()}), or "-" for a policy that does not hash.
+   */
+  static String home(SimResult r) {
+    return Double.isNaN(r.homeShare()) ? "-"
+        : String.format(Locale.ROOT, "%.1f/%.1f", 100 * r.homeShare(), 100 * r.homeKeyShare());
   }
 
   /** Writes the HTML report, creating parent directories; returns the path. */

@@ -56,6 +56,30 @@ class SimulatorTest {
   }
 
   @Test
+  void boundedLoadCarriesAHotKeyThatPlainHashingCannot(@TempDir Path dir) throws Exception {
+    Scenario hot = Scenario.hotKey(30);
+    List<SimResult> rs = Simulator.run(List.of(hot), List.of("maglev", "maglev_bounded", "ring_hash_bounded"), 1)
+        .get(hot);
+    SimResult plain = rs.get(0);
+    assertTrue(plain.errorRate() > 0.05, "plain Maglev overloads the hot key's backend: " + plain.errorRate());
+    assertTrue(plain.maxOverMean() > 1.8, "plain max/mean " + plain.maxOverMean());
+    for (SimResult bounded : rs.subList(1, 3)) {
+      // The goals at factor 1.25: errors <= 0.5 %, max/mean <= 1.3, other keys mostly home.
+      assertTrue(bounded.errorRate() <= 0.005, bounded.policy() + " errors " + bounded.errorRate());
+      assertTrue(bounded.maxOverMean() <= 1.3, bounded.policy() + " max/mean " + bounded.maxOverMean());
+      assertTrue(bounded.homeShare() >= 0.88, bounded.policy() + " other keys' attempts at home " + bounded.homeShare());
+      assertTrue(bounded.homeKeyShare() >= 0.89, bounded.policy() + " other keys at home " + bounded.homeKeyShare());
+    }
+    assertTrue(Double.isNaN(Simulator.run(List.of(Scenario.homogeneous(1)), List.of("p2c"), 1)
+        .values().iterator().next().get(0).homeShare()), "no home for a policy that does not hash");
+    String page = Files.readString(Simulator.write(dir.resolve("hot.html"), Map.of(hot, rs), "test"));
+    assertTrue(page.contains("<b>Question:</b> what happens to a hash policy when one key draws 30 % of all requests?"),
+        "the report states the question");
+    assertTrue(page.contains("plain hashing sends the hot key (30 % of requests) to one backend"), "and answers it");
+    assertTrue(page.contains("attempts/s") && page.contains("simulated time (s)"), "load charts have axes with units");
+  }
+
+  @Test
   void deadBackendGetsEjectedAndCallersSeeFewErrors() {
     Scenario dies = Scenario.standard().stream().filter(x -> x.name().equals("one-dies")).findFirst().orElseThrow();
     SimResult r = Simulator.run(List.of(dies), List.of("round_robin"), 1).get(dies).get(0);
