@@ -80,9 +80,24 @@ final class ActiveHealthChecker implements HealthChecker {
     return probe;
   }
 
-  /** Makes the target for one endpoint; it is probed once {@link #add added}. */
-  Target newTarget(Supplier<Endpoint> endpoint) {
-    return new Target(endpoint);
+  /** Told about each passed probe of one endpoint (the balancer ends outlier ejections with it). */
+  @FunctionalInterface
+  interface PassListener {
+    /**
+     * Called after a probe of the endpoint passed, without any lock of the checker held.
+     *
+     * @param recovered whether this pass turned an {@code UNHEALTHY} verdict back to {@code HEALTHY}
+     */
+    void passed(boolean recovered);
+  }
+
+  /**
+   * Makes the target for one endpoint; it is probed once {@link #add added}.
+   *
+   * @param onPass told after each healthy answer, or null
+   */
+  Target newTarget(Supplier<Endpoint> endpoint, PassListener onPass) {
+    return new Target(endpoint, onPass);
   }
 
   /** Starts probing the endpoint; no-op if already tracked. */
@@ -247,6 +262,7 @@ final class ActiveHealthChecker implements HealthChecker {
 
   private void record(Target t, ProbeResult r) {
     boolean changed = false;
+    boolean recovered = false;
     synchronized (lock) {
       if (closed || !targets.contains(t)) {
         return;
@@ -287,7 +303,11 @@ final class ActiveHealthChecker implements HealthChecker {
         t.reason = why;
         t.state = after;
         changed = true;
+        recovered = before == State.UNHEALTHY && after == State.HEALTHY;
       }
+    }
+    if (r.status() == ProbeResult.Status.HEALTHY && t.onPass != null) {
+      t.onPass.passed(recovered);
     }
     if (changed) {
       onChange.run();
@@ -315,6 +335,7 @@ final class ActiveHealthChecker implements HealthChecker {
    */
   static final class Target {
     private final Supplier<Endpoint> endpoint;
+    private final PassListener onPass;
     /** A probe round is running: from its start until its answer or timeout is recorded. */
     private final AtomicBoolean probing = new AtomicBoolean();
     /** {@link HealthProbe#probe} has been called and has not returned yet. */
@@ -326,8 +347,9 @@ final class ActiveHealthChecker implements HealthChecker {
     private int failures;
     private Future<?> next;
 
-    private Target(Supplier<Endpoint> endpoint) {
+    private Target(Supplier<Endpoint> endpoint, PassListener onPass) {
       this.endpoint = endpoint;
+      this.onPass = onPass;
     }
 
     /** The current verdict. */

@@ -36,7 +36,8 @@ final class BalancerEvents {
 
     void panic(boolean panic, int eligible, int total, double threshold) {
       if (panic) {
-        log.warn("lb={} entering panic mode: {} of {} endpoints eligible, below threshold {}; picking among all",
+        log.warn("lb={} entering panic mode: {} of {} endpoints eligible, below threshold {}; picking among all"
+            + " not known dead",
             name, eligible, total, threshold);
       } else {
         log.info("lb={} leaving panic mode: {} of {} endpoints eligible", name, eligible, total);

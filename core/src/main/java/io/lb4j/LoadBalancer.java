@@ -350,9 +350,12 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Panic mode (Envoy's): when fewer than this fraction of the judged endpoints (present, not
-     * draining, not waiting for a first probe) are eligible, pick among all present, not draining
-     * ones. {@code 0.0} disables it. Default {@value LoadBalancer#DEFAULT_PANIC_THRESHOLD}.
+     * Panic mode (Envoy's, with one difference): when fewer than this fraction of the judged
+     * endpoints (present, not draining, not waiting for a first probe, not <em>known dead</em>:
+     * failed their active checks, or ejected because their last {@code consecutiveLocalFailures}
+     * requests all failed to connect) are eligible, pick among all of them, ejected ones included,
+     * known-dead ones never; when every endpoint failed its checks, picks fail at once. {@code 0.0}
+     * disables it. Default {@value LoadBalancer#DEFAULT_PANIC_THRESHOLD}.
      */
     public Builder panicThreshold(double fraction) {
       if (!(fraction >= 0.0 && fraction <= 1.0)) {

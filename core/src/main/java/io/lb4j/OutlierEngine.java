@@ -39,6 +39,8 @@ final class OutlierEngine implements OutlierDetector {
   private final Set<OutlierTracker> tracked = new LinkedHashSet<>();
   /** Tracked endpoints currently ejected, guarded by {@link #lock}. */
   private int ejectedCount;
+  /** Of those, the ones ejected as unreachable (not counted by the cap), guarded by {@link #lock}. */
+  private int unreachableCount;
   /** Set when some tracker has a consecutive-failure ejection waiting for {@link #applyPending}. */
   private volatile boolean anyPending;
 
@@ -90,6 +92,7 @@ final class OutlierEngine implements OutlierDetector {
         t.lastFailures = failures(t);
         if (t.ejected) {
           ejectedCount++;
+          unreachableCount += t.unreachable ? 1 : 0;
         }
       }
     }
@@ -100,6 +103,7 @@ final class OutlierEngine implements OutlierDetector {
     synchronized (lock) {
       if (tracked.remove(t) && t.ejected) {
         ejectedCount--;
+        unreachableCount -= t.unreachable ? 1 : 0;
       }
     }
   }
@@ -112,12 +116,7 @@ final class OutlierEngine implements OutlierDetector {
       List<OutlierTracker> candidates = new ArrayList<>(tracked.size());
       for (OutlierTracker t : tracked) {
         if (t.ejected && now - t.ejectedAtNanos >= t.ejectionNanos) {
-          t.ejected = false;
-          ejectedCount--;
-          t.lastUnejectedAtNanos = now;
-          t.unejectedOnce = true;
-          t.resetAll();
-          t.reason = "ejection of " + Durations.format(t.ejectionNanos) + " ended";
+          uneject(t, now, "ejection of " + Durations.format(t.ejectionNanos) + " ended");
           changed = true;
         }
         long s = successes(t);
@@ -156,22 +155,24 @@ final class OutlierEngine implements OutlierDetector {
     long now = ticker.read();
     synchronized (lock) {
       for (OutlierTracker t : tracked) {
-        int kind = t.takePending();
-        if (kind == OutlierTracker.NONE) {
+        int pending = t.takePending();
+        if (pending == OutlierTracker.NONE) {
           continue;
         }
-        boolean local = kind == OutlierTracker.LOCAL;
+        boolean local = (pending & OutlierTracker.KIND) == OutlierTracker.LOCAL;
+        boolean unreachable = (pending & OutlierTracker.UNREACHABLE) != 0;
         // Restart the count whether or not the ejection is allowed, so a capped endpoint is
         // tried again after another full run of failures (Envoy does the same).
-        if (local) {
+        if (local && !unreachable) {
           t.resetLocal();
         } else {
           t.resetAll();
         }
         if (!t.ejected) {
           int count = local ? t.maxConsecutiveLocal : t.maxConsecutive;
-          changed |= eject(t, now, local ? Cause.LOCAL : Cause.CONSECUTIVE,
-              count + (local ? " consecutive local-origin failures" : " consecutive failures"));
+          String why = unreachable ? count + " consecutive connection failures"
+              : count + (local ? " consecutive local-origin failures" : " consecutive failures");
+          changed |= eject(t, now, local ? Cause.LOCAL : Cause.CONSECUTIVE, why, unreachable);
         }
       }
     }
@@ -218,7 +219,7 @@ final class OutlierEngine implements OutlierDetector {
       if (rate < threshold && enforced(config.successRateEnforcementPercentage())) {
         changed |= eject(t, now, Cause.SUCCESS_RATE, String.format(Locale.ROOT,
             "success rate %.1f%% below threshold %.1f%% (mean %.1f%%, %d requests)",
-            rate, threshold, mean, t.intervalVolume()));
+            rate, threshold, mean, t.intervalVolume()), false);
       }
     }
     return changed;
@@ -244,7 +245,7 @@ final class OutlierEngine implements OutlierDetector {
           && enforced(config.failurePercentageEnforcementPercentage())) {
         changed |= eject(t, now, Cause.FAILURE_PERCENTAGE, String.format(Locale.ROOT,
             "failure percentage %.1f%% at or above %d%% (%d requests)",
-            failurePercent, config.failurePercentageThreshold(), t.intervalVolume()));
+            failurePercent, config.failurePercentageThreshold(), t.intervalVolume()), false);
       }
     }
     return changed;
@@ -254,12 +255,58 @@ final class OutlierEngine implements OutlierDetector {
     return percent >= 100 || random.getAsDouble() * 100.0 < percent;
   }
 
-  /** Ejects if the cap allows; caller holds {@link #lock}. */
-  private boolean eject(OutlierTracker t, long now, Cause cause, String why) {
-    int total = tracked.size();
-    boolean allowed = ejectedCount == 0
-        || 100.0 * (ejectedCount + 1) / total <= config.maxEjectionPercent();
-    if (!allowed) {
+  /**
+   * An active health check of the endpoint passed. An ejection as {@link OutlierTracker#unreachable()
+   * unreachable} ends now (the endpoint accepts connections again). Any other ejection ends only if
+   * this pass is a recovery the checks saw (their verdict went from unhealthy back to healthy: the
+   * endpoint was down and is back, so what ejected it most likely was that outage); otherwise it
+   * stands, since a health endpoint may pass while requests fail. (Envoy's
+   * {@code successful_active_health_check_uneject_host} ends every ejection at any passed check.)
+   * No-op if not tracked or not ejected; asks for a rebuild when it ends one.
+   *
+   * @param recovered whether the checks' verdict just went from unhealthy to healthy
+   */
+  void probePassed(OutlierTracker t, boolean recovered) {
+    synchronized (lock) {
+      if (!t.ejected || !(t.unreachable || recovered) || !tracked.contains(t)) {
+        return;
+      }
+      uneject(t, ticker.read(), recovered ? "active health checks pass again" : "an active health check passed");
+    }
+    onChange.run();
+  }
+
+  /** Ends an ejection; caller holds {@link #lock}. */
+  private void uneject(OutlierTracker t, long now, String why) {
+    t.ejected = false;
+    ejectedCount--;
+    if (t.unreachable) {
+      t.unreachable = false;
+      unreachableCount--;
+    }
+    t.lastUnejectedAtNanos = now;
+    t.unejectedOnce = true;
+    t.resetAll();
+    t.reason = why;
+  }
+
+  /**
+   * Whether {@code maxEjectionPercent} allows one more ejection: Envoy's rule (at most that
+   * percentage of the tracked endpoints ejected, but one may always go when none is) applied to
+   * the ejections the cap counts, which are all but the unreachable ones (those are always
+   * allowed; see {@link OutlierDetector}).
+   *
+   * @param capped ejections in force that count against the cap
+   * @param tracked tracked endpoints, ejected or not
+   * @param maxEjectionPercent the cap, 0..100
+   */
+  static boolean capAllows(int capped, int tracked, int maxEjectionPercent) {
+    return capped == 0 || 100.0 * (capped + 1) / tracked <= maxEjectionPercent;
+  }
+
+  /** Ejects if the cap allows (an unreachable endpoint always goes); caller holds {@link #lock}. */
+  private boolean eject(OutlierTracker t, long now, Cause cause, String why, boolean unreachable) {
+    if (!unreachable && !capAllows(ejectedCount - unreachableCount, tracked.size(), config.maxEjectionPercent())) {
       t.overflows++;
       return false;
     }
@@ -271,6 +318,10 @@ final class OutlierEngine implements OutlierDetector {
     t.ejections++;
     t.ejected = true;
     ejectedCount++;
+    if (unreachable) {
+      t.unreachable = true;
+      unreachableCount++;
+    }
     t.reason = why + ", ejected for " + Durations.format(t.ejectionNanos);
     ejectionsByCause.incrementAndGet(cause.ordinal());
     return true;

@@ -12,12 +12,18 @@ import java.util.function.ToLongFunction;
  */
 final class OutlierTracker {
 
+  /** {@link #takePending()}: no ejection asked for. */
   static final int NONE = 0;
+  /** The kind bits of a pending ejection: {@link #LOCAL} or {@link #ALL} (all wins). */
+  static final int KIND = 3;
   static final int LOCAL = 1;
   static final int ALL = 2;
+  /** Flag of a pending ejection: every one of the last local failures was a connect failure. */
+  static final int UNREACHABLE = 4;
 
   private static final VarHandle CONSECUTIVE;
   private static final VarHandle CONSECUTIVE_LOCAL;
+  private static final VarHandle CONSECUTIVE_CONNECT;
   private static final VarHandle PENDING;
 
   static {
@@ -25,6 +31,7 @@ final class OutlierTracker {
       MethodHandles.Lookup l = MethodHandles.lookup();
       CONSECUTIVE = l.findVarHandle(OutlierTracker.class, "consecutive", int.class);
       CONSECUTIVE_LOCAL = l.findVarHandle(OutlierTracker.class, "consecutiveLocal", int.class);
+      CONSECUTIVE_CONNECT = l.findVarHandle(OutlierTracker.class, "consecutiveConnect", int.class);
       PENDING = l.findVarHandle(OutlierTracker.class, "pending", int.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
@@ -39,11 +46,15 @@ final class OutlierTracker {
   private volatile int consecutive;
   @SuppressWarnings("unused") // accessed through CONSECUTIVE_LOCAL
   private volatile int consecutiveLocal;
+  @SuppressWarnings("unused") // accessed through CONSECUTIVE_CONNECT
+  private volatile int consecutiveConnect;
   /** {@link #NONE}, or the kind of consecutive-failure ejection a release asked for. */
   @SuppressWarnings("unused") // accessed through PENDING
   private volatile int pending;
 
   volatile boolean ejected;
+  /** Ejected on consecutive connection failures; written under the detector's lock. */
+  volatile boolean unreachable;
   volatile String reason = "";
 
   // Guarded by the detector's lock.
@@ -81,10 +92,16 @@ final class OutlierTracker {
         if (consecutiveLocal != 0) {
           CONSECUTIVE_LOCAL.setVolatile(this, 0);
         }
+        if (consecutiveConnect != 0) {
+          CONSECUTIVE_CONNECT.setVolatile(this, 0);
+        }
       }
       case SERVER_ERROR -> {
         if (consecutiveLocal != 0) {
           CONSECUTIVE_LOCAL.setVolatile(this, 0);
+        }
+        if (consecutiveConnect != 0) {
+          CONSECUTIVE_CONNECT.setVolatile(this, 0);
         }
         if ((int) CONSECUTIVE.getAndAdd(this, 1) + 1 == maxConsecutive) {
           request(ALL);
@@ -93,10 +110,18 @@ final class OutlierTracker {
       case CONNECT_FAILURE, TIMEOUT -> {
         boolean all = (int) CONSECUTIVE.getAndAdd(this, 1) + 1 == maxConsecutive;
         boolean local = (int) CONSECUTIVE_LOCAL.getAndAdd(this, 1) + 1 == maxConsecutiveLocal;
+        int connect = 0;
+        if (outcome == Outcome.CONNECT_FAILURE) {
+          connect = (int) CONSECUTIVE_CONNECT.getAndAdd(this, 1) + 1;
+        } else if (consecutiveConnect != 0) {
+          CONSECUTIVE_CONNECT.setVolatile(this, 0);
+        }
+        // Every one of the last consecutiveLocalFailures attempts failed to connect: unreachable.
+        int unreachableFlag = connect >= maxConsecutiveLocal ? UNREACHABLE : 0;
         if (all) {
-          request(ALL);
+          request(ALL | unreachableFlag);
         } else if (local) {
-          request(LOCAL);
+          request(LOCAL | unreachableFlag);
         }
       }
       case CANCELLED -> { }
@@ -104,15 +129,20 @@ final class OutlierTracker {
     }
   }
 
-  /** Raises the pending kind to {@code kind} (ALL wins over LOCAL) and signals the detector. */
-  private void request(int kind) {
+  /**
+   * Merges {@code ask} into the pending ejection (the stronger kind wins, ALL over LOCAL; the
+   * unreachable flag is kept once set) and signals the detector unless nothing changed.
+   */
+  private void request(int ask) {
     int p;
+    int merged;
     do {
       p = pending;
-      if (p >= kind) {
+      merged = Math.max(p & KIND, ask & KIND) | (p & UNREACHABLE) | (ask & UNREACHABLE);
+      if (merged == p) {
         return; // already asked for; its signal is on the way
       }
-    } while (!PENDING.compareAndSet(this, p, kind));
+    } while (!PENDING.compareAndSet(this, p, merged));
     detector.pending();
   }
 
@@ -123,6 +153,16 @@ final class OutlierTracker {
   /** Whether the endpoint is ejected now. */
   boolean ejected() {
     return ejected;
+  }
+
+  /**
+   * Whether the endpoint is ejected because its last {@code consecutiveLocalFailures} requests all
+   * failed to connect (hard evidence that it is down): such an ejection is not counted against
+   * {@code maxEjectionPercent}, the balancer treats the endpoint as known dead in panic mode, and a
+   * passed active health check ends it.
+   */
+  boolean unreachable() {
+    return unreachable;
   }
 
   /** Why the endpoint was last ejected or un-ejected, e.g. {@code "5 consecutive failures, ejected for 30s"}. */
@@ -179,15 +219,17 @@ final class OutlierTracker {
   void resetAll() {
     CONSECUTIVE.setVolatile(this, 0);
     CONSECUTIVE_LOCAL.setVolatile(this, 0);
+    CONSECUTIVE_CONNECT.setVolatile(this, 0);
   }
 
   void resetLocal() {
     CONSECUTIVE_LOCAL.setVolatile(this, 0);
+    CONSECUTIVE_CONNECT.setVolatile(this, 0);
   }
 
   @Override
   public String toString() {
     return "OutlierTracker{consecutive=" + consecutive + ", consecutiveLocal=" + consecutiveLocal
-        + (ejected ? ", ejected" : "") + "}";
+        + (ejected ? unreachable ? ", ejected (unreachable)" : ", ejected" : "") + "}";
   }
 }

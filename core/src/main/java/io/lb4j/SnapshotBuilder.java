@@ -14,8 +14,9 @@ import java.util.List;
  *   <li><b>Judged</b>: present, not draining, and not still waiting for a first probe once others
  *       have one. Waiting endpoints do not count towards panic, so a scale-up or a first probe
  *       round does not flip the balancer into panic.
- *   <li><b>Panic</b> (Envoy's): fewer than {@code panicThreshold} of the judged endpoints are
- *       eligible; then every usable (not draining) endpoint is picked from.
+ *   <li><b>Panic</b> ({@link PanicRule}: Envoy's, less the endpoints known dead): fewer than
+ *       {@code panicThreshold} of the judged endpoints that are not known dead are eligible; then
+ *       every usable (not draining) endpoint that is not known dead is picked from.
  *   <li><b>Zone</b>: otherwise {@link ZonePreference} may narrow the eligible set to the local zone.
  * </ul>
  */
@@ -29,8 +30,16 @@ final class SnapshotBuilder {
    * @param status its status now
    * @param probed not drained, and active health checks have given it a verdict
    * @param zone its zone
+   * @param failedProbes its active health checks failed it
+   * @param knownDead failed its checks, or ejected as unreachable: hard evidence that it is down
    */
-  record Candidate(EndpointStatus status, boolean probed, String zone) {}
+  record Candidate(EndpointStatus status, boolean probed, String zone, boolean failedProbes, boolean knownDead) {
+
+    /** A candidate that is neither known dead nor failed by probes. */
+    Candidate(EndpointStatus status, boolean probed, String zone) {
+      this(status, probed, zone, false, false);
+    }
+  }
 
   /**
    * The outcome for one list of candidates.
@@ -39,7 +48,7 @@ final class SnapshotBuilder {
    * @param chosen indices of the candidates the picker gets, in list order; empty when none can
    * @param panic whether the balancer is in panic mode
    * @param eligibleCount eligible candidates
-   * @param judged judged candidates (see the class comment)
+   * @param judged judged candidates that are not known dead: the panic denominator
    * @param zone the zone decision, or null without a local zone
    * @param counts candidates per status
    * @param unavailable the message a pick gets when {@code chosen} is empty
@@ -65,37 +74,46 @@ final class SnapshotBuilder {
     }
     boolean[] eligible = new boolean[n];
     List<EndpointStatus> statuses = new ArrayList<>(n);
-    int usable = 0;
-    int eligibleCount = 0;
+    List<Integer> usable = new ArrayList<>(n);
+    List<Integer> eligibleIndices = new ArrayList<>(n);
     int waiting = 0;
     for (int i = 0; i < n; i++) {
       EndpointStatus status = candidates.get(i).status();
       statuses.add(status);
       eligible[i] = status == EndpointStatus.HEALTHY || (status == EndpointStatus.UNKNOWN && !anyProbed);
       if (status != EndpointStatus.DRAINING) {
-        usable++;
+        usable.add(i);
       }
       if (eligible[i]) {
-        eligibleCount++;
+        eligibleIndices.add(i);
       } else if (status == EndpointStatus.UNKNOWN) {
         waiting++;
       }
     }
-    int judged = usable - waiting;
-    boolean panic = judged > 0 && eligibleCount < panicThreshold * judged;
-    ZonePreference.Decision zone = panic ? null : ZonePreference.decide(candidates, eligible, localZone, panicThreshold);
-    int[] chosen = new int[panic ? usable : zone != null && zone.local() ? zone.eligible() : eligibleCount];
-    int k = 0;
-    for (int i = 0; i < n; i++) {
-      Candidate c = candidates.get(i);
-      boolean take = panic ? c.status() != EndpointStatus.DRAINING
-          : eligible[i] && (zone == null || !zone.local() || ZonePreference.inZone(c, localZone));
-      if (take) {
-        chosen[k++] = i;
+    PanicRule.Decision<Integer> panic = PanicRule.decide(usable, eligibleIndices,
+        i -> candidates.get(i).status() == EndpointStatus.UNKNOWN && !eligible[i],
+        i -> candidates.get(i).knownDead(), i -> candidates.get(i).failedProbes(), panicThreshold);
+    ZonePreference.Decision zone = panic.offered() != null ? null
+        : ZonePreference.decide(candidates, eligible, localZone, panicThreshold);
+    List<Integer> picked;
+    if (panic.offered() != null) {
+      picked = panic.offered();
+    } else if (zone != null && zone.local()) {
+      picked = new ArrayList<>(zone.eligible());
+      for (int i : eligibleIndices) {
+        if (ZonePreference.inZone(candidates.get(i), localZone)) {
+          picked.add(i);
+        }
       }
+    } else {
+      picked = eligibleIndices;
+    }
+    int[] chosen = new int[picked.size()];
+    for (int k = 0; k < chosen.length; k++) {
+      chosen[k] = picked.get(k);
     }
     StatusCounts counts = StatusCounts.of(statuses);
-    return new Eligibility(eligible, chosen, panic, eligibleCount, judged, zone, counts,
+    return new Eligibility(eligible, chosen, panic.panic(), eligibleIndices.size(), panic.alive(), zone, counts,
         unavailableMessage(name, n, counts, waiting, emptyReason));
   }
 

@@ -357,6 +357,46 @@ class HealthCheckTest {
     assertNotEquals(EndpointStatus.HEALTHY, lb.status(e));
   }
 
+  @Test
+  void aPassedProbeEndsAnEjectionForRefusedConnectionsButNotOneForErrors() {
+    ScriptedProbe probe = new ScriptedProbe();
+    LoadBalancer lb = lbs.build(lbs.builder("back").endpoints(endpoints(4))
+        .healthCheck(HealthCheckConfig.defaults(), probe)
+        .outlierDetection(OutlierDetectionConfig.defaults()));
+    probeRound(lb);
+    Endpoint refused = lb.endpoints().get(0);
+    Endpoint erring = lb.endpoints().get(1);
+    for (int i = 0; i < 5; i++) {
+      lb.begin(refused).release(Outcome.CONNECT_FAILURE, 1);
+      lb.begin(erring).release(Outcome.SERVER_ERROR, 1);
+    }
+    lbs.clock.runDue(); // the rebuild the releases asked for
+    assertEquals(EndpointStatus.EJECTED, lb.status(refused));
+    assertEquals(EndpointStatus.EJECTED, lb.status(erring));
+    probeRound(lb); // both answer healthy: the restarted one is reachable, the erring one may still err
+    assertEquals(EndpointStatus.HEALTHY, lb.status(refused));
+    assertEquals(EndpointStatus.EJECTED, lb.status(erring));
+    assertTrue(listener.reasons.contains("an active health check passed"), listener.reasons.toString());
+    assertTrue(picked(lb, 8).contains(refused));
+  }
+
+  @Test
+  void whenEveryEndpointFailsItsProbesPicksFailAtOnceAndComeBackWithTheProbes() {
+    ScriptedProbe probe = new ScriptedProbe();
+    LoadBalancer lb = lb(3, HealthCheckConfig.builder().unhealthyThreshold(1).healthyThreshold(1).build(), probe);
+    probeRound(lb);
+    for (Endpoint e : lb.endpoints()) {
+      probe.script(e, "F");
+    }
+    probeRound(lb);
+    NoEndpointAvailableException ex = assertThrows(NoEndpointAvailableException.class, lb::pick);
+    assertEquals("load balancer 'hc': all 3 endpoints are unavailable (0 ejected, 3 unhealthy, 0 draining)",
+        ex.getMessage());
+    assertTrue(!lb.inPanic(), "nothing to panic over: every endpoint is known dead");
+    probeRound(lb); // the scripts are empty: healthy again
+    assertEquals(3, picked(lb, 9).size());
+  }
+
   static long lbThreads(String prefix) {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();

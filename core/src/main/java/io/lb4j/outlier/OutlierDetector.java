@@ -24,6 +24,14 @@ package io.lb4j.outlier;
  *   <li><b>Cap:</b> an ejection is refused when it would make more than {@code maxEjectionPercent}
  *       of the endpoints ejected, except that one endpoint may always be ejected when none is
  *       (Envoy's {@code always_eject_one_host}).
+ *   <li><b>Unreachable endpoints</b> (lb4j, not Envoy): an endpoint whose last
+ *       {@code consecutiveLocalFailures} requests all failed to connect never received them; that is
+ *       hard evidence that it is down, not a judgement of how it serves. Its ejection is always
+ *       allowed and does not count against {@code maxEjectionPercent} (the cap protects the fleet
+ *       from ejecting too many endpoints that still answer, and a refused connection protects
+ *       nothing); the balancer treats it as known dead in panic mode. A passed active health check
+ *       ends such an ejection at once, since the endpoint is reachable again; health checks that see
+ *       an endpoint go down and come back end any ejection.
  *   <li><b>Backoff:</b> each ejection raises the endpoint's multiplier by one (while
  *       {@code multiplier * base < max + base}); it lasts {@code min(baseEjectionTime * multiplier,
  *       maxEjectionTime)}. Every sweep that finds the endpoint not ejected, at least one interval

@@ -1,10 +1,14 @@
 package io.lb4j.okhttp;
 
 import io.github.resilience4j.core.IntervalFunction;
+import io.lb4j.Endpoint;
+import io.lb4j.LoadBalancer;
 import io.lb4j.Outcome;
+import io.lb4j.PickContext;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import okhttp3.Request;
@@ -25,7 +29,11 @@ import okhttp3.Response;
  *       {@code IntervalFunction.ofExponentialRandomBackoff}), base 25 ms, cap 1 s. A 503's
  *       {@code Retry-After} (seconds or HTTP date) is honoured up to the cap.
  *   <li>A {@link RetryBudget} per service (default {@link RetryBudget#defaults()}: 20 % of requests
- *       plus 10 retries/s over 10 s) so an outage cannot multiply the load.
+ *       plus 10 retries/s over 10 s) so an outage cannot multiply the load. Retries after a
+ *       {@code CONNECT_FAILURE} do not draw on it ({@link #withdrawsFromBudget}): the attempt never
+ *       reached a server, so retrying it adds no load anywhere, and a dead endpoint must not use up
+ *       the retries that a live but failing one needs (Finagle does the same for requests it could
+ *       not get a connection for). Their bound is {@code maxAttempts}.
  * </ul>
  *
  * <p>The backoff pauses the thread running the call (a dispatcher thread for {@code enqueue}) in
@@ -125,10 +133,37 @@ public final class RetryPolicy {
   }
 
   /**
+   * Whether a retry after an attempt that ended with {@code outcome} withdraws from the
+   * {@link RetryBudget}: every retry does except one after a {@code CONNECT_FAILURE}, which never
+   * reached a server (see the class comment).
+   */
+  public boolean withdrawsFromBudget(Outcome outcome) {
+    return outcome != Outcome.CONNECT_FAILURE;
+  }
+
+  /**
+   * The endpoint a retry goes to: one this request has not tried yet while the balancer offers one
+   * ({@link LoadBalancer#choose(PickContext, java.util.Collection)}: panic mode and zone preference
+   * apply as for any pick), else whatever the balancer offers. Public so that simulations and other
+   * transports retry exactly as {@link LoadBalancingInterceptor} does.
+   *
+   * @param lb the service's balancer
+   * @param ctx the request's pick context
+   * @param tried the endpoints this request has already been sent to (not empty)
+   * @throws io.lb4j.NoEndpointAvailableException if the balancer has no endpoint to offer
+   * @throws IllegalStateException if the balancer is closed
+   */
+  public Endpoint retryEndpoint(LoadBalancer lb, PickContext ctx, List<Endpoint> tried) {
+    return lb.choose(ctx, tried);
+  }
+
+  /**
    * The pause before retry number {@code retry} (1 for the first retry), in nanoseconds: the jittered
    * backoff, or a 503's {@code Retry-After} if longer, never more than {@code maxBackoff}.
+   *
+   * @param response the failed attempt's response, or null if it ended with an exception
    */
-  long backoffNanos(int retry, Response response) {
+  public long backoffNanos(int retry, Response response) {
     long millis = Math.min(backoff.apply(retry), maxBackoff.toMillis());
     if (response != null && response.code() == 503) {
       long retryAfter = retryAfterMillis(response.header("Retry-After"));
