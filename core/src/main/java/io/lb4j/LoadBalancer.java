@@ -42,6 +42,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p><b>Thread safety.</b> All methods are thread-safe; picks, releases and the read-only methods
  * take no lock.
+ *
+ * <p>(This class only delegates, to {@code BalancerCore} and {@code Picks}; about a third of its
+ * lines are the public API's documentation.)
  */
 public final class LoadBalancer implements AutoCloseable {
 

@@ -15,7 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Weights are ignored. Cost: two random draws and four volatile reads per pick (a third draw
  * when a candidate has failures); no shared mutable state in the picker. Building is O(n).
  */
-public final class PowerOfTwoChoicesPolicy implements Policy {
+public final class PowerOfTwoChoicesPolicy implements WeightBlindPolicy {
 
   static final PowerOfTwoChoicesPolicy INSTANCE = new PowerOfTwoChoicesPolicy();
 
@@ -24,12 +24,6 @@ public final class PowerOfTwoChoicesPolicy implements Policy {
   @Override
   public String name() {
     return "p2c";
-  }
-
-  /** {@code false}: this policy ignores weights. */
-  @Override
-  public boolean usesEffectiveWeight() {
-    return false;
   }
 
   @Override
