@@ -148,7 +148,7 @@ final class BalancerCore implements EndpointRegistry.Hooks {
       rebuild(batch);
       batch.endpointsUpdated(wanted.size());
     }
-    events.fire(batch);
+    tell(batch);
   }
 
   /** Drains a present endpoint and rebuilds on the calling thread. */
@@ -166,7 +166,7 @@ final class BalancerCore implements EndpointRegistry.Hooks {
       s.draining = true;
       rebuild(batch);
     }
-    events.fire(batch);
+    tell(batch);
   }
 
   /** Rebuilds on the calling thread now. */
@@ -175,7 +175,7 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     synchronized (lock) {
       rebuild(batch);
     }
-    events.fire(batch);
+    tell(batch);
   }
 
   /**
@@ -200,7 +200,18 @@ final class BalancerCore implements EndpointRegistry.Hooks {
       BalancerEvents.log.warn("lb={} rebuilding the picker failed; keeping the previous picker", name, e);
       return;
     }
+    tell(batch);
+  }
+
+  /**
+   * Tells the listeners (outside the lock), then makes the statuses the rebuilds found visible to
+   * {@link LoadBalancer#status}: a caller that sees a new status knows the listeners heard of it.
+   */
+  private void tell(BalancerEvents.Batch batch) {
     events.fire(batch);
+    for (EndpointState s : snapshot.byAddress().values()) {
+      s.reportedStatus = s.lastStatus;
+    }
   }
 
   /**

@@ -74,6 +74,7 @@ final class EndpointRegistry {
           s.removed = false;
           s.draining = false;
           s.lastStatus = null;
+          s.reportedStatus = null;
         } else {
           s = hooks.create(e);
         }

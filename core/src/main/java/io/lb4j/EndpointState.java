@@ -71,6 +71,8 @@ final class EndpointState implements EndpointView {
    * change once and to answer {@code LoadBalancer.status}; null before the first. Written by rebuilds.
    */
   volatile EndpointStatus lastStatus;
+  /** {@link #lastStatus} once the listeners were told of it: what {@code LoadBalancer.status} answers. */
+  volatile EndpointStatus reportedStatus;
 
   // Written by rebuilds only (under the balancer's lock).
   /** Whether the last rebuild found the endpoint eligible. */

@@ -155,10 +155,11 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
-   * Where the endpoint stands, as the current picker was built: {@code DRAINING} (drained, removed
-   * with requests in flight, or a probe asked for it), else {@code EJECTED}, else {@code UNHEALTHY},
-   * else {@code UNKNOWN} (not probed yet, or not known), else {@code HEALTHY}. A probe verdict or an
-   * ejection shows once the rebuild it asked for has run (at once, on the scheduler).
+   * Where the endpoint stands, as the current picker was built and the listeners were told:
+   * {@code DRAINING} (drained, removed with requests in flight, or a probe asked for it), else
+   * {@code EJECTED}, else {@code UNHEALTHY}, else {@code UNKNOWN} (not probed yet, or not known),
+   * else {@code HEALTHY}. A probe verdict or an ejection shows once the rebuild it asked for has run
+   * (at once, on the scheduler).
    */
   public EndpointStatus status(Endpoint endpoint) {
     EndpointState s = core.snapshot.byAddress().get(address(endpoint));
@@ -166,8 +167,8 @@ public final class LoadBalancer implements AutoCloseable {
       EndpointState gone = core.registry.leaving(endpoint.address());
       return gone != null && gone.inFlight() > 0 ? EndpointStatus.DRAINING : EndpointStatus.UNKNOWN;
     }
-    EndpointStatus built = s.lastStatus;
-    return built != null ? built : s.status();
+    EndpointStatus told = s.reportedStatus;
+    return told != null ? told : s.status();
   }
 
   /** Whether the current picker may return this endpoint (eligible or panic-usable, preferred zone). */
