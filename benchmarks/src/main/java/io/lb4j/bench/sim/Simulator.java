@@ -103,11 +103,20 @@ public final class Simulator {
 
   /** Writes the HTML report, creating parent directories; returns the path. */
   public static Path write(Path file, Map<Scenario, List<SimResult>> results, String subtitle) throws IOException {
+    return write(file, null, results, subtitle);
+  }
+
+  /**
+   * Writes the HTML report with the live demo's run ({@code live}, or null for none) before the
+   * scenarios, creating parent directories; returns the path.
+   */
+  public static Path write(Path file, LiveRun live, Map<Scenario, List<SimResult>> results, String subtitle)
+      throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.writeString(file, HtmlReport.render(results, subtitle), StandardCharsets.UTF_8);
+    Files.writeString(file, HtmlReport.render(live, results, subtitle), StandardCharsets.UTF_8);
     return file;
   }
 }
