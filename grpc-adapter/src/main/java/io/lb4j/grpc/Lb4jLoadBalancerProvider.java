@@ -4,8 +4,11 @@ import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.Status;
+import io.lb4j.policy.LeastRequestPolicy;
+import io.lb4j.policy.MaglevPolicy;
 import io.lb4j.policy.Policies;
 import io.lb4j.policy.Policy;
+import io.lb4j.policy.RingHashPolicy;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
@@ -134,8 +137,8 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
     /** For {@link java.util.ServiceLoader}. */
     public LeastRequest() {
       super(LEAST_REQUEST, Set.of("choiceCount", "activeRequestBias"), r -> {
-        int choiceCount = r.integer("choiceCount", 2);
-        double bias = r.number("activeRequestBias", 1.0);
+        int choiceCount = r.integer("choiceCount", LeastRequestPolicy.DEFAULT_CHOICE_COUNT);
+        double bias = r.number("activeRequestBias", LeastRequestPolicy.DEFAULT_ACTIVE_REQUEST_BIAS);
         return r.policy(() -> Policies.leastRequest(choiceCount, bias), "choiceCount", "activeRequestBias");
       });
     }
@@ -155,8 +158,8 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
         String mode = r.string("ringMode");
         if (mode == null || mode.equals("envoy")) {
           r.refuse("entriesPerWeight", "applies only to ringMode \"stable\"");
-          int min = r.integer("minRingSize", 1024);
-          int max = r.integer("maxRingSize", 8_388_608);
+          int min = r.integer("minRingSize", RingHashPolicy.DEFAULT_MIN_RING_SIZE);
+          int max = r.integer("maxRingSize", RingHashPolicy.DEFAULT_MAX_RING_SIZE);
           Policy plain = r.policy(() -> Policies.ringHash(min, max), "minRingSize", "maxRingSize");
           return bounded(r, plain, factor -> Policies.ringHash(min, max, factor));
         }
@@ -165,7 +168,7 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
         }
         r.refuse("minRingSize", "applies only to ringMode \"envoy\" (a stable ring sizes itself by entriesPerWeight)");
         r.refuse("maxRingSize", "applies only to ringMode \"envoy\" (a stable ring sizes itself by entriesPerWeight)");
-        int entries = r.integer("entriesPerWeight", 160);
+        int entries = r.integer("entriesPerWeight", RingHashPolicy.DEFAULT_ENTRIES_PER_WEIGHT);
         Policy plain = r.policy(() -> Policies.stableRingHash(entries), "entriesPerWeight");
         return bounded(r, plain, factor -> Policies.stableRingHash(entries, factor));
       });
@@ -177,7 +180,7 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
     /** For {@link java.util.ServiceLoader}. */
     public Maglev() {
       super(MAGLEV, Set.of("tableSize", "hashBalanceFactor", "hashHeader"), r -> {
-        int tableSize = r.integer("tableSize", 65_537);
+        int tableSize = r.integer("tableSize", MaglevPolicy.DEFAULT_TABLE_SIZE);
         Policy plain = r.policy(() -> Policies.maglev(tableSize), "tableSize");
         return bounded(r, plain, factor -> Policies.maglev(tableSize, factor));
       });

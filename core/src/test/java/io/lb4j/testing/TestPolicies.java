@@ -1,4 +1,4 @@
-package io.lb4j;
+package io.lb4j.testing;
 
 import io.lb4j.policy.EndpointView;
 import io.lb4j.policy.Picker;
@@ -9,12 +9,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** Small policies for tests, independent of the real policies' progress. */
-final class TestPolicies {
+public final class TestPolicies {
 
   private TestPolicies() {}
 
   /** Exact rotation starting at the first eligible endpoint; allocation-free picks. */
-  static Policy roundRobin() {
+  public static Policy roundRobin() {
     return new Policy() {
       @Override
       public String name() {
@@ -31,8 +31,8 @@ final class TestPolicies {
   }
 
   /** Round robin that also records, per picker built, each eligible endpoint's effective weight. */
-  static final class Capturing implements Policy {
-    final List<List<String>> builds = new CopyOnWriteArrayList<>();
+  public static final class Capturing implements Policy {
+    public final List<List<String>> builds = new CopyOnWriteArrayList<>();
     private final Policy delegate = roundRobin();
 
     @Override
@@ -50,8 +50,49 @@ final class TestPolicies {
       return delegate.newPicker(eligible);
     }
 
-    List<String> last() {
+    public List<String> last() {
       return builds.get(builds.size() - 1);
+    }
+  }
+
+  /** Another policy, counting the pickers it builds (table builds, for Maglev and ring hash). */
+  public static final class Counting implements Policy {
+    private final Policy delegate;
+    private final AtomicInteger builds = new AtomicInteger();
+
+    public Counting(Policy delegate) {
+      this.delegate = delegate;
+    }
+
+    /** Pickers built so far. */
+    public int builds() {
+      return builds.get();
+    }
+
+    @Override
+    public String name() {
+      return delegate.name();
+    }
+
+    @Override
+    public Picker newPicker(List<? extends EndpointView> eligible) {
+      builds.incrementAndGet();
+      return delegate.newPicker(eligible);
+    }
+
+    @Override
+    public boolean usesHash() {
+      return delegate.usesHash();
+    }
+
+    @Override
+    public boolean usesEffectiveWeight() {
+      return delegate.usesEffectiveWeight();
+    }
+
+    @Override
+    public boolean usesLatency() {
+      return delegate.usesLatency();
     }
   }
 }
