@@ -2,7 +2,6 @@ package io.lb4j;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.function.LongSupplier;
 
 /**
  * One endpoint's peak-EWMA latency estimate (Finagle's {@code PeakEwma}), kept only for a policy
@@ -48,7 +47,7 @@ final class PeakLatency {
     }
   }
 
-  private final LongSupplier ticker;
+  private final Ticker ticker;
   private final double decayNanos;
   /** Nanoseconds, 0 until the first sample (a sample is stored as at least 1 ns). */
   @SuppressWarnings("unused") // accessed through ESTIMATE
@@ -60,7 +59,7 @@ final class PeakLatency {
    * @param ticker the balancer's monotonic nanosecond ticker, read once per observed release
    * @param decayNanos the time constant, &gt; 0
    */
-  PeakLatency(LongSupplier ticker, long decayNanos) {
+  PeakLatency(Ticker ticker, long decayNanos) {
     if (decayNanos <= 0) {
       throw new IllegalArgumentException("decayNanos must be > 0, was " + decayNanos);
     }
@@ -84,7 +83,7 @@ final class PeakLatency {
     if (e == 0.0 && outcome != Outcome.SUCCESS) {
       return; // only a success starts an estimate; until then pickers use a neutral one
     }
-    long now = ticker.getAsLong();
+    long now = ticker.read();
     long s = (long) STAMP.getOpaque(this);
     double r = Math.max(1.0, latencyNanos);
     // A clock that went backwards (or a racing writer with a later stamp) counts as no time passed.

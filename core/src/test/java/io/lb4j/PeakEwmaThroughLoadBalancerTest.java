@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lb4j.policy.Policies;
+import io.lb4j.testing.FakeClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.IntToLongFunction;
@@ -28,21 +29,20 @@ class PeakEwmaThroughLoadBalancerTest {
    */
   private int[] run(LoadBalancer lb, int seconds, IntToLongFunction latency, int failing) {
     int[] counts = new int[FOUR.size()];
-    long end = clock.millis() + seconds * 1_000L;
-    for (int n = 0; clock.millis() < end && n < 1_000_000; n++) {
+    long end = clock.nanos() + seconds * 1_000_000_000L;
+    for (int n = 0; clock.nanos() < end && n < 1_000_000; n++) {
       Selection s = lb.pick();
       int i = FOUR.indexOf(s.endpoint());
       counts[i]++;
       long nanos = latency.applyAsLong(i);
-      clock.advance(Duration.ofNanos(Math.max(nanos, MS))); // at least 1 ms: the fake clock's resolution
+      clock.forward(Duration.ofNanos(nanos));
       s.release(i == failing ? Outcome.SERVER_ERROR : Outcome.SUCCESS, nanos);
     }
     return counts;
   }
 
   private LoadBalancer balancer() {
-    return LoadBalancer.builder().endpoints(FOUR).policy(Policies.peakEwma()).clock(clock).backgroundTasks(false)
-        .build();
+    return LoadBalancer.builder().endpoints(FOUR).policy(Policies.peakEwma()).ticker(clock).scheduler(clock).build();
   }
 
   @Test

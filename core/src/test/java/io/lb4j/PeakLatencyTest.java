@@ -5,12 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lb4j.policy.EndpointView;
-import io.lb4j.policy.Picker;
 import io.lb4j.policy.Policies;
-import io.lb4j.policy.Policy;
+import io.lb4j.testing.FakeClock;
+import io.lb4j.testing.TestPolicies;
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -115,15 +114,15 @@ class PeakLatencyTest {
   void theBalancerKeepsItOnlyForAPolicyThatAsks() {
     FakeClock clock = new FakeClock();
     List<Endpoint> two = List.of(Endpoint.of("10.0.0.1", 80), Endpoint.of("10.0.0.2", 80));
-    Capturing peakEwma = new Capturing(Policies.peakEwma(Duration.ofSeconds(1)));
-    try (LoadBalancer lb = LoadBalancer.builder().endpoints(two).policy(peakEwma).clock(clock)
-        .backgroundTasks(false).build()) {
+    TestPolicies.Counting peakEwma = new TestPolicies.Counting(Policies.peakEwma(Duration.ofSeconds(1)));
+    try (LoadBalancer lb = LoadBalancer.builder().endpoints(two).policy(peakEwma).ticker(clock).scheduler(clock)
+        .build()) {
       assertTrue(lb.recordsLatency());
-      EndpointView view = peakEwma.views.get(0);
+      EndpointView view = peakEwma.lastViews().get(0);
       lb.begin(two.get(0)).release(Outcome.SUCCESS, 40 * MS);
       assertEquals(40 * MS, view.peakEwmaNanos());
       long first = view.peakEwmaStampNanos();
-      clock.advance(Duration.ofSeconds(1));
+      clock.forward(Duration.ofSeconds(1));
       lb.begin(two.get(0)).release(Outcome.SUCCESS, 10 * MS);
       assertEquals(1_000 * MS, view.peakEwmaStampNanos() - first, "stamped with the balancer's clock");
       double w = Math.exp(-1);
@@ -132,11 +131,11 @@ class PeakLatencyTest {
       lb.begin(two.get(0)).release(Outcome.SUCCESS, -1);
       assertEquals(expected, view.peakEwmaNanos(), 1.0, "-1: not timed, not counted");
     }
-    Capturing p2c = new Capturing(Policies.powerOfTwoChoices());
-    try (LoadBalancer lb = LoadBalancer.builder().endpoints(two).policy(p2c).backgroundTasks(false).build()) {
+    TestPolicies.Counting p2c = new TestPolicies.Counting(Policies.powerOfTwoChoices());
+    try (LoadBalancer lb = LoadBalancer.builder().endpoints(two).policy(p2c).ticker(clock).scheduler(clock).build()) {
       lb.begin(two.get(0)).release(Outcome.SUCCESS, 40 * MS);
-      assertEquals(0.0, p2c.views.get(0).peakEwmaNanos(), "no estimate kept");
-      assertTrue(p2c.views.get(0).latencyEwmaNanos() > 0, "the plain average is, as before");
+      assertEquals(0.0, p2c.lastViews().get(0).peakEwmaNanos(), "no estimate kept");
+      assertTrue(p2c.lastViews().get(0).latencyEwmaNanos() > 0, "the plain average is, as before");
     }
   }
 
@@ -155,36 +154,5 @@ class PeakLatencyTest {
     long allocated = threads.getThreadAllocatedBytes(tid) - before;
     assertTrue(allocated < 16_384, "100,000 observations allocated " + allocated + " bytes");
     assertTrue(peak.estimate() > 0);
-  }
-
-  /** Delegates to a policy and records the views it was given. */
-  private static final class Capturing implements Policy {
-    final Policy delegate;
-    volatile List<EndpointView> views;
-
-    Capturing(Policy delegate) {
-      this.delegate = delegate;
-    }
-
-    @Override
-    public String name() {
-      return delegate.name();
-    }
-
-    @Override
-    public Picker newPicker(List<? extends EndpointView> eligible) {
-      views = new ArrayList<>(eligible);
-      return delegate.newPicker(eligible);
-    }
-
-    @Override
-    public boolean usesLatency() {
-      return delegate.usesLatency();
-    }
-
-    @Override
-    public long peakEwmaDecayNanos() {
-      return delegate.peakEwmaDecayNanos();
-    }
   }
 }

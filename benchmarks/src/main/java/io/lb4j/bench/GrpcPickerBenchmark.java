@@ -2,27 +2,20 @@ package io.lb4j.bench;
 
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
-import io.grpc.ChannelLogger;
 import io.grpc.ClientStreamTracer;
 import io.grpc.ConnectivityState;
-import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.LoadBalancerProvider;
 import io.grpc.LoadBalancerRegistry;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
 import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.Status;
-import io.grpc.SynchronizationContext;
-import java.io.InputStream;
+import io.lb4j.grpc.testing.FakeHelper;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -43,7 +36,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * lb4j's gRPC pickers next to gRPC-java's own ({@code round_robin} from grpc-util,
  * {@code least_request_experimental} and {@code ring_hash_experimental} from grpc-xds), each built
- * by its real {@link LoadBalancerProvider} over the same fake, always-READY subchannels and driven
+ * by its real {@link LoadBalancerProvider} over the same fake, always-READY subchannels (lb4j-grpc's
+ * test {@link FakeHelper}) and driven
  * through {@link LoadBalancer.SubchannelPicker#pickSubchannel}.
  *
  * <ul>
@@ -113,9 +107,9 @@ public class GrpcPickerBenchmark {
     for (int i = 0; i < endpoints; i++) {
       groups.add(new EquivalentAddressGroup(new InetSocketAddress("127.0.0.1", 10_000 + i)));
     }
-    helper = new FakeHelper();
+    helper = FakeHelper.autoReady();
     balancer = provider.newLoadBalancer(helper);
-    helper.sync.execute(() -> {
+    helper.inSync(() -> {
       Status s = balancer.acceptResolvedAddresses(LoadBalancer.ResolvedAddresses.newBuilder()
           .setAddresses(groups).setLoadBalancingPolicyConfig(config.getConfig()).build());
       if (!s.isOk()) {
@@ -129,7 +123,7 @@ public class GrpcPickerBenchmark {
       if (hashing) {
         headers.put(HEADER_KEY, "user-" + i);
       }
-      args[i] = new Args(headers);
+      args[i] = new FakeHelper.Args(CallOptions.DEFAULT, headers);
     }
     // Lazy policies (ring hash) connect a subchannel only when a pick lands on it: pick until
     // every pick is answered by a READY subchannel.
@@ -146,8 +140,8 @@ public class GrpcPickerBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    helper.sync.execute(balancer::shutdown);
-    helper.scheduler.shutdownNow();
+    helper.inSync(balancer::shutdown);
+    helper.close();
   }
 
   @Benchmark
@@ -166,167 +160,5 @@ public class GrpcPickerBenchmark {
       t.streamClosed(Status.OK);
     }
     bh.consume(r);
-  }
-
-  /** Arguments of one call: default options, the given headers. */
-  private static final class Args extends LoadBalancer.PickSubchannelArgs {
-    private static final MethodDescriptor<Void, Void> METHOD = MethodDescriptor.<Void, Void>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName("bench/Call")
-        .setRequestMarshaller(new NoMarshaller())
-        .setResponseMarshaller(new NoMarshaller())
-        .build();
-
-    private final Metadata headers;
-
-    Args(Metadata headers) {
-      this.headers = headers;
-    }
-
-    @Override
-    public CallOptions getCallOptions() {
-      return CallOptions.DEFAULT;
-    }
-
-    @Override
-    public Metadata getHeaders() {
-      return headers;
-    }
-
-    @Override
-    public MethodDescriptor<?, ?> getMethodDescriptor() {
-      return METHOD;
-    }
-  }
-
-  private static final class NoMarshaller implements MethodDescriptor.Marshaller<Void> {
-    @Override
-    public InputStream stream(Void value) {
-      return InputStream.nullInputStream();
-    }
-
-    @Override
-    public Void parse(InputStream stream) {
-      return null;
-    }
-  }
-
-  /** A channel stand-in whose subchannels turn READY as soon as they are asked to connect. */
-  private static final class FakeHelper extends LoadBalancer.Helper {
-    final SynchronizationContext sync = new SynchronizationContext((t, e) -> {
-      throw new IllegalStateException("failure in synchronization context", e);
-    });
-    final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "grpc-bench-scheduler");
-      t.setDaemon(true);
-      return t;
-    });
-    volatile ConnectivityState state;
-    volatile LoadBalancer.SubchannelPicker picker;
-
-    @Override
-    public LoadBalancer.Subchannel createSubchannel(LoadBalancer.CreateSubchannelArgs args) {
-      return new FakeSubchannel(this, args);
-    }
-
-    @Override
-    public ManagedChannel createOobChannel(EquivalentAddressGroup eag, String authority) {
-      throw new UnsupportedOperationException("not in benchmarks");
-    }
-
-    @Override
-    public void updateBalancingState(ConnectivityState newState, LoadBalancer.SubchannelPicker newPicker) {
-      state = newState;
-      picker = newPicker;
-    }
-
-    @Override
-    public void refreshNameResolution() {}
-
-    @Override
-    public SynchronizationContext getSynchronizationContext() {
-      return sync;
-    }
-
-    @Override
-    public ScheduledExecutorService getScheduledExecutorService() {
-      return scheduler;
-    }
-
-    @Override
-    public String getAuthority() {
-      return "bench";
-    }
-
-    @Override
-    public ChannelLogger getChannelLogger() {
-      return QuietLogger.INSTANCE;
-    }
-  }
-
-  private static final class FakeSubchannel extends LoadBalancer.Subchannel {
-    private final FakeHelper helper;
-    private final LoadBalancer.CreateSubchannelArgs args;
-    private LoadBalancer.SubchannelStateListener listener;
-    private boolean connected;
-
-    FakeSubchannel(FakeHelper helper, LoadBalancer.CreateSubchannelArgs args) {
-      this.helper = helper;
-      this.args = args;
-    }
-
-    @Override
-    public void start(LoadBalancer.SubchannelStateListener listener) {
-      this.listener = listener;
-    }
-
-    @Override
-    public void requestConnection() {
-      if (connected || listener == null) {
-        return;
-      }
-      connected = true;
-      helper.sync.executeLater(() -> {
-        listener.onSubchannelState(ConnectivityStateInfo.forNonError(ConnectivityState.CONNECTING));
-        listener.onSubchannelState(ConnectivityStateInfo.forNonError(ConnectivityState.READY));
-        // Petiole policies (round_robin, least_request) also listen for health; report healthy.
-        LoadBalancer.SubchannelStateListener health = args.getOption(LoadBalancer.HEALTH_CONSUMER_LISTENER_ARG_KEY);
-        if (health != null) {
-          health.onSubchannelState(ConnectivityStateInfo.forNonError(ConnectivityState.READY));
-        }
-      });
-      helper.sync.drain();
-    }
-
-    @Override
-    public void shutdown() {}
-
-    @Override
-    public List<EquivalentAddressGroup> getAllAddresses() {
-      return args.getAddresses();
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return args.getAttributes();
-    }
-
-    @Override
-    public ChannelLogger getChannelLogger() {
-      return QuietLogger.INSTANCE;
-    }
-
-    @Override
-    public void updateAddresses(List<EquivalentAddressGroup> addrs) {}
-  }
-
-  private static final class QuietLogger extends ChannelLogger {
-    static final QuietLogger INSTANCE = new QuietLogger();
-
-    @Override
-    public void log(ChannelLogLevel level, String message) {}
-
-    @Override
-    public void log(ChannelLogLevel level, String messageFormat, Object... args) {}
   }
 }

@@ -48,10 +48,10 @@ import java.util.concurrent.ThreadLocalRandom;
  * this policy also reads its ticker and computes one {@code Math.exp}. Building is O(n). The policy
  * and its pickers are immutable and thread-safe.
  */
-public final class PeakEwmaPolicy implements Policy {
+public final class PeakEwmaPolicy implements WeightBlindPolicy {
 
-  /** Finagle's default time constant. */
-  static final Duration DEFAULT_DECAY = Duration.ofSeconds(10);
+  /** The default time constant of the latency estimate, 10 s: Finagle's. */
+  public static final Duration DEFAULT_DECAY = Duration.ofSeconds(10);
 
   private final Duration decay;
   private final long decayNanos;

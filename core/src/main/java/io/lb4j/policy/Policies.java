@@ -134,7 +134,7 @@ public final class Policies {
 
   /** Maglev with Envoy's default table size, 65,537. */
   public static Policy maglev() {
-    return new MaglevPolicy(MaglevTable.DEFAULT_TABLE_SIZE);
+    return new MaglevPolicy(MaglevPolicy.DEFAULT_TABLE_SIZE);
   }
 
   /**

@@ -6,10 +6,12 @@ import java.util.function.LongSupplier;
 /**
  * A load-balancing algorithm: turns the eligible endpoints into an immutable {@link Picker}.
  *
- * <p>The balancer calls {@link #newPicker} whenever the eligible set changes (endpoints added or
- * removed, ejected, drained, weights changed) and swaps the result in with one volatile write;
- * building may be expensive (a Maglev table), picking must be cheap. Implementations are
- * immutable and thread-safe; get them from {@link Policies}.
+ * <p>The balancer calls {@link #newPicker} when a rebuild changes what the picker is built from:
+ * the chosen endpoints (added, removed, ejected, drained, back), their {@code Endpoint}s (weight,
+ * zone, metadata), and their effective weights if {@link #usesEffectiveWeight()}; otherwise it
+ * keeps the previous picker. It swaps a new picker in with one volatile write; building may be
+ * expensive (a Maglev table), picking must be cheap. Implementations are immutable and
+ * thread-safe; get them from {@link Policies}.
  */
 public interface Policy {
 
@@ -60,5 +62,23 @@ public interface Policy {
    */
   default long peakEwmaDecayNanos() {
     return 0L;
+  }
+
+  /**
+   * Whether this policy's pickers pick by {@link io.lb4j.PickContext#hash()} (ring hash, Maglev),
+   * so that an adapter knows to compute a request hash. Default {@code false}.
+   */
+  default boolean usesHash() {
+    return false;
+  }
+
+  /**
+   * Whether {@link #newPicker} reads {@link EndpointView#effectiveWeight()}, so that a slow-start
+   * step needs a new picker. Policies that ignore weights, or use {@code Endpoint.weight()} as the
+   * hash policies do, return {@code false} and keep their picker across ramp steps. Default
+   * {@code true} (the safe answer).
+   */
+  default boolean usesEffectiveWeight() {
+    return true;
   }
 }

@@ -15,7 +15,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Weights are ignored. Cost: two random draws and four volatile reads per pick (a third draw
  * when a candidate has failures); no shared mutable state in the picker. Building is O(n).
  */
-public final class PowerOfTwoChoicesPolicy implements Policy {
+public final class PowerOfTwoChoicesPolicy implements WeightBlindPolicy {
 
   static final PowerOfTwoChoicesPolicy INSTANCE = new PowerOfTwoChoicesPolicy();
 

@@ -100,7 +100,7 @@ class FailurePenaltyTest {
   @Test
   void theRatioFollowsReleasesAndReturnsToExactlyZero() {
     List<Endpoint> two = List.of(Endpoint.parse("10.0.0.1:80"), Endpoint.parse("10.0.0.2:80"));
-    try (LoadBalancer lb = LoadBalancer.builder().endpoints(two).backgroundTasks(false)
+    try (LoadBalancer lb = LoadBalancer.builder().endpoints(two)
         .policy(new CapturingPolicy()).build()) {
       EndpointView view = CapturingPolicy.last.get(0);
       assertEquals(0.0, view.failureRatio());
@@ -147,7 +147,7 @@ class FailurePenaltyTest {
     List<Endpoint> three = List.of(Endpoint.parse("10.0.0.1:80"), Endpoint.parse("10.0.0.2:80"),
         Endpoint.parse("10.0.0.3:80"));
     try (LoadBalancer lb = LoadBalancer.builder().endpoints(three).policy(Policies.powerOfTwoChoices())
-        .backgroundTasks(false).build()) {
+        .build()) {
       // Two requests stay in flight on each healthy endpoint; the broken one answers at once.
       List<Selection> held = new ArrayList<>();
       for (int i = 0; i < 2; i++) {

@@ -1,9 +1,6 @@
 package io.lb4j.okhttp;
 
 import io.lb4j.Endpoint;
-import io.lb4j.policy.EndpointView;
-import io.lb4j.policy.Picker;
-import io.lb4j.policy.Policy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -125,24 +122,6 @@ final class Backends implements AutoCloseable {
       return socket.getLocalPort();
     }
   }
-
-  /** Exact rotation that always starts at the first endpoint (the real round robin starts at a random one), for tests that script which server answers first. */
-  static Policy roundRobin() {
-    return new Policy() {
-      @Override
-      public String name() {
-        return "test-rr";
-      }
-
-      @Override
-      public Picker newPicker(List<? extends EndpointView> eligible) {
-        EndpointView[] views = eligible.toArray(new EndpointView[0]);
-        AtomicInteger next = new AtomicInteger();
-        return ctx -> views[Math.floorMod(next.getAndIncrement(), views.length)];
-      }
-    };
-  }
-
 
   @Override
   public void close() {

@@ -1,4 +1,4 @@
-package io.lb4j.discovery;
+package io.lb4j.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -10,7 +10,7 @@ import java.util.List;
  * What the test logger (slf4j-simple, which looks System.err up on every line) prints while this
  * is open; the output still reaches the real System.err too. Tests run one at a time in a JVM.
  */
-final class StderrLog implements AutoCloseable {
+public final class StderrLog implements AutoCloseable {
 
   private final PrintStream original = System.err;
   private final ByteArrayOutputStream captured = new ByteArrayOutputStream();
@@ -37,19 +37,19 @@ final class StderrLog implements AutoCloseable {
   }
 
   /** Starts capturing. */
-  static StderrLog capture() {
+  public static StderrLog capture() {
     return new StderrLog();
   }
 
   /** Everything printed so far. */
-  String text() {
+  public String text() {
     synchronized (captured) {
       return captured.toString(StandardCharsets.UTF_8);
     }
   }
 
   /** The lines printed so far at this level ({@code WARN}, {@code INFO}) that contain {@code part}. */
-  List<String> lines(String level, String part) {
+  public List<String> lines(String level, String part) {
     return text().lines().filter(l -> l.contains(" " + level + " ") && l.contains(part)).toList();
   }
 
