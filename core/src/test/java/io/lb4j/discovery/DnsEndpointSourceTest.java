@@ -12,7 +12,10 @@ import io.lb4j.LoadBalancer;
 import io.lb4j.NoEndpointAvailableException;
 import io.lb4j.Outcome;
 import io.lb4j.Selection;
+import io.lb4j.outlier.OutlierDetectionConfig;
+import io.lb4j.testing.Shares;
 import io.lb4j.testing.StderrLog;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -450,6 +453,39 @@ class DnsEndpointSourceTest {
         && e.getMessage().contains("REFUSED"), e.getMessage());
     // A source that failed fast is closed: its executor has terminated, the thread object dies a moment later.
     await().atMost(Duration.ofSeconds(5)).until(() -> !resolverThreadAlive(src.threadName()));
+  }
+
+  @Test
+  void aFailFastBuildLeavesNoHalfBuiltBalancerBehind() {
+    dns = Dnsmasq.start(dir, Dnsmasq.Setup.PLAIN, "127.0.0.20 other.orders.test\n", SRV_A);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    LoadBalancer.Builder builder = LoadBalancer.builder().name("half").meterRegistry(registry)
+        .outlierDetection(OutlierDetectionConfig.defaults()) // a timed feature: the balancer runs its own scheduler
+        .endpointSource(source().srv("_http._tcp.orders.test").failFast(true).build());
+
+    assertThrows(DiscoveryException.class, builder::build);
+
+    assertEquals(List.of(), registry.getMeters(), "the half-built balancer's meters are gone");
+    await().atMost(Duration.ofSeconds(5)).until(() -> !resolverThreadAlive("lb4j-half-1"));
+    // The name is free again on that registry.
+    lb = LoadBalancer.builder().name("half").meterRegistry(registry).endpoints(List.of(Endpoint.of("127.0.0.1", 80)))
+        .build();
+    assertEquals(1, lb.endpoints().size());
+  }
+
+  @Test
+  void srvWeightsShareTheDefaultPolicysPicks() {
+    dns = Dnsmasq.start(dir, Dnsmasq.Setup.PLAIN, ORDERS_HOSTS, SRV_A, SRV_B); // weights 10 and 30
+    lb = LoadBalancer.builder().name("srv").endpointSource(source().srv("_http._tcp.orders.test").build()).build();
+    assertEquals(List.of(10, 30), lb.endpoints().stream().map(Endpoint::weight).toList());
+    int b = 0;
+    int picks = 40_000;
+    for (int i = 0; i < picks; i++) {
+      Selection s = lb.pick();
+      b += s.endpoint().port() == 9002 ? 1 : 0;
+      s.release(Outcome.SUCCESS, 1_000);
+    }
+    Shares.assertBinomial(b, picks, 0.75, "SRV weight 30 of 40 under the default policy");
   }
 
   @Test
