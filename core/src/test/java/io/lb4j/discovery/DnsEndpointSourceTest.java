@@ -478,14 +478,8 @@ class DnsEndpointSourceTest {
     dns = Dnsmasq.start(dir, Dnsmasq.Setup.PLAIN, ORDERS_HOSTS, SRV_A, SRV_B); // weights 10 and 30
     lb = LoadBalancer.builder().name("srv").endpointSource(source().srv("_http._tcp.orders.test").build()).build();
     assertEquals(List.of(10, 30), lb.endpoints().stream().map(Endpoint::weight).toList());
-    int b = 0;
-    int picks = 40_000;
-    for (int i = 0; i < picks; i++) {
-      Selection s = lb.pick();
-      b += s.endpoint().port() == 9002 ? 1 : 0;
-      s.release(Outcome.SUCCESS, 1_000);
-    }
-    Shares.assertBinomial(b, picks, 0.75, "SRV weight 30 of 40 under the default policy");
+    int b = Shares.count(lb, 40_000, e -> e.port() == 9002);
+    Shares.assertBinomial(b, 40_000, 0.75, "SRV weight 30 of 40 under the default policy");
   }
 
   @Test

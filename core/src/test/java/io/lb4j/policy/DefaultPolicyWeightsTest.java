@@ -26,13 +26,7 @@ class DefaultPolicyWeightsTest {
   private static final Endpoint C = Endpoint.parse("10.0.0.3:80");
 
   private static int picksOf(LoadBalancer lb, Endpoint target, int picks) {
-    int hits = 0;
-    for (int i = 0; i < picks; i++) {
-      Selection s = lb.pick();
-      hits += s.endpoint().address().equals(target.address()) ? 1 : 0;
-      s.release(Outcome.SUCCESS, 1_000);
-    }
-    return hits;
+    return Shares.count(lb, picks, e -> e.address().equals(target.address()));
   }
 
   @Test

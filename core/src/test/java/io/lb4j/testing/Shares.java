@@ -2,6 +2,12 @@ package io.lb4j.testing;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lb4j.Endpoint;
+import io.lb4j.LoadBalancer;
+import io.lb4j.Outcome;
+import io.lb4j.Selection;
+import java.util.function.Predicate;
+
 /** Statistical checks on pick counts. */
 public final class Shares {
 
@@ -9,6 +15,17 @@ public final class Shares {
   public static final double SIGMAS = 5.0;
 
   private Shares() {}
+
+  /** Picks {@code picks} times, releasing each at once as a success; returns how many picks {@code which} matched. */
+  public static int count(LoadBalancer lb, int picks, Predicate<Endpoint> which) {
+    int hits = 0;
+    for (int i = 0; i < picks; i++) {
+      Selection s = lb.pick();
+      hits += which.test(s.endpoint()) ? 1 : 0;
+      s.release(Outcome.SUCCESS, 1_000);
+    }
+    return hits;
+  }
 
   /**
    * Asserts that {@code hits} of {@code trials} independent picks is a plausible count for a share of

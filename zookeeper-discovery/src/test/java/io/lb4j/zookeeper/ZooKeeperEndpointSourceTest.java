@@ -13,7 +13,6 @@ import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.LoadBalancerListener;
 import io.lb4j.Outcome;
-import io.lb4j.Selection;
 import io.lb4j.discovery.DiscoveryException;
 import io.lb4j.health.HealthCheckConfig;
 import io.lb4j.health.ProbeResult;
@@ -333,14 +332,8 @@ class ZooKeeperEndpointSourceTest {
     register("b", 9002, EndpointPayload.of(3, ""));
     lb = LoadBalancer.builder().endpointSource(ZooKeeperEndpointSource.create(watcherClient, BASE, "orders")).build();
     assertEquals(List.of(ep(9001, 1, ""), ep(9002, 3, "")), lb.endpoints());
-    int b = 0;
-    int picks = 40_000;
-    for (int i = 0; i < picks; i++) {
-      Selection s = lb.pick();
-      b += s.endpoint().port() == 9002 ? 1 : 0;
-      s.release(Outcome.SUCCESS, 1_000);
-    }
-    Shares.assertBinomial(b, picks, 0.75, "payload weight 3 of 4 under the default policy");
+    int b = Shares.count(lb, 40_000, e -> e.port() == 9002);
+    Shares.assertBinomial(b, 40_000, 0.75, "payload weight 3 of 4 under the default policy");
   }
 
   /**
