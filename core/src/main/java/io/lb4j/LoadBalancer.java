@@ -391,9 +391,10 @@ public final class LoadBalancer implements AutoCloseable {
     /**
      * Whether {@code lb4j.requests}, {@code lb4j.request.latency} and {@code lb4j.inflight} come per
      * endpoint (tag {@code endpoint}; default {@code true}) or, with {@code false}, once per
-     * balancer, summed over its endpoints: a fixed number of series whatever the fleet's size (9
-     * instead of 9 per endpoint in Prometheus, without latency percentiles). Picks and releases cost
-     * the same either way. Only matters with a {@link #meterRegistry}.
+     * balancer, summed over its endpoints, with an empty {@code endpoint} tag (which Prometheus
+     * stores as no label): a fixed number of series whatever the fleet's size (9 instead of 9 per
+     * endpoint in Prometheus, without latency percentiles). Picks and releases cost the same either
+     * way. Only matters with a {@link #meterRegistry}.
      */
     public Builder perEndpointMetrics(boolean enabled) {
       this.perEndpointMetrics = enabled;

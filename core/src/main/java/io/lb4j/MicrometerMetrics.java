@@ -41,7 +41,7 @@ import java.util.function.ToDoubleFunction;
  * class that touches Micrometer, loaded only when the builder has a registry. Thread-safe.
  *
  * <p>Without per-endpoint meters ({@code Builder.perEndpointMetrics(false)}) the request, in-flight
- * and latency meters have no {@code endpoint} tag: the counters and the gauge sum the tracked
+ * and latency meters have an empty {@code endpoint} tag: the counters and the gauge sum the tracked
  * endpoints' own counters when scraped (plus what endpoints that left had counted, so a counter
  * never goes down), and every endpoint records into one timer. Picks and releases do the same work
  * in both modes.
@@ -64,7 +64,9 @@ final class MicrometerMetrics implements BalancerMetrics {
     this.tags = Tags.of("lb", core.name, "policy", core.policy.name());
     this.aggregate = perEndpoint ? null : new Aggregate();
     if (aggregate != null) {
-      List<Meter> meters = requestMeters(tags, aggregate, Aggregate::requests, Aggregate::inFlight);
+      // The endpoint tag stays, empty: Prometheus needs one set of label names per metric name, so
+      // balancers of both modes can share a registry; it stores an empty label as no label at all.
+      List<Meter> meters = requestMeters(tags.and("endpoint", ""), aggregate, Aggregate::requests, Aggregate::inFlight);
       aggregate.latency = (Timer) meters.get(meters.size() - 1);
       balancerMeters.addAll(meters);
     }

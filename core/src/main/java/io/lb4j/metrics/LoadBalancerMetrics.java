@@ -39,8 +39,9 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
  *
  * <p><b>Cardinality.</b> Per endpoint: 5 request counters, 1 in-flight gauge and a timer (3 series
  * in Prometheus: count, sum, max; more with percentiles), 9 series. With
- * {@code Builder.perEndpointMetrics(false)} those meters lose the {@code endpoint} tag and sum over
- * the balancer's endpoints: 9 series per balancer whatever the fleet's size.
+ * {@code Builder.perEndpointMetrics(false)} those meters sum over the balancer's endpoints and
+ * their {@code endpoint} tag is empty (Prometheus stores it as no label; the tag stays so that both
+ * modes can share one registry): 9 series per balancer whatever the fleet's size.
  *
  * <p><b>Cost.</b> Everything but the latency timer is read when the registry scrapes, from counters
  * the balancer keeps anyway (the status counts come with each picker rebuild, so a scrape is O(1);
