@@ -44,12 +44,24 @@ public interface Policy {
   }
 
   /**
-   * Whether this policy's pickers read {@link EndpointView#latencyEwmaNanos()}. When it does not
-   * (no built-in policy does) and no meter registry wants latencies, adapters may skip timing
+   * Whether this policy's pickers read request latencies ({@link EndpointView#latencyEwmaNanos()},
+   * {@link EndpointView#peakEwmaNanos()}). When it does not (of the built-in policies only
+   * {@link PeakEwmaPolicy} does) and no meter registry wants latencies, adapters may skip timing
    * requests: see {@link io.lb4j.LoadBalancer#recordsLatency()}. Default {@code false}.
    */
   default boolean usesLatency() {
     return false;
+  }
+
+  /**
+   * The time constant, in nanoseconds, of the peak-EWMA latency estimate this policy's pickers read
+   * ({@link EndpointView#peakEwmaNanos()}); the balancer keeps that estimate per endpoint only when
+   * this is positive, updating it on each release with the time of its ticker. A policy that returns
+   * a positive value should also return {@code true} from {@link #usesLatency()}, so that adapters
+   * time requests. Default 0: no estimate.
+   */
+  default long peakEwmaDecayNanos() {
+    return 0L;
   }
 
   /**
@@ -72,8 +84,8 @@ public interface Policy {
 
   /**
    * Whether this policy's picks follow the endpoints' weights ({@code Endpoint.weight()} or
-   * {@link EndpointView#effectiveWeight()}). Random and round robin do not; every other built-in
-   * policy does. A balancer whose policy answers {@code false} logs one WARN when its endpoints
+   * {@link EndpointView#effectiveWeight()}). Random, round robin and peak EWMA do not; every other
+   * built-in policy does. A balancer whose policy answers {@code false} logs one WARN when its endpoints
    * carry unequal weights (from discovery, say), naming the policies that would honour them.
    * Default {@code true}.
    */

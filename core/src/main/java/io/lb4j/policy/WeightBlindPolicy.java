@@ -1,7 +1,7 @@
 package io.lb4j.policy;
 
 /**
- * A policy whose pickers ignore weights (random, round robin): a slow-start step, which changes
+ * A policy whose pickers ignore weights (random, round robin, peak EWMA): a slow-start step, which changes
  * only effective weights, keeps their picker, and unequal weights get the balancer's WARN.
  */
 interface WeightBlindPolicy extends Policy {

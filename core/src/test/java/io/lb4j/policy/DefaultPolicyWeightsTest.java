@@ -74,7 +74,8 @@ class DefaultPolicyWeightsTest {
 
   @Test
   void weightBlindPoliciesWarnOncePerBalancerWhenWeightsDiffer() {
-    for (Supplier<Policy> blind : List.<Supplier<Policy>>of(Policies::random, Policies::roundRobin)) {
+    for (Supplier<Policy> blind : List.<Supplier<Policy>>of(Policies::random, Policies::roundRobin,
+        Policies::peakEwma)) {
       String name = "blind-" + blind.get().name();
       try (StderrLog log = StderrLog.capture();
           LoadBalancer lb = LoadBalancer.builder().name(name).policy(blind.get()).endpoints(List.of(A, B)).build()) {
