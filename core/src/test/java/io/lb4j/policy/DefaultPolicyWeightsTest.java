@@ -106,6 +106,62 @@ class DefaultPolicyWeightsTest {
     }
   }
 
+  /**
+   * The pick cost of honouring weights, in in-flight reads per pick (machine-independent; the
+   * time is PickBenchmark's, with {@code -p weights=...}): equal weights read 2 (the pair); unequal
+   * weights read 1 per weighted draw, and a draw is accepted with probability 1 / (inFlight + 1),
+   * so with every endpoint at load L a pick reads (1 - (L/(L+1))^16) (L + 1) on average (16 draws
+   * at most).
+   */
+  @Test
+  void readsPerPickWithEqualAndUnequalWeightsAndLoad() {
+    int picks = 20_000;
+    assertEquals(2.0, readsPerPick(LoadView.of(1, 1, 1, 1), 0, picks), 1e-9, "equal weights: the pair");
+    assertEquals(1.0, readsPerPick(LoadView.of(1, 2, 3, 4), 0, picks), 1e-9, "unequal, idle: one accepted draw");
+    for (int load : new int[] {1, 2, 8}) {
+      double expected = (1 - Math.pow(load / (load + 1.0), LeastRequestPolicy.MAX_DRAWS)) * (load + 1);
+      double measured = readsPerPick(LoadView.of(1, 2, 3, 4), load, picks);
+      System.out.printf("weights 1:2:3:4, %d in flight on each: %.2f in-flight reads per pick (expected %.2f)%n",
+          load, measured, expected);
+      assertEquals(expected, measured, 0.05 * expected, "load " + load);
+    }
+  }
+
+  private static double readsPerPick(List<LoadView> views, int load, int picks) {
+    long[] reads = new long[1];
+    List<EndpointView> counted = new ArrayList<>();
+    for (LoadView v : views) {
+      v.inFlight = load;
+      counted.add(new EndpointView() {
+        @Override
+        public Endpoint endpoint() {
+          return v.endpoint();
+        }
+
+        @Override
+        public int inFlight() {
+          reads[0]++;
+          return v.inFlight();
+        }
+
+        @Override
+        public double latencyEwmaNanos() {
+          return 0;
+        }
+
+        @Override
+        public int effectiveWeight() {
+          return v.effectiveWeight();
+        }
+      });
+    }
+    Picker picker = Policies.powerOfTwoChoices().newPicker(counted);
+    for (int i = 0; i < picks; i++) {
+      picker.pick(io.lb4j.PickContext.EMPTY);
+    }
+    return reads[0] / (double) picks;
+  }
+
   @Test
   void p2cOverViewsWithUnequalWeightsIsWeightedLeastRequest() {
     List<LoadView> views = LoadView.of(1, 3);
