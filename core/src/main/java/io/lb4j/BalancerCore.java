@@ -262,8 +262,7 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     List<EndpointState> states = new ArrayList<>(registry.present());
     List<SnapshotBuilder.Candidate> candidates = new ArrayList<>(states.size());
     for (EndpointState s : states) {
-      candidates.add(new SnapshotBuilder.Candidate(s.status(), s.probed(), s.endpoint().zone(), s.failedProbes(),
-          s.knownDead()));
+      candidates.add(new SnapshotBuilder.Candidate(s.status(), s.probed(), s.endpoint().zone(), s.knownDead()));
     }
     SnapshotBuilder.Eligibility el = SnapshotBuilder.decide(candidates, panicThreshold, localZone, name,
         source.emptyReason());
