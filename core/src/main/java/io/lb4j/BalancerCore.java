@@ -62,8 +62,13 @@ final class BalancerCore implements EndpointRegistry.Hooks {
 
   final Object lock = new Object();
   final EndpointRegistry registry = new EndpointRegistry();
-  /** Whether zone-aware routing currently routes to the local zone. Guarded by {@link #lock}. */
-  private boolean zoneLocal = true;
+  /**
+   * Whether zone-aware routing currently routes to the local zone (false while it spills over).
+   * Written under {@link #lock}; volatile for the spill-over gauge.
+   */
+  private volatile boolean zoneLocal = true;
+  /** Whether the unequal-weights WARN was logged. Guarded by {@link #lock}. */
+  private boolean weightsWarned;
   /** The pending periodic tasks, to cancel on close. Guarded by {@link #lock}. */
   private Future<?> sweep;
   private Future<?> rampStep;
@@ -134,22 +139,51 @@ final class BalancerCore implements EndpointRegistry.Hooks {
 
   // ---- changes ----
 
-  /** Applies a new endpoint list and rebuilds on the calling thread. */
+  /**
+   * Applies a new endpoint list and rebuilds on the calling thread. A list equal to the current one
+   * (a source's periodic refresh) is a no-op: no rebuild, no event.
+   */
   void update(Collection<Endpoint> endpoints) {
     LinkedHashMap<String, Endpoint> wanted = EndpointRegistry.validate(endpoints);
     BalancerEvents.Batch batch = events.batch();
     synchronized (lock) {
-      if (closed) {
+      if (closed || registry.unchanged(wanted)) {
         return;
       }
-      for (EndpointState gone : registry.update(wanted, this)) {
+      warnIfWeightsIgnored(wanted.values());
+      EndpointRegistry.Changes changes = registry.update(wanted, this);
+      batch.changes(changes, wanted.size());
+      for (EndpointState gone : changes.left()) {
         EndpointStatus from = gone.lastStatus == null ? EndpointStatus.HEALTHY : gone.lastStatus;
         batch.statusChange(gone, from, EndpointStatus.DRAINING, "removed from the endpoint list");
+        batch.removed(gone.endpoint());
       }
       rebuild(batch);
       batch.endpointsUpdated(wanted.size());
     }
     tell(batch);
+  }
+
+  /**
+   * One WARN per balancer when its endpoints carry unequal weights that its policy ignores
+   * ({@link Policy#usesWeights()}). Caller holds {@link #lock}.
+   */
+  private void warnIfWeightsIgnored(Collection<Endpoint> endpoints) {
+    if (weightsWarned || policy.usesWeights() || endpoints.isEmpty()) {
+      return;
+    }
+    int min = Integer.MAX_VALUE;
+    int max = 0;
+    for (Endpoint e : endpoints) {
+      min = Math.min(min, e.weight());
+      max = Math.max(max, e.weight());
+    }
+    if (min != max) {
+      weightsWarned = true;
+      BalancerEvents.log.warn("lb={} endpoints carry unequal weights ({} to {}) that policy {} ignores; the default"
+          + " powerOfTwoChoices(), leastRequest(...), weightedRoundRobin() and the hash policies honour them"
+          + " (logged once per balancer)", name, min, max, policy.name());
+    }
   }
 
   /** Drains a present endpoint and rebuilds on the calling thread. */
@@ -330,6 +364,16 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   }
 
   // ---- lookups ----
+
+  /** Whether zone-aware routing spills over to other zones now; false without a local zone. */
+  boolean zoneSpilling() {
+    return localZone != null && !zoneLocal;
+  }
+
+  /** The local zone of zone-aware routing, or null. */
+  String localZone() {
+    return localZone;
+  }
 
   /** A present or leaving endpoint's state by address, or null. Lock-free. */
   EndpointState find(Endpoint endpoint) {

@@ -56,11 +56,69 @@ final class BalancerEvents {
         log.info("lb={} local zone {}: {} of {} endpoints eligible, below threshold {}; spilling over to all zones",
             name, zone, d.eligible(), d.judged(), threshold);
       }
+      events.add(l -> l.onZoneSpillover(name, zone, !d.local(), d.eligible(), d.judged()));
+    }
+
+    /**
+     * What a list update changed: one line per joiner (at DEBUG for the first list, which gets one
+     * INFO line of its own), one per changed endpoint; leavers were told by their status change.
+     */
+    void changes(EndpointRegistry.Changes changes, int total) {
+      if (changes.first()) {
+        log.info("lb={} first endpoint list: {} endpoints", name, total);
+      }
+      for (Endpoint e : changes.joined()) {
+        if (changes.first()) {
+          log.debug("lb={} endpoint={} joined ({})", name, e.address(), describe(e));
+        } else {
+          log.info("lb={} endpoint={} joined ({})", name, e.address(), describe(e));
+        }
+        events.add(l -> l.onEndpointAdded(name, e));
+      }
+      for (Endpoint[] c : changes.changed()) {
+        Endpoint from = c[0];
+        Endpoint to = c[1];
+        log.info("lb={} endpoint={} changed: {}", name, to.address(), difference(from, to));
+        events.add(l -> l.onEndpointChanged(name, from, to));
+      }
+    }
+
+    void removed(Endpoint e) {
+      events.add(l -> l.onEndpointRemoved(name, e));
     }
 
     void endpointsUpdated(int total) {
       events.add(l -> l.onEndpointsUpdated(name, total));
     }
+
+    void discoveryFailure(Throwable error, int consecutive) {
+      events.add(l -> l.onDiscoveryFailure(name, error, consecutive));
+    }
+
+    void discoveryRecovery(int failures) {
+      events.add(l -> l.onDiscoveryRecovery(name, failures));
+    }
+  }
+
+  /** An endpoint's weight, zone and metadata, as a join line shows them. */
+  static String describe(Endpoint e) {
+    return "weight " + e.weight() + (e.zone().isEmpty() ? "" : ", zone " + e.zone())
+        + (e.metadata().isEmpty() ? "" : ", metadata " + e.metadata());
+  }
+
+  /** What differs between two listings of one address, e.g. {@code "weight 10 -> 30, zone a -> b"}. */
+  static String difference(Endpoint from, Endpoint to) {
+    List<String> parts = new ArrayList<>(3);
+    if (from.weight() != to.weight()) {
+      parts.add("weight " + from.weight() + " -> " + to.weight());
+    }
+    if (!from.zone().equals(to.zone())) {
+      parts.add("zone '" + from.zone() + "' -> '" + to.zone() + "'");
+    }
+    if (!from.metadata().equals(to.metadata())) {
+      parts.add("metadata " + from.metadata() + " -> " + to.metadata());
+    }
+    return String.join(", ", parts);
   }
 
   Batch batch() {

@@ -2,6 +2,7 @@ package io.lb4j;
 
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +28,17 @@ final class EndpointRegistry {
 
     void untrack(EndpointState s);
   }
+
+  /**
+   * What one update changed.
+   *
+   * @param first whether this was the first list
+   * @param joined endpoints new to the list (including ones back from leaving), in list order
+   * @param changed endpoints that stayed but got another weight, zone or metadata: pairs of before
+   *     and after, in list order
+   * @param left the states that left, already marked draining and removed
+   */
+  record Changes(boolean first, List<Endpoint> joined, List<Endpoint[]> changed, List<EndpointState> left) {}
 
   private LinkedHashMap<String, EndpointState> present = new LinkedHashMap<>();
   private final Map<String, EndpointState> leaving = new ConcurrentHashMap<>();
@@ -60,15 +72,39 @@ final class EndpointRegistry {
   }
 
   /**
+   * Whether {@code wanted} is the present list as it is (same endpoints, weights, zones, metadata,
+   * same order), after a first list: then an update would change nothing.
+   */
+  boolean unchanged(LinkedHashMap<String, Endpoint> wanted) {
+    if (!initialized || wanted.size() != present.size()) {
+      return false;
+    }
+    Iterator<EndpointState> it = present.values().iterator();
+    for (Endpoint e : wanted.values()) {
+      if (!it.next().endpoint().equals(e)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
    * Replaces the present list with {@code wanted} (from {@link #validate}).
    *
-   * @return the states that left, already marked draining and removed
+   * @return what changed
    */
-  List<EndpointState> update(LinkedHashMap<String, Endpoint> wanted, Hooks hooks) {
+  Changes update(LinkedHashMap<String, Endpoint> wanted, Hooks hooks) {
+    boolean first = !initialized;
+    List<Endpoint> joined = new ArrayList<>();
+    List<Endpoint[]> changed = new ArrayList<>();
     LinkedHashMap<String, EndpointState> next = new LinkedHashMap<>();
     for (Endpoint e : wanted.values()) {
       EndpointState s = present.get(e.address());
+      if (s != null && !s.endpoint().equals(e)) {
+        changed.add(new Endpoint[] {s.endpoint(), e});
+      }
       if (s == null) {
+        joined.add(e);
         s = leaving.remove(e.address());
         if (s != null) {
           s.removed = false;
@@ -102,7 +138,7 @@ final class EndpointRegistry {
     present = next;
     initialized = true;
     version++;
-    return gone;
+    return new Changes(first, joined, changed, gone);
   }
 
   /** The present states in insertion order; a live view, read under the balancer's lock. */

@@ -59,7 +59,7 @@ public final class LoadBalancer implements AutoCloseable {
     this.recordsLatency = b.policy.usesLatency() || b.meterRegistry != null;
     try {
       if (b.meterRegistry != null) {
-        core.metrics = MicrometerMetrics.bind(b.meterRegistry, core);
+        core.metrics = MicrometerMetrics.bind(b.meterRegistry, core, b.perEndpointMetrics);
       }
       if (b.endpoints != null) {
         core.update(b.endpoints);
@@ -275,6 +275,7 @@ public final class LoadBalancer implements AutoCloseable {
     double panicThreshold = DEFAULT_PANIC_THRESHOLD;
     Duration slowStart = Duration.ZERO;
     MeterRegistry meterRegistry;
+    boolean perEndpointMetrics = true;
     Ticker ticker = Ticker.system();
     Scheduler scheduler;
     OutlierDetectionConfig outlierDetection;
@@ -384,6 +385,19 @@ public final class LoadBalancer implements AutoCloseable {
     /** Where to register metrics (see {@link io.lb4j.metrics.LoadBalancerMetrics}); default none. */
     public Builder meterRegistry(MeterRegistry registry) {
       this.meterRegistry = required("meterRegistry", registry);
+      return this;
+    }
+
+    /**
+     * Whether {@code lb4j.requests}, {@code lb4j.request.latency} and {@code lb4j.inflight} come per
+     * endpoint (tag {@code endpoint}; default {@code true}) or, with {@code false}, once per
+     * balancer, summed over its endpoints, with an empty {@code endpoint} tag (which Prometheus
+     * stores as no label): a fixed number of series whatever the fleet's size (9 instead of 9 per
+     * endpoint in Prometheus, without latency percentiles). Picks and releases cost the same either
+     * way. Only matters with a {@link #meterRegistry}.
+     */
+    public Builder perEndpointMetrics(boolean enabled) {
+      this.perEndpointMetrics = enabled;
       return this;
     }
 

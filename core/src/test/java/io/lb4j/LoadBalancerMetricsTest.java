@@ -103,8 +103,8 @@ class LoadBalancerMetricsTest {
       double local = registry.get("lb4j.ejections").tags("reason", "local").functionCounter().count();
       assertEquals(2, consecutive + local);
       assertEquals(2, consecutive);
-      assertEquals(0, registry.get("lb4j.ejections").tags("reason", "success-rate").functionCounter().count());
-      assertEquals(0, registry.get("lb4j.ejections").tags("reason", "failure-percentage").functionCounter().count());
+      assertEquals(0, registry.get("lb4j.ejections").tags("reason", "success_rate").functionCounter().count());
+      assertEquals(0, registry.get("lb4j.ejections").tags("reason", "failure_percentage").functionCounter().count());
       assertEquals(2, gauge("lb4j.endpoints", "status", "ejected"));
       assertEquals(1, gauge("lb4j.panic"));
     }
@@ -155,6 +155,43 @@ class LoadBalancerMetricsTest {
       assertEquals(1, registry.find("lb4j.inflight").meters().size());
     }
     assertEquals(0, lb4jMeters(), "close removes every meter of the balancer");
+  }
+
+  @Test
+  void aggregateMetersHaveNoEndpointTagSumTheEndpointsAndNeverGoDown() {
+    try (LoadBalancer balancer = lb(A, B).perEndpointMetrics(false).build()) {
+      Selection held = balancer.pick(); // A
+      balancer.pick().release(Outcome.SUCCESS, TimeUnit.MILLISECONDS.toNanos(3)); // B
+      balancer.pick().release(Outcome.SERVER_ERROR, TimeUnit.MILLISECONDS.toNanos(5)); // A
+      assertEquals(1, gauge("lb4j.inflight"));
+      held.release(Outcome.SUCCESS, TimeUnit.MILLISECONDS.toNanos(1));
+      assertTrue(registry.getMeters().stream().allMatch(m -> m.getId().getTag("endpoint") == null
+          || m.getId().getTag("endpoint").isEmpty()), "no endpoint named anywhere (an empty tag: Prometheus drops it)");
+      assertEquals(2, aggregate("success"));
+      assertEquals(1, aggregate("server_error"));
+      assertEquals(0, gauge("lb4j.inflight"));
+      Timer latency = registry.get("lb4j.request.latency").tags("lb", "orders").timer();
+      assertEquals(3, latency.count());
+      assertEquals(9.0, latency.totalTime(TimeUnit.MILLISECONDS), 1e-9);
+
+      balancer.updateEndpoints(List.of(A)); // B leaves: its counts stay in the sums
+      assertEquals(2, aggregate("success"));
+      balancer.pick().release(Outcome.SUCCESS, 1);
+      assertEquals(3, aggregate("success"));
+      Selection late = balancer.pick(); // A, then A leaves with it in flight and comes back
+      balancer.updateEndpoints(List.of(B));
+      balancer.updateEndpoints(List.of(A, B));
+      assertEquals(3, aggregate("success"), "an endpoint back from leaving is not counted twice");
+      late.release(Outcome.SUCCESS, 1);
+      assertEquals(4, aggregate("success"));
+      assertEquals(7, lb4jMeters() - registry.find("lb4j.endpoints").meters().size() - 2,
+          "5 outcome counters, 1 in-flight gauge, 1 timer, whatever the fleet's size");
+    }
+    assertEquals(0, lb4jMeters());
+  }
+
+  private double aggregate(String outcome) {
+    return registry.get("lb4j.requests").tags("lb", "orders", "outcome", outcome).functionCounter().count();
   }
 
   @Test

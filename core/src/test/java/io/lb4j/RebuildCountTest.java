@@ -68,10 +68,11 @@ class RebuildCountTest {
         maglev, ringHash, p2c, wrr);
     assertEquals(1, maglev, "the update only; ramp steps keep the table");
     assertEquals(1, ringHash);
-    assertEquals(1, p2c, "p2c ignores weights");
     // The update, then one build per step (every 3 s) until the ramp ends at 30 s, except the
-    // first step: at 3 s the weight is still the 10 % floor, so the picker is kept.
+    // first step: at 3 s the weight is still the 10 % floor, so the picker is kept. P2C honours
+    // weights (issue 18), so slow start ramps it like weighted round robin (each build is O(n)).
     assertEquals(10, wrr);
+    assertEquals(10, p2c);
   }
 
   @Test

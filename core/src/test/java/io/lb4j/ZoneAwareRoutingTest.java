@@ -2,9 +2,13 @@ package io.lb4j;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.lb4j.health.HealthCheckConfig;
 import io.lb4j.health.ProbeResult;
+import io.lb4j.metrics.LoadBalancerMetrics;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -86,6 +90,40 @@ class ZoneAwareRoutingTest {
     down.remove(local.get(1));
     lbs.probeRound(lb);
     assertEquals(addresses(local.subList(0, 2)), picked(lb));
+  }
+
+  @Test
+  void spillOverAndReturnReachListenersAndTheGauge() {
+    List<Endpoint> local = zone("eu-1a", 1, 2);
+    List<Endpoint> all = new ArrayList<>(local);
+    all.addAll(zone("eu-1b", 11, 4));
+    Set<Endpoint> down = ConcurrentHashMap.newKeySet();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    HealthCheckConfig checks = HealthCheckConfig.builder().unhealthyThreshold(1).healthyThreshold(1).build();
+    LoadBalancer lb = lbs.build(lbs.builder("zones").endpoints(all).localZone("eu-1a").meterRegistry(registry)
+        .healthCheck(checks, e -> CompletableFuture.completedFuture(
+            down.contains(e) ? ProbeResult.unhealthy("down") : ProbeResult.healthy("up"))));
+    Gauge spillover = registry.get(LoadBalancerMetrics.ZONE_SPILLOVER).tags("lb", "zones", "zone", "eu-1a").gauge();
+    lbs.probeRound(lb);
+    assertEquals(0, spillover.value());
+    lbs.listener.changes.clear();
+
+    down.addAll(local);
+    lbs.probeRound(lb);
+    assertEquals(1, spillover.value());
+    assertEquals(List.of("spillover eu-1a true 0/2"), lbs.listener.changes);
+
+    down.clear();
+    lbs.probeRound(lb);
+    assertEquals(0, spillover.value());
+    assertEquals(List.of("spillover eu-1a true 0/2", "spillover eu-1a false 2/2"), lbs.listener.changes);
+  }
+
+  @Test
+  void withoutALocalZoneThereIsNoSpillOverGauge() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    lbs.build(lbs.builder("flat").endpoints(zone("eu-1a", 1, 2)).meterRegistry(registry));
+    assertNull(registry.find(LoadBalancerMetrics.ZONE_SPILLOVER).meter());
   }
 
   @Test

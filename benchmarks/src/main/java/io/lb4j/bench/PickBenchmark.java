@@ -65,6 +65,10 @@ public class PickBenchmark {
   @Param({"8", "64", "512", "4096"})
   public int endpoints;
 
+  /** The endpoints' weights: {@code mixed} (1..4 in turn), {@code equal} (all 1) or {@code one_heavy}. */
+  @Param({"mixed"})
+  public String weights;
+
   /** Whether the balancer has outlier detection (Envoy defaults). */
   @Param({"false", "true"})
   public boolean outlierDetection;
@@ -127,7 +131,7 @@ public class PickBenchmark {
   public void setUp() {
     LoadBalancer.Builder b = LoadBalancer.builder()
         .name("bench")
-        .endpoints(endpoints(endpoints))
+        .endpoints(endpoints(endpoints, weights))
         .policy(PolicyNames.of(policy))
         .ticker(clock)
         .scheduler(clock);
@@ -188,10 +192,20 @@ public class PickBenchmark {
 
   /** {@code n} loopback-style endpoints with weights 1..4 (never contacted). */
   static List<Endpoint> endpoints(int n) {
+    return endpoints(n, "mixed");
+  }
+
+  /** {@code n} never-contacted endpoints weighted as {@code weights} says (see {@link #weights}). */
+  static List<Endpoint> endpoints(int n, String weights) {
     List<Endpoint> list = new ArrayList<>(n);
     for (int i = 0; i < n; i++) {
-      list.add(Endpoint.of("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), 8080)
-          .withWeight(1 + i % 4));
+      int w = switch (weights) {
+        case "mixed" -> 1 + i % 4;
+        case "equal" -> 1;
+        case "one_heavy" -> i == 0 ? 100 : 1;
+        default -> throw new IllegalArgumentException("weights must be mixed, equal or one_heavy, was " + weights);
+      };
+      list.add(Endpoint.of("10." + (i >> 16 & 255) + "." + (i >> 8 & 255) + "." + (i & 255), 8080).withWeight(w));
     }
     return list;
   }

@@ -33,42 +33,42 @@ class BenchmarkSmokeTest {
   /** Runs the matching PickBenchmark methods for one short in-process iteration each. */
   private static void assertRuns(String methods, String policy, String endpoints, String outlierDetection,
       int expected) throws Exception {
-    Options opts = new OptionsBuilder()
-        .include(PickBenchmark.class.getName() + "." + methods)
-        .param("policy", policy)
-        .param("endpoints", endpoints)
-        .param("outlierDetection", outlierDetection)
-        .forks(0)
-        .warmupIterations(0)
-        .measurementIterations(1)
-        .measurementTime(TimeValue.milliseconds(100))
-        .threads(1)
-        .shouldFailOnError(true)
-        .build();
-    Collection<RunResult> results = new Runner(opts).run();
-    assertEquals(expected, results.size());
-    for (RunResult r : results) {
+    for (RunResult r : run(PickBenchmark.class.getName() + "." + methods, expected, 100,
+        "policy", policy, "endpoints", endpoints, "outlierDetection", outlierDetection)) {
       double nsPerOp = r.getPrimaryResult().getScore();
       assertTrue(nsPerOp > 0 && nsPerOp < 1_000_000, "ns/op out of range: " + nsPerOp);
     }
   }
 
+  /**
+   * Runs the benchmarks matching {@code include} with these parameters (name, value, ...) for one
+   * in-process iteration of {@code millis}, and checks that {@code expected} ran and each scored.
+   */
+  private static Collection<RunResult> run(String include, int expected, long millis, String... params)
+      throws Exception {
+    OptionsBuilder opts = new OptionsBuilder();
+    opts.include(include).forks(0).warmupIterations(0).measurementIterations(1)
+        .measurementTime(TimeValue.milliseconds(millis)).threads(1).shouldFailOnError(true);
+    for (int i = 0; i < params.length; i += 2) {
+      opts.param(params[i], params[i + 1]);
+    }
+    Collection<RunResult> results = new Runner(opts.build()).run();
+    assertEquals(expected, results.size());
+    for (RunResult r : results) {
+      assertTrue(r.getPrimaryResult().getScore() > 0, r.getParams().getBenchmark() + " did nothing");
+    }
+    return results;
+  }
+
+  @Test
+  void theDefaultPolicyOverUnequalWeightsRunsIdleAndLoaded() throws Exception {
+    run(PickBenchmark.class.getName() + ".(pick|pickHashLoaded)$", 2, 100,
+        "policy", "p2c", "weights", "one_heavy", "endpoints", "8", "outlierDetection", "false");
+  }
+
   @Test
   void okHttpTlsOverheadBenchmarkRunsBothSides() throws Exception {
-    Options opts = new OptionsBuilder()
-        .include(OkHttpTlsOverheadBenchmark.class.getName() + ".(plain|balanced)$")
-        .forks(0)
-        .warmupIterations(0)
-        .measurementIterations(1)
-        .measurementTime(TimeValue.milliseconds(200))
-        .threads(1)
-        .shouldFailOnError(true)
-        .build();
-    Collection<RunResult> results = new Runner(opts).run();
-    assertEquals(2, results.size());
-    for (RunResult r : results) {
-      assertTrue(r.getPrimaryResult().getScore() > 0, r.getParams().getBenchmark() + " made no call");
-    }
+    run(OkHttpTlsOverheadBenchmark.class.getName() + ".(plain|balanced)$", 2, 200);
   }
 
   @Test

@@ -20,17 +20,33 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
  *   <tr><td>{@value #ENDPOINTS}</td><td>gauge</td><td>{@code status} (healthy, draining, ejected,
  *       unhealthy, unknown)</td></tr>
  *   <tr><td>{@value #EJECTIONS}</td><td>function counter</td><td>{@code reason} (consecutive, local,
- *       success-rate, failure-percentage); only with outlier detection</td></tr>
+ *       success_rate, failure_percentage); only with outlier detection</td></tr>
  *   <tr><td>{@value #HEALTH_CHECKS}</td><td>function counter</td><td>{@code result} (healthy,
  *       unhealthy, draining); only with health checks</td></tr>
  *   <tr><td>{@value #PANIC}</td><td>gauge</td><td>1 in panic mode, else 0</td></tr>
  *   <tr><td>{@value #NO_ENDPOINT}</td><td>counter</td><td>picks that threw
  *       {@code NoEndpointAvailableException}</td></tr>
+ *   <tr><td>{@value #DISCOVERY_FAILURES}</td><td>function counter</td><td>failed refreshes of the
+ *       endpoint source; only with a source</td></tr>
+ *   <tr><td>{@value #DISCOVERY_STALENESS}</td><td>time gauge (seconds)</td><td>0 while the source's
+ *       last refresh succeeded, else the time since its failures began (since it started, before
+ *       its first list); only with a source</td></tr>
+ *   <tr><td>{@value #DISCOVERY_ENDPOINTS}</td><td>gauge</td><td>endpoints in the source's last list;
+ *       only with a source</td></tr>
+ *   <tr><td>{@value #ZONE_SPILLOVER}</td><td>gauge</td><td>{@code zone} (the local zone); 1 while
+ *       zone-aware routing spills over to all zones, else 0; only with a local zone</td></tr>
  * </table>
  *
+ * <p><b>Cardinality.</b> Per endpoint: 5 request counters, 1 in-flight gauge and a timer (3 series
+ * in Prometheus: count, sum, max; more with percentiles), 9 series. With
+ * {@code Builder.perEndpointMetrics(false)} those meters sum over the balancer's endpoints and
+ * their {@code endpoint} tag is empty (Prometheus stores it as no label; the tag stays so that both
+ * modes can share one registry): 9 series per balancer whatever the fleet's size.
+ *
  * <p><b>Cost.</b> Everything but the latency timer is read when the registry scrapes, from counters
- * the balancer keeps anyway (the status counts come with each picker rebuild, so a scrape is O(1));
- * a release records into its endpoint's {@code Timer}, resolved once when the endpoint joined.
+ * the balancer keeps anyway (the status counts come with each picker rebuild, so a scrape is O(1);
+ * aggregate request and in-flight meters sum the endpoints, O(n) per scrape); a release records
+ * into its endpoint's {@code Timer}, resolved once when the endpoint joined.
  *
  * <p><b>Names.</b> Two live balancers may not share a name on one registry: {@code build()} refuses
  * the second (their meters would collide and closing one would remove the other's). Per-endpoint
@@ -55,6 +71,14 @@ public final class LoadBalancerMetrics {
   public static final String PANIC = "lb4j.panic";
   /** Picks that found no endpoint. */
   public static final String NO_ENDPOINT = "lb4j.picks.no_endpoint";
+  /** Failed refreshes of the endpoint source. */
+  public static final String DISCOVERY_FAILURES = "lb4j.discovery.failures";
+  /** 0 while the endpoint source's last refresh succeeded, else the time since its failures began. */
+  public static final String DISCOVERY_STALENESS = "lb4j.discovery.staleness";
+  /** Endpoints in the endpoint source's last list. */
+  public static final String DISCOVERY_ENDPOINTS = "lb4j.discovery.endpoints";
+  /** 1 while zone-aware routing spills over to all zones, else 0. */
+  public static final String ZONE_SPILLOVER = "lb4j.zone.spillover";
 
   private LoadBalancerMetrics() {}
 

@@ -69,9 +69,9 @@ public interface OutlierDetector {
     /** {@code consecutiveLocalFailures} local-origin failures in a row. */
     LOCAL("local"),
     /** Success rate below the fleet's mean minus {@code stdevFactor} standard deviations. */
-    SUCCESS_RATE("success-rate"),
+    SUCCESS_RATE("success_rate"),
     /** Failure percentage at or above the threshold. */
-    FAILURE_PERCENTAGE("failure-percentage");
+    FAILURE_PERCENTAGE("failure_percentage");
 
     private final String tag;
 
@@ -79,7 +79,7 @@ public interface OutlierDetector {
       this.tag = tag;
     }
 
-    /** The metrics tag value, e.g. {@code "success-rate"}. */
+    /** The metrics tag value, e.g. {@code "success_rate"} (snake case, as the outcome tags). */
     public String tag() {
       return tag;
     }

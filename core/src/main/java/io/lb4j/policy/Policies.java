@@ -26,7 +26,10 @@ public final class Policies {
     return WeightedRoundRobinPolicy.INSTANCE;
   }
 
-  /** Fewer in-flight of two distinct random endpoints; see {@link PowerOfTwoChoicesPolicy}. */
+  /**
+   * Fewer in-flight of two distinct random endpoints while weights are equal, Envoy's weighted
+   * least request when they differ (the default policy); see {@link PowerOfTwoChoicesPolicy}.
+   */
   public static Policy powerOfTwoChoices() {
     return PowerOfTwoChoicesPolicy.INSTANCE;
   }

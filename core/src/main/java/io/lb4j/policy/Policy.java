@@ -81,4 +81,15 @@ public interface Policy {
   default boolean usesEffectiveWeight() {
     return true;
   }
+
+  /**
+   * Whether this policy's picks follow the endpoints' weights ({@code Endpoint.weight()} or
+   * {@link EndpointView#effectiveWeight()}). Random, round robin and peak EWMA do not; every other
+   * built-in policy does. A balancer whose policy answers {@code false} logs one WARN when its endpoints
+   * carry unequal weights (from discovery, say), naming the policies that would honour them.
+   * Default {@code true}.
+   */
+  default boolean usesWeights() {
+    return true;
+  }
 }

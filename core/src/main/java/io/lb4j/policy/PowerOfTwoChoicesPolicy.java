@@ -12,10 +12,19 @@ import java.util.concurrent.ThreadLocalRandom;
  * endpoint is sampled again. Unlike gRPC's and Envoy's variants, the two
  * draws never hit the same endpoint, so with two endpoints the less loaded one always wins.
  *
- * <p>Weights are ignored. Cost: two random draws and four volatile reads per pick (a third draw
- * when a candidate has failures); no shared mutable state in the picker. Building is O(n).
+ * <p><b>Weights</b> are honoured, as Envoy's least request does it: while every eligible endpoint
+ * has the same {@link EndpointView#effectiveWeight()} the picker is the pair draw above; when they
+ * differ (weights from DNS SRV records or a registry's payload, or a slow-start ramp) each pick goes
+ * to endpoint i in proportion to {@code weight_i / (inFlight_i + 1)}, exactly
+ * {@code Policies.leastRequest(2, 1.0)} (see {@link LeastRequestPolicy}), so idle endpoints share
+ * requests by weight and a busy one gets less.
+ *
+ * <p>Cost: equal weights, two random draws and four volatile reads per pick (a third draw when a
+ * candidate has failures); unequal weights, typically one or two weighted draws (O(1), alias
+ * method) with one volatile read each. No lock, no allocation, no shared mutable state in the
+ * picker. Building is O(n).
  */
-public final class PowerOfTwoChoicesPolicy implements WeightBlindPolicy {
+public final class PowerOfTwoChoicesPolicy implements Policy {
 
   static final PowerOfTwoChoicesPolicy INSTANCE = new PowerOfTwoChoicesPolicy();
 
@@ -28,6 +37,10 @@ public final class PowerOfTwoChoicesPolicy implements WeightBlindPolicy {
 
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
+    EndpointView[] views = PickerSupport.toArray(eligible);
+    if (views.length > 1 && !PickerSupport.equalWeights(views)) {
+      return new LoadWeightedPicker(views, 1.0);
+    }
     return PickerSupport.distinctPair(eligible, PowerOfTwoChoicesPolicy::lessLoaded);
   }
 

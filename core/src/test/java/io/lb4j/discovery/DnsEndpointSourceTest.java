@@ -12,7 +12,15 @@ import io.lb4j.LoadBalancer;
 import io.lb4j.NoEndpointAvailableException;
 import io.lb4j.Outcome;
 import io.lb4j.Selection;
+import io.lb4j.outlier.OutlierDetectionConfig;
+import io.lb4j.testing.FakeClock;
+import io.lb4j.testing.PrometheusAlerts;
+import io.lb4j.testing.RecordingListener;
+import io.lb4j.testing.Shares;
 import io.lb4j.testing.StderrLog;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -21,6 +29,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -450,6 +459,70 @@ class DnsEndpointSourceTest {
         && e.getMessage().contains("REFUSED"), e.getMessage());
     // A source that failed fast is closed: its executor has terminated, the thread object dies a moment later.
     await().atMost(Duration.ofSeconds(5)).until(() -> !resolverThreadAlive(src.threadName()));
+  }
+
+  @Test
+  void aFailFastBuildLeavesNoHalfBuiltBalancerBehind() {
+    dns = Dnsmasq.start(dir, Dnsmasq.Setup.PLAIN, "127.0.0.20 other.orders.test\n", SRV_A);
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    LoadBalancer.Builder builder = LoadBalancer.builder().name("half").meterRegistry(registry)
+        .outlierDetection(OutlierDetectionConfig.defaults()) // a timed feature: the balancer runs its own scheduler
+        .endpointSource(source().srv("_http._tcp.orders.test").failFast(true).build());
+
+    assertThrows(DiscoveryException.class, builder::build);
+
+    assertEquals(List.of(), registry.getMeters(), "the half-built balancer's meters are gone");
+    await().atMost(Duration.ofSeconds(5)).until(() -> !resolverThreadAlive("lb4j-half-1"));
+    // The name is free again on that registry.
+    lb = LoadBalancer.builder().name("half").meterRegistry(registry).endpoints(List.of(Endpoint.of("127.0.0.1", 80)))
+        .build();
+    assertEquals(1, lb.endpoints().size());
+  }
+
+  @Test
+  void aDnsOutageReachesListenersMetersAndTheStalenessAlert() throws Exception {
+    dns = Dnsmasq.start(dir, "127.0.0.10 svc.test\n");
+    DnsEndpointSource src = source().host("svc.test", 80).queryTimeout(Duration.ofMillis(300))
+        .refreshInterval(Duration.ofHours(1)).build(); // only the refreshes the test asks for
+    FakeClock clock = new FakeClock();
+    RecordingListener listener = new RecordingListener();
+    PrometheusMeterRegistry prometheus = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    lb = LoadBalancer.builder().name("orders").endpointSource(src).ticker(clock).listener(listener)
+        .meterRegistry(prometheus).build();
+    PrometheusAlerts.Rule stale = PrometheusAlerts.rule("Lb4jDiscoveryStale");
+    String before = prometheus.scrape();
+    clock.forward(Duration.ofHours(1));
+    src.refresh().get(5, TimeUnit.SECONDS);
+    assertEquals(Map.of(), PrometheusAlerts.firing(stale, prometheus.scrape()), "an hour of good refreshes");
+
+    dns.stop();
+    assertThrows(ExecutionException.class, () -> src.refresh().get(5, TimeUnit.SECONDS));
+    clock.forward(Duration.ofMinutes(6));
+    assertThrows(ExecutionException.class, () -> src.refresh().get(5, TimeUnit.SECONDS));
+    String during = prometheus.scrape();
+    assertEquals(Set.of(Map.of("lb", "orders")), PrometheusAlerts.firing(stale, before, during).keySet());
+    assertEquals(360.0, PrometheusAlerts.parse(during).get(new PrometheusAlerts.Series(
+        "lb4j_discovery_staleness_seconds", Map.of("lb", "orders", "policy", "p2c"))));
+    assertEquals(2.0, PrometheusAlerts.parse(during).get(new PrometheusAlerts.Series(
+        "lb4j_discovery_failures_total", Map.of("lb", "orders", "policy", "p2c"))));
+    assertEquals(List.of("discovery failure 1", "discovery failure 2"),
+        listener.changes.stream().filter(c -> c.startsWith("discovery")).toList());
+    assertTrue(listener.discoveryErrors.get(0) instanceof DiscoveryException, listener.discoveryErrors::toString);
+
+    dns.restart();
+    src.refresh().get(5, TimeUnit.SECONDS);
+    assertEquals(Map.of(), PrometheusAlerts.firing(stale, prometheus.scrape()), "resolved by the next good refresh");
+    assertEquals("discovery recovery 2", listener.changes.get(listener.changes.size() - 1),
+        "the same list again: the recovery and nothing else");
+  }
+
+  @Test
+  void srvWeightsShareTheDefaultPolicysPicks() {
+    dns = Dnsmasq.start(dir, Dnsmasq.Setup.PLAIN, ORDERS_HOSTS, SRV_A, SRV_B); // weights 10 and 30
+    lb = LoadBalancer.builder().name("srv").endpointSource(source().srv("_http._tcp.orders.test").build()).build();
+    assertEquals(List.of(10, 30), lb.endpoints().stream().map(Endpoint::weight).toList());
+    int b = Shares.count(lb, 40_000, e -> e.port() == 9002);
+    Shares.assertBinomial(b, 40_000, 0.75, "SRV weight 30 of 40 under the default policy");
   }
 
   @Test

@@ -16,6 +16,7 @@ import io.lb4j.Outcome;
 import io.lb4j.discovery.DiscoveryException;
 import io.lb4j.health.HealthCheckConfig;
 import io.lb4j.health.ProbeResult;
+import io.lb4j.testing.Shares;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -325,6 +326,16 @@ class ZooKeeperEndpointSourceTest {
     assertEquals(List.of(List.of(ep(9001, 1, ""), ep(9002, 1, ""), ep(9003, 1, ""))), recorder.lists);
   }
 
+  @Test
+  void payloadWeightsShareTheDefaultPolicysPicks() throws Exception {
+    register("a", 9001, EndpointPayload.of(1, ""));
+    register("b", 9002, EndpointPayload.of(3, ""));
+    lb = LoadBalancer.builder().endpointSource(ZooKeeperEndpointSource.create(watcherClient, BASE, "orders")).build();
+    assertEquals(List.of(ep(9001, 1, ""), ep(9002, 3, "")), lb.endpoints());
+    int b = Shares.count(lb, 40_000, e -> e.port() == 9002);
+    Shares.assertBinomial(b, 40_000, 0.75, "payload weight 3 of 4 under the default policy");
+  }
+
   /**
    * Four instances behind a real balancer with health checks, a listener and meters; ZooKeeper
    * stops and restarts (after the sessions expired, if asked), the registrants delete and re-create
@@ -338,6 +349,8 @@ class ZooKeeperEndpointSourceTest {
     List<Endpoint> four = List.of(ep(9001, 1, ""), ep(9002, 1, ""), ep(9003, 1, ""), ep(9004, 1, ""));
     Recorder recorder = new Recorder(ZooKeeperEndpointSource.create(watcherClient, BASE, "orders"));
     List<String> statusEvents = new CopyOnWriteArrayList<>();
+    List<String> listEvents = new CopyOnWriteArrayList<>();
+    List<String> discoveryEvents = new CopyOnWriteArrayList<>();
     Map<String, Integer> probes = new ConcurrentHashMap<>();
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     lb = LoadBalancer.builder()
@@ -350,6 +363,31 @@ class ZooKeeperEndpointSourceTest {
           @Override
           public void onStatusChange(String name, Endpoint endpoint, EndpointStatus from, EndpointStatus to, String why) {
             statusEvents.add(endpoint.address() + " " + from + " -> " + to + ": " + why);
+          }
+
+          @Override
+          public void onEndpointsUpdated(String name, int total) {
+            listEvents.add("updated " + total);
+          }
+
+          @Override
+          public void onEndpointAdded(String name, Endpoint endpoint) {
+            listEvents.add("added " + endpoint);
+          }
+
+          @Override
+          public void onEndpointRemoved(String name, Endpoint endpoint) {
+            listEvents.add("removed " + endpoint);
+          }
+
+          @Override
+          public void onDiscoveryFailure(String name, Throwable error, int consecutiveFailures) {
+            discoveryEvents.add("failure " + consecutiveFailures);
+          }
+
+          @Override
+          public void onDiscoveryRecovery(String name, int failedRefreshes) {
+            discoveryEvents.add("recovery " + failedRefreshes);
           }
         })
         .meterRegistry(registry)
@@ -370,6 +408,7 @@ class ZooKeeperEndpointSourceTest {
     assertEquals(served, timed);
     List<Long> nodes = nodeVersions(instances);
     statusEvents.clear();
+    listEvents.clear();
     recorder.lists.clear();
     recorder.errors.clear();
 
@@ -393,6 +432,7 @@ class ZooKeeperEndpointSourceTest {
 
     assertEquals(List.of(), recorder.lists.stream().filter(l -> !l.equals(four)).toList(), "no intermediate list");
     assertEquals(List.of(), statusEvents, "no status event");
+    assertEquals(List.of(), listEvents, "the same list again: no list event");
     assertEquals(four, lb.endpoints());
     for (Endpoint e : four) {
       assertEquals(EndpointStatus.HEALTHY, lb.status(e), "no wait for a first probe: " + e);
@@ -401,6 +441,20 @@ class ZooKeeperEndpointSourceTest {
           "no meter reset: " + e);
     }
     assertEquals(loseSessions, !recorder.errors.isEmpty(), "a lost session, and only that, is reported: " + recorder.errors);
+    // Discovery health: each failure reached the listeners and the counter, and the list that came
+    // after ended the streak (staleness back to 0).
+    int failures = recorder.errors.size();
+    List<String> expected = new ArrayList<>();
+    for (int i = 1; i <= failures; i++) {
+      expected.add("failure " + i);
+    }
+    if (failures > 0) {
+      expected.add("recovery " + failures);
+    }
+    assertEquals(expected, discoveryEvents);
+    assertEquals(failures, registry.get("lb4j.discovery.failures").functionCounter().count());
+    assertEquals(0, registry.get("lb4j.discovery.staleness").timeGauge().value());
+    assertEquals(4, registry.get("lb4j.discovery.endpoints").gauge().value());
     assertTrue(probes.keySet().containsAll(four.stream().map(Endpoint::address).toList()));
   }
 
