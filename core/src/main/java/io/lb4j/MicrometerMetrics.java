@@ -7,7 +7,9 @@ import static io.lb4j.metrics.LoadBalancerMetrics.INFLIGHT;
 import static io.lb4j.metrics.LoadBalancerMetrics.LATENCY;
 import static io.lb4j.metrics.LoadBalancerMetrics.NO_ENDPOINT;
 import static io.lb4j.metrics.LoadBalancerMetrics.PANIC;
+import static io.lb4j.metrics.LoadBalancerMetrics.PRIORITY_LOAD;
 import static io.lb4j.metrics.LoadBalancerMetrics.REQUESTS;
+import static io.lb4j.metrics.LoadBalancerMetrics.ZONE_REQUESTS;
 
 import io.lb4j.health.ProbeResult;
 import io.lb4j.metrics.LoadBalancerMetrics;
@@ -25,6 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The Micrometer binding of one balancer (the meters are listed on {@link LoadBalancerMetrics}).
@@ -42,9 +45,13 @@ final class MicrometerMetrics implements BalancerMetrics {
   private final Counter noEndpoint;
   /** Per-endpoint meters by address. */
   private final Map<String, List<Meter>> endpointMeters = new ConcurrentHashMap<>();
+  /** Per-priority-level gauges by level. */
+  private final Map<Integer, Meter> levelMeters = new ConcurrentHashMap<>();
+  private final BalancerCore core;
 
   private MicrometerMetrics(MeterRegistry registry, BalancerCore core) {
     this.registry = registry;
+    this.core = core;
     this.tags = Tags.of("lb", core.name, "policy", core.policy.name());
     for (EndpointStatus status : EndpointStatus.values()) {
       balancerMeters.add(Gauge.builder(ENDPOINTS, core, c -> c.snapshot.counts().count(status))
@@ -118,6 +125,30 @@ final class MicrometerMetrics implements BalancerMetrics {
   }
 
   @Override
+  public void zoneAdded(String zone, boolean local, LongAdder requests) {
+    Meter m = FunctionCounter.builder(ZONE_REQUESTS, requests, LongAdder::sum).tags(tags).tag("zone", zone)
+        .tag("local", Boolean.toString(local)).description("Requests started, by the zone of their endpoint")
+        .register(registry);
+    synchronized (balancerMeters) {
+      balancerMeters.add(m);
+    }
+  }
+
+  @Override
+  public void priorityLevels(java.util.Set<Integer> levels) {
+    for (Integer level : levels) {
+      levelMeters.computeIfAbsent(level, p -> Gauge.builder(PRIORITY_LOAD, core,
+              c -> c.snapshot.levelLoads().getOrDefault(p, 0)).tags(tags).tag("priority", Integer.toString(p))
+          .description("Percent of requests routed to the priority level").register(registry));
+    }
+    for (Integer level : List.copyOf(levelMeters.keySet())) {
+      if (!levels.contains(level)) {
+        registry.remove(levelMeters.remove(level));
+      }
+    }
+  }
+
+  @Override
   public void noEndpoint() {
     noEndpoint.increment();
   }
@@ -134,6 +165,8 @@ final class MicrometerMetrics implements BalancerMetrics {
       removeAll(balancerMeters);
       balancerMeters.clear();
     }
+    removeAll(List.copyOf(levelMeters.values()));
+    levelMeters.clear();
   }
 
   private void removeAll(List<Meter> meters) {

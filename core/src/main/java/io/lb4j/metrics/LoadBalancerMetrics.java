@@ -26,6 +26,10 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
  *   <tr><td>{@value #PANIC}</td><td>gauge</td><td>1 in panic mode, else 0</td></tr>
  *   <tr><td>{@value #NO_ENDPOINT}</td><td>counter</td><td>picks that threw
  *       {@code NoEndpointAvailableException}</td></tr>
+ *   <tr><td>{@value #ZONE_REQUESTS}</td><td>function counter</td><td>{@code zone} (where the
+ *       requests went), {@code local} (true, false); only with a local zone</td></tr>
+ *   <tr><td>{@value #PRIORITY_LOAD}</td><td>gauge</td><td>{@code priority}: percent of requests
+ *       routed to that priority level; per level present</td></tr>
  * </table>
  *
  * <p><b>Cost.</b> Everything but the latency timer is read when the registry scrapes, from counters
@@ -55,6 +59,10 @@ public final class LoadBalancerMetrics {
   public static final String PANIC = "lb4j.panic";
   /** Picks that found no endpoint. */
   public static final String NO_ENDPOINT = "lb4j.picks.no_endpoint";
+  /** Requests started, by the zone of their endpoint (zone routing only). */
+  public static final String ZONE_REQUESTS = "lb4j.zone.requests";
+  /** Percent of requests routed to each priority level. */
+  public static final String PRIORITY_LOAD = "lb4j.priority.load";
 
   private LoadBalancerMetrics() {}
 
