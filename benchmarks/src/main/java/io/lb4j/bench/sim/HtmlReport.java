@@ -268,47 +268,16 @@ final class HtmlReport {
 
   /** A small chart of one value per backend (y) in backend order (x), from 0 to the maximum. */
   private static void profile(StringBuilder h, String title, double[] values, String yLabel, List<Mark> marks) {
-    int w = 300;
-    int ht = 180;
-    int left = 44;
-    int right = 10;
-    int top = 22;
-    int bottom = 32;
     double max = 1;
     for (double v : values) {
       max = Math.max(max, v);
     }
-    int plotW = w - left - right;
-    int plotH = ht - top - bottom;
     int n = values.length;
-    svgOpen(h, w, ht);
-    h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"14\" font-size=\"11\">%s</text>", left, esc(title)));
-    for (int q = 0; q <= 2; q++) {
-      double y = top + plotH - q / 2.0 * plotH;
-      h.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-          + "<text x=\"%d\" y=\"%.1f\" font-size=\"9\" text-anchor=\"end\">%s</text>", left, y, left + plotW, y,
-          left - 3, y + 3, fmt(Math.round(max * q / 2.0))));
-    }
-    h.append(String.format(Locale.ROOT, "<text x=\"9\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\" "
-        + "transform=\"rotate(-90 9 %d)\">%s</text>", top + plotH / 2, top + plotH / 2, esc(yLabel)));
-    for (int q = 0; q <= 2; q++) {
-      double x = left + q / 2.0 * plotW;
-      h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\"/>"
-          + "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%d</text>", x, top + plotH, x,
-          top + plotH + 3, x, top + plotH + 12, Math.round((n - 1) * q / 2.0)));
-    }
-    h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">backend "
-        + "(index)</text>", left + plotW / 2, ht - 4));
-    for (int m = 0; m < marks.size(); m++) {
-      double x = left + marks.get(m).seconds() / Math.max(1, n - 1) * plotW;
-      h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#555\" "
-          + "stroke-dasharray=\"3,3\"/><text x=\"%.1f\" y=\"%d\" font-size=\"8\" fill=\"#555\">%s</text>", x, top, x,
-          top + plotH, x + 2, top + 8, esc(marks.get(m).label())));
-    }
+    smallFrame(h, title, max, yLabel, Math.max(1, n - 1), "backend (index)", marks);
     h.append("<polyline fill=\"none\" stroke-width=\"1\" stroke=\"").append(COLORS[0]).append("\" points=\"");
     for (int i = 0; i < n; i++) {
-      double x = left + (n == 1 ? 0.5 : (double) i / (n - 1)) * plotW;
-      double y = top + plotH - values[i] / max * plotH;
+      double x = SMALL_LEFT + (n == 1 ? 0.5 : (double) i / (n - 1)) * SMALL_PLOT_W;
+      double y = SMALL_TOP + SMALL_PLOT_H - values[i] / max * SMALL_PLOT_H;
       h.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
     }
     h.append("\"/></svg>");
@@ -409,58 +378,68 @@ final class HtmlReport {
    */
   private static void load(StringBuilder h, String title, int[][] series, int buckets, double bucketSeconds,
       String xLabel, List<Mark> marks) {
-    int w = 300;
-    int ht = 180;
-    int left = 44;
-    int right = 10;
-    int top = 22;
-    int bottom = 32;
     double max = 1;
     for (int[] s : series) {
       for (int k = 0; k < buckets; k++) {
         max = Math.max(max, s[k] / bucketSeconds);
       }
     }
-    double seconds = buckets * bucketSeconds;
-    int plotW = w - left - right;
-    int plotH = ht - top - bottom;
-    svgOpen(h, w, ht);
-    h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"14\" font-size=\"11\">%s</text>", left, esc(title)));
-    // y axis: attempts per second, ticks at 0, half and the maximum
-    for (int q = 0; q <= 2; q++) {
-      double y = top + plotH - q / 2.0 * plotH;
-      h.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-          + "<text x=\"%d\" y=\"%.1f\" font-size=\"9\" text-anchor=\"end\">%d</text>", left, y, left + plotW, y,
-          left - 3, y + 3, Math.round(max * q / 2.0)));
-    }
-    h.append(String.format(Locale.ROOT, "<text x=\"9\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\" "
-        + "transform=\"rotate(-90 9 %d)\">attempts/s</text>", top + plotH / 2, top + plotH / 2));
-    // x axis: seconds, ticks at 0, half and the end
-    for (int q = 0; q <= 2; q++) {
-      double x = left + q / 2.0 * plotW;
-      h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\"/>"
-          + "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%s</text>", x, top + plotH, x,
-          top + plotH + 3, x, top + plotH + 12, fmt(seconds * q / 2.0)));
-    }
-    h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%s</text>",
-        left + plotW / 2, ht - 4, esc(xLabel)));
-    for (int m = 0; m < marks.size(); m++) {
-      double x = left + Math.min(1, marks.get(m).seconds() / Math.max(1e-9, seconds)) * plotW;
-      h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#555\" "
-          + "stroke-dasharray=\"3,3\"/><text x=\"%.1f\" y=\"%d\" font-size=\"8\" fill=\"#555\">%s</text>", x, top, x,
-          top + plotH, x + 2, top + 8 + 9 * (m % 3), esc(marks.get(m).label())));
-    }
+    smallFrame(h, title, max, "attempts/s", buckets * bucketSeconds, xLabel, marks);
     for (int b = 0; b < series.length; b++) {
       h.append("<polyline fill=\"none\" stroke-width=\"1\" stroke=\"").append(COLORS[b % COLORS.length])
           .append("\" points=\"");
       for (int k = 0; k < buckets; k++) {
-        double x = left + (k + 0.5) / buckets * plotW; // bucket centres
-        double y = top + plotH - series[b][k] / bucketSeconds / max * plotH;
+        double x = SMALL_LEFT + (k + 0.5) / buckets * SMALL_PLOT_W; // bucket centres
+        double y = SMALL_TOP + SMALL_PLOT_H - series[b][k] / bucketSeconds / max * SMALL_PLOT_H;
         h.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
       }
       h.append("\"/>");
     }
     h.append("</svg>");
+  }
+
+  private static final int SMALL_W = 300;
+  private static final int SMALL_H = 180;
+  private static final int SMALL_LEFT = 44;
+  private static final int SMALL_TOP = 22;
+  private static final int SMALL_PLOT_W = SMALL_W - SMALL_LEFT - 10;
+  private static final int SMALL_PLOT_H = SMALL_H - SMALL_TOP - 32;
+
+  /**
+   * Opens a small chart and draws its frame: the title, y grid lines at 0, half and {@code maxY}
+   * with their values, the y label, x ticks at 0, half and {@code maxX}, the x label, and the
+   * {@code marks} as dashed vertical lines at their x values. The caller adds the data and closes it.
+   */
+  private static void smallFrame(StringBuilder h, String title, double maxY, String yLabel, double maxX,
+      String xLabel, List<Mark> marks) {
+    int left = SMALL_LEFT;
+    int top = SMALL_TOP;
+    int plotW = SMALL_PLOT_W;
+    int plotH = SMALL_PLOT_H;
+    svgOpen(h, SMALL_W, SMALL_H);
+    h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"14\" font-size=\"11\">%s</text>", left, esc(title)));
+    for (int q = 0; q <= 2; q++) {
+      double y = top + plotH - q / 2.0 * plotH;
+      h.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+          + "<text x=\"%d\" y=\"%.1f\" font-size=\"9\" text-anchor=\"end\">%d</text>", left, y, left + plotW, y,
+          left - 3, y + 3, Math.round(maxY * q / 2.0)));
+    }
+    h.append(String.format(Locale.ROOT, "<text x=\"9\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\" "
+        + "transform=\"rotate(-90 9 %d)\">%s</text>", top + plotH / 2, top + plotH / 2, esc(yLabel)));
+    for (int q = 0; q <= 2; q++) {
+      double x = left + q / 2.0 * plotW;
+      h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\"/>"
+          + "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%s</text>", x, top + plotH, x,
+          top + plotH + 3, x, top + plotH + 12, fmt(maxX * q / 2.0)));
+    }
+    h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%s</text>",
+        left + plotW / 2, SMALL_H - 4, esc(xLabel)));
+    for (int m = 0; m < marks.size(); m++) {
+      double x = left + Math.min(1, marks.get(m).seconds() / Math.max(1e-9, maxX)) * plotW;
+      h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#555\" "
+          + "stroke-dasharray=\"3,3\"/><text x=\"%.1f\" y=\"%d\" font-size=\"8\" fill=\"#555\">%s</text>", x, top, x,
+          top + plotH, x + 2, top + 8 + 9 * (m % 3), esc(marks.get(m).label())));
+    }
   }
 
   /** A moment on a load chart's time axis, in seconds, and what happened then. */
