@@ -238,6 +238,11 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     tell(batch);
   }
 
+  /** The declared subsets, or null. */
+  SubsetConfig subsetConfig() {
+    return routing.subsets();
+  }
+
   /** The traffic split, or null. */
   TrafficSplit split() {
     return split;

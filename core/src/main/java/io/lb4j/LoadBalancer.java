@@ -231,6 +231,14 @@ public final class LoadBalancer implements AutoCloseable {
     return core.peers();
   }
 
+  /**
+   * The subsets this balancer precomputes (given to the builder, or declared for its traffic
+   * split); empty if none.
+   */
+  public Optional<SubsetConfig> subsets() {
+    return Optional.ofNullable(core.subsetConfig());
+  }
+
   /** The traffic split given to the builder, whose weights may be changed at run time; empty if none. */
   public Optional<TrafficSplit> trafficSplit() {
     return Optional.ofNullable(core.split());
