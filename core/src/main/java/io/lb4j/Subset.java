@@ -6,6 +6,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * A request for a subset of the endpoints: those whose {@link Endpoint#metadata() metadata} has
@@ -62,6 +64,32 @@ public final class Subset {
     }
     return new Subset(m);
   }
+
+  /**
+   * The subsets of one key by value, for adapters that read the value from each request (a header):
+   * {@code forKey("version").apply("v2")} is {@code Subset.of("version", "v2")}, and the subsets of
+   * the first {@value #CACHED_VALUES} values are kept, so a request with a known value allocates no
+   * subset. Thread-safe.
+   *
+   * @throws IllegalArgumentException if the key is blank
+   */
+  public static Function<String, Subset> forKey(String key) {
+    checkKey(key);
+    Map<String, Subset> cache = new ConcurrentHashMap<>();
+    return value -> {
+      Subset s = cache.get(checkValue(key, value));
+      if (s == null) {
+        s = of(key, value);
+        if (cache.size() < CACHED_VALUES) {
+          cache.putIfAbsent(value, s);
+        }
+      }
+      return s;
+    };
+  }
+
+  /** How many values {@link #forKey} keeps the subsets of. */
+  public static final int CACHED_VALUES = 1024;
 
   private static String checkKey(String key) {
     if (key == null || key.isBlank()) {
