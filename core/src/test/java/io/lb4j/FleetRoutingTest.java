@@ -164,6 +164,42 @@ class FleetRoutingTest {
     assertEquals(Map.of("a", 50L, "b", 0L, "c", 0L), lb.zoneRequests());
   }
 
+  @Test
+  void levelZoneAndApertureChoicesAllocateOnlyTheSelection() {
+    List<Endpoint> all = new ArrayList<>();
+    for (Endpoint e : zones(3, 3, 6)) {
+      all.add(e);
+    }
+    for (Endpoint e : level(1, 6)) {
+      all.add(e.withZone("a"));
+    }
+    LoadBalancer lb = lbs.build(checked("alloc", all).policy(io.lb4j.policy.Policies.powerOfTwoChoices())
+        .localZone("a").peers(Peers.UNKNOWN.withZones(Map.of("a", 5, "b", 1, "c", 1))).zoneRoutingMinSize(1));
+    down.addAll(all.subList(4, 11)); // 5 of level 0's 12 left: below the aperture, which widens to all
+    lbs.probeRound(lb);
+    assertTrue(lb.priorityLoads().get(1) > 0, "both levels take traffic: " + lb.priorityLoads());
+    // 7 clients over 12 endpoints, 5 wanted: k = 3 client arcs, 5.14 endpoints wide, cut at both ends
+    LoadBalancer edges = lbs.build(lbs.builder("edges").endpoints(zones(3, 3, 6))
+        .policy(io.lb4j.policy.Policies.powerOfTwoChoices()).peers(Peers.of(2, 7)).aperture(Aperture.deterministic(5)));
+    LoadBalancer[] both = {lb, edges};
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    PickContext[] contexts = new PickContext[64];
+    for (int i = 0; i < contexts.length; i++) {
+      contexts[i] = i % 2 == 0 ? PickContext.EMPTY : PickContext.ofHash(i * 0x9e3779b97f4a7c15L);
+    }
+    for (int i = 0; i < 300_000; i++) {
+      both[i & 1].pick(contexts[i & 63]).release(Outcome.SUCCESS, 1);
+    }
+    long tid = Thread.currentThread().getId();
+    long before = mx.getThreadAllocatedBytes(tid);
+    for (int i = 0; i < 200_000; i++) {
+      both[i & 1].pick(contexts[i & 63]).release(Outcome.SUCCESS, 1);
+    }
+    long allocated = mx.getThreadAllocatedBytes(tid) - before;
+    assertTrue(allocated <= 200_000L * 24 + 16_384, "allocated " + allocated + " bytes over 200,000 picks");
+  }
+
   // ---- peers and aperture ----
 
   @Test
