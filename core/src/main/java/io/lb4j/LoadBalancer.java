@@ -403,9 +403,14 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Zone-aware routing: picks only among the eligible endpoints of this zone while they number at
-     * least one and at least {@code panicThreshold} of the zone's judged endpoints; otherwise spills
-     * over to every zone. Panic mode is decided first, over all zones. Default none.
+     * Zone-aware routing from this zone. With the clients per zone known ({@link #peers},
+     * {@link #peerSource}): Envoy's zone-aware routing, which keeps local the share of requests the
+     * local zone's eligible endpoints can take given the clients in each zone and sends the rest to
+     * the zones with spare capacity (see {@link LoadBalancer#zoneShares()}). Without them: picks
+     * only among the eligible endpoints of this zone while they number at least one and at least
+     * {@code panicThreshold} of the zone's judged endpoints, otherwise spills over to every zone.
+     * Either way panic mode is decided first, and only the first priority level is zoned. Requests
+     * per destination zone are counted ({@link LoadBalancer#zoneRequests()}). Default none.
      */
     public Builder localZone(String zone) {
       this.localZone = notBlank("localZone", zone);
