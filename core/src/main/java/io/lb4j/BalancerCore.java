@@ -117,7 +117,8 @@ final class BalancerCore implements EndpointRegistry.Hooks {
 
   @Override
   public EndpointState create(Endpoint e) {
-    return new EndpointState(e, outlier, health);
+    long decay = policy.peakEwmaDecayNanos();
+    return new EndpointState(e, outlier, health, decay > 0 ? new PeakLatency(ticker, decay) : null);
   }
 
   @Override
@@ -270,8 +271,7 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     List<SnapshotBuilder.Candidate> candidates = new ArrayList<>(states.size());
     List<Endpoint> endpoints = new ArrayList<>(states.size());
     for (EndpointState s : states) {
-      candidates.add(new SnapshotBuilder.Candidate(s.status(), s.probed(), s.endpoint().zone(), s.failedProbes(),
-          s.knownDead()));
+      candidates.add(new SnapshotBuilder.Candidate(s.status(), s.probed(), s.endpoint().zone(), s.knownDead()));
       endpoints.add(s.endpoint());
     }
     Routing.Plan plan = Routing.plan(candidates, endpoints, routing, peers, name, source.emptyReason());

@@ -35,7 +35,10 @@ final class BalancerEvents {
     }
 
     void panic(boolean panic, int eligible, int total, double threshold) {
-      if (panic) {
+      if (panic && total == 0) {
+        log.warn("lb={} entering panic mode: every endpoint is known dead (failed its health checks or refused"
+            + " every connection); picking among all of them, as the verdict may be wrong", name);
+      } else if (panic) {
         log.warn("lb={} entering panic mode: {} of {} endpoints eligible, below threshold {}; picking among all"
             + " not known dead",
             name, eligible, total, threshold);

@@ -517,7 +517,7 @@ public final class LoadBalancer implements AutoCloseable {
      * endpoints (present, not draining, not waiting for a first probe, not <em>known dead</em>:
      * failed their active checks, or ejected because their last {@code consecutiveLocalFailures}
      * requests all failed to connect) are eligible, pick among all of them, ejected ones included,
-     * known-dead ones never; when every endpoint failed its checks, picks fail at once. {@code 0.0}
+     * known-dead ones never, unless every judged endpoint is known dead (then all, as in Envoy). {@code 0.0}
      * disables it. Default {@value LoadBalancer#DEFAULT_PANIC_THRESHOLD}.
      */
     public Builder panicThreshold(double fraction) {

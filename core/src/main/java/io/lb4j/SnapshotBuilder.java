@@ -30,14 +30,13 @@ final class SnapshotBuilder {
    * @param status its status now
    * @param probed not drained, and active health checks have given it a verdict
    * @param zone its zone
-   * @param failedProbes its active health checks failed it
    * @param knownDead failed its checks, or ejected as unreachable: hard evidence that it is down
    */
-  record Candidate(EndpointStatus status, boolean probed, String zone, boolean failedProbes, boolean knownDead) {
+  record Candidate(EndpointStatus status, boolean probed, String zone, boolean knownDead) {
 
-    /** A candidate that is neither known dead nor failed by probes. */
+    /** A candidate that is not known dead. */
     Candidate(EndpointStatus status, boolean probed, String zone) {
-      this(status, probed, zone, false, false);
+      this(status, probed, zone, false);
     }
   }
 
@@ -116,7 +115,7 @@ final class SnapshotBuilder {
     }
     PanicRule.Decision<Integer> panic = PanicRule.decide(usable, eligibleIndices,
         i -> candidates.get(i).status() == EndpointStatus.UNKNOWN && !eligible[i],
-        i -> candidates.get(i).knownDead(), i -> candidates.get(i).failedProbes(), panicThreshold);
+        i -> candidates.get(i).knownDead(), panicThreshold);
     ZonePreference.Decision zone = panic.offered() != null ? null
         : ZonePreference.decide(candidates, eligible, localZone, panicThreshold);
     List<Integer> picked;
