@@ -60,8 +60,8 @@ final class Findings {
     if (scenario.kind() == FleetScenario.Kind.ZONES) {
       return zones(results);
     }
-    FleetResult det = find(results, FleetSimulation.DETERMINISTIC);
-    FleetResult rnd = find(results, FleetSimulation.RANDOM);
+    FleetResult det = fleetRun(results, FleetSimulation.DETERMINISTIC);
+    FleetResult rnd = fleetRun(results, FleetSimulation.RANDOM);
     StringBuilder s = new StringBuilder();
     if (det != null) {
       s.append(String.format(Locale.ROOT, "with the deterministic aperture the busiest backend gets %s the mean "
@@ -82,19 +82,19 @@ final class Findings {
 
   private static String zones(List<FleetResult> results) {
     StringBuilder s = new StringBuilder();
-    FleetResult aware = find(results, FleetSimulation.ZONE_AWARE);
+    FleetResult aware = fleetRun(results, FleetSimulation.ZONE_AWARE);
     if (aware != null) {
       s.append(String.format(Locale.ROOT, "Envoy's zone-aware routing keeps %s of requests local (%s; its formula "
           + "plans %s) with the busiest backend at %s the mean", percent(aware.overallLocal()),
           shares(aware.localShare()), shares(aware.plannedLocalShare()), times(aware.maxOverMean())));
     }
-    FleetResult local = find(results, FleetSimulation.LOCAL_ONLY);
+    FleetResult local = fleetRun(results, FleetSimulation.LOCAL_ONLY);
     if (local != null) {
       s.append(s.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT, "the local-zone preference alone "
           + "keeps %s local but loads the busiest backend to %s the mean", percent(local.overallLocal()),
           times(local.maxOverMean())));
     }
-    FleetResult none = find(results, FleetSimulation.NO_ZONES);
+    FleetResult none = fleetRun(results, FleetSimulation.NO_ZONES);
     if (none != null) {
       s.append(s.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT, "without zone routing the load is "
           + "even (%s) but only %s stays local", times(none.maxOverMean()), percent(none.overallLocal())));
@@ -102,7 +102,7 @@ final class Findings {
     return s.append('.').toString();
   }
 
-  private static FleetResult find(List<FleetResult> results, String mode) {
+  private static FleetResult fleetRun(List<FleetResult> results, String mode) {
     return results.stream().filter(r -> r.mode().equals(mode)).findFirst().orElse(null);
   }
 
