@@ -39,6 +39,12 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   final Policy policy;
   private final double panicThreshold;
   private final String localZone;
+  private final Routing.Settings routing;
+  private final TrafficSplit split;
+  /** What the client knows of its own fleet; replaced by {@link #updatePeers}. Guarded by {@link #lock}. */
+  private Peers peers;
+  /** Requests started per zone, when zone routing is on (a local zone is set); null otherwise. */
+  final ZoneTraffic zoneTraffic;
   final Ticker ticker;
   private final Scheduler scheduler;
   /** The scheduler this balancer made and stops on close; null if it was given one, or needs none. */
@@ -83,6 +89,11 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     this.policy = policy;
     this.panicThreshold = b.panicThreshold;
     this.localZone = b.localZone;
+    this.routing = new Routing.Settings(b.panicThreshold, b.localZone, b.overprovisioning, b.zoneMinSize, b.aperture,
+        b.subsetConfig());
+    this.split = b.trafficSplit;
+    this.peers = b.peers;
+    this.zoneTraffic = b.localZone == null ? null : new ZoneTraffic(b.localZone);
     this.ticker = b.ticker;
     this.slowStart = new SlowStart(Durations.nanos(b.slowStart));
     this.totalInFlight = policy.usesTotalInFlight() ? new LongAdder() : null;
@@ -249,9 +260,40 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     }
   }
 
+  /** Replaces what the client knows of its own fleet and rebuilds on the calling thread. */
+  void updatePeers(Peers updated) {
+    BalancerEvents.Batch batch = events.batch();
+    synchronized (lock) {
+      if (closed || updated.equals(peers)) {
+        return;
+      }
+      peers = updated;
+      rebuild(batch);
+    }
+    tell(batch);
+  }
+
+  /** The declared subsets, or null. */
+  SubsetConfig subsetConfig() {
+    return routing.subsets();
+  }
+
+  /** The traffic split, or null. */
+  TrafficSplit split() {
+    return split;
+  }
+
+  /** What the client knows of its own fleet now. */
+  Peers peers() {
+    synchronized (lock) {
+      return peers;
+    }
+  }
+
   /**
-   * Recomputes statuses, eligibility, slow-start weights and panic, and publishes a new snapshot
-   * (keeping the picker when its key is unchanged). Caller holds {@link #lock}.
+   * Recomputes statuses, eligibility, slow-start weights, panic and the routes ({@link Routing}),
+   * and publishes a new snapshot (keeping every policy picker whose {@link PickerKey} is unchanged).
+   * Caller holds {@link #lock}.
    */
   private void rebuild(BalancerEvents.Batch batch) {
     if (closed) {
@@ -261,58 +303,116 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     Snapshot old = snapshot;
     List<EndpointState> states = new ArrayList<>(registry.present());
     List<SnapshotBuilder.Candidate> candidates = new ArrayList<>(states.size());
+    List<Endpoint> endpoints = new ArrayList<>(states.size());
     for (EndpointState s : states) {
       candidates.add(new SnapshotBuilder.Candidate(s.status(), s.probed(), s.endpoint().zone(), s.knownDead()));
+      endpoints.add(s.endpoint());
     }
-    SnapshotBuilder.Eligibility el = SnapshotBuilder.decide(candidates, panicThreshold, localZone, name,
-        source.emptyReason());
+    Routing.Plan plan = Routing.plan(candidates, endpoints, routing, peers, name, source.emptyReason());
+    Routing.Route main = plan.main();
     boolean ramping = false;
     for (int i = 0; i < states.size(); i++) {
       EndpointState s = states.get(i);
       EndpointStatus status = candidates.get(i).status();
-      boolean eligible = el.eligible()[i];
+      boolean eligible = plan.eligible()[i];
       s.effectiveWeight(slowStart.update(s, status, eligible, s.lastEligible, now));
       ramping |= s.ramping;
       s.lastEligible = eligible;
       s.pickable = false;
+      if (zoneTraffic != null) {
+        s.zoneRequests = zoneTraffic.counter(s.endpoint().zone(), metrics);
+      }
       if (s.lastStatus != null && s.lastStatus != status) {
         batch.statusChange(s, s.lastStatus, status, s.reason(s.lastStatus, status));
       }
       s.lastStatus = status;
     }
-    if (el.panic() != old.panic()) {
-      batch.panic(el.panic(), el.eligibleCount(), el.judged(), panicThreshold);
+    if (main.panic() != old.panic()) {
+      batch.panic(main.panic(), main.eligibleCount(), main.judged(), panicThreshold);
     }
-    if (el.zone() != null && el.zone().local() != zoneLocal) {
-      zoneLocal = el.zone().local();
-      batch.zone(localZone, el.zone(), panicThreshold);
+    if (main.legacyZone() != null && main.legacyZone().local() != zoneLocal) {
+      zoneLocal = main.legacyZone().local();
+      batch.zone(localZone, main.legacyZone(), panicThreshold);
     }
-    EndpointState[] chosen = new EndpointState[el.chosen().length];
-    for (int i = 0; i < chosen.length; i++) {
-      chosen[i] = states.get(el.chosen()[i]);
-      chosen[i].pickable = true;
+    metrics.priorityLevels(main.levelLoads().size() > 1 ? main.levelLoads().keySet() : java.util.Set.of());
+    Map<PickerKey, Picker> leaves = new HashMap<>();
+    PickRoute mainRoute = compile(main, states, old.leaves(), leaves);
+    for (EndpointState s : mainRoute.chosen()) {
+      s.pickable = true;
     }
-    PickerKey key = PickerKey.of(chosen, policy.usesEffectiveWeight());
-    Picker picker;
-    if (chosen.length == 0) {
-      picker = null;
-    } else if (old.picker() != null && key.equals(old.key())) {
-      picker = old.picker();
-    } else {
-      List<EndpointState> views = Collections.unmodifiableList(Arrays.asList(chosen));
-      picker = totalInFlightReader == null ? policy.newPicker(views) : policy.newPicker(views, totalInFlightReader);
+    SubsetRoutes subsets = null;
+    if (routing.subsets() != null) {
+      Map<Subset, PickRoute> routes = new HashMap<>();
+      for (Map.Entry<Subset, Routing.Route> e : plan.subsets().entrySet()) {
+        routes.put(e.getKey(), compile(e.getValue(), states, old.leaves(), leaves));
+      }
+      PickRoute fallback = plan.defaultSubset() == null ? null
+          : compile(plan.defaultSubset(), states, old.leaves(), leaves);
+      subsets = new SubsetRoutes(routing.subsets(), Map.copyOf(routes), fallback, split, name);
     }
     snapshot = registry.version() == old.version()
-        ? new Snapshot(picker, chosen, key, old.version(), old.endpoints(), old.byAddress(), old.byEndpoint(),
-            el.unavailable(), el.panic(), el.counts())
-        : newLists(picker, chosen, key, states, el);
+        ? new Snapshot(mainRoute, subsets, leaves, old.version(), old.endpoints(), old.byAddress(), old.byEndpoint(),
+            main.panic(), plan.counts(), main.levelLoads(), main.zoneShares())
+        : newLists(mainRoute, subsets, leaves, states, plan);
     if (ramping) {
       scheduleRampStep();
     }
   }
 
-  private Snapshot newLists(Picker picker, EndpointState[] chosen, PickerKey key, List<EndpointState> states,
-      SnapshotBuilder.Eligibility el) {
+  /** One planned route made into pickers: policy pickers at the leaves, reused when their key is unchanged. */
+  private PickRoute compile(Routing.Route route, List<EndpointState> states, Map<PickerKey, Picker> previous,
+      Map<PickerKey, Picker> leaves) {
+    if (route.root() == null) {
+      return PickRoute.none(route.unavailable());
+    }
+    EndpointState[] chosen = new EndpointState[route.chosen().length];
+    for (int i = 0; i < chosen.length; i++) {
+      chosen[i] = states.get(route.chosen()[i]);
+    }
+    return new PickRoute(compile(route.root(), states, previous, leaves), chosen, null);
+  }
+
+  private Picker compile(Routing.Node node, List<EndpointState> states, Map<PickerKey, Picker> previous,
+      Map<PickerKey, Picker> leaves) {
+    if (node instanceof Routing.Choice c) {
+      Picker[] children = new Picker[c.children().length];
+      for (int i = 0; i < children.length; i++) {
+        children[i] = compile(c.children()[i], states, previous, leaves);
+      }
+      return new RoutePickers.Choice(c.weights(), children, c.salt());
+    }
+    Routing.Leaf leaf = (Routing.Leaf) node;
+    EndpointState[] members = new EndpointState[leaf.members().length];
+    for (int i = 0; i < members.length; i++) {
+      members[i] = states.get(leaf.members()[i]);
+    }
+    PickerKey key = PickerKey.of(members, policy.usesEffectiveWeight());
+    Picker picker = leaves.get(key);
+    if (picker == null) {
+      picker = previous.get(key);
+    }
+    if (picker == null) {
+      List<EndpointState> views = Collections.unmodifiableList(Arrays.asList(members));
+      picker = totalInFlightReader == null ? policy.newPicker(views) : policy.newPicker(views, totalInFlightReader);
+    }
+    leaves.put(key, picker);
+    if (leaf.accept() == null) {
+      return picker;
+    }
+    List<EndpointState> edges = new ArrayList<>();
+    List<Double> shares = new ArrayList<>();
+    for (int i = 0; i < members.length; i++) {
+      if (leaf.accept()[i] < 1.0) {
+        edges.add(members[i]);
+        shares.add(leaf.accept()[i]);
+      }
+    }
+    return new RoutePickers.Edges(picker, edges.toArray(new EndpointState[0]),
+        shares.stream().mapToDouble(Double::doubleValue).toArray());
+  }
+
+  private Snapshot newLists(PickRoute main, SubsetRoutes subsets, Map<PickerKey, Picker> leaves,
+      List<EndpointState> states, Routing.Plan plan) {
     List<Endpoint> endpoints = new ArrayList<>(states.size());
     Map<String, EndpointState> byAddress = new HashMap<>(states.size() * 2);
     IdentityHashMap<Endpoint, EndpointState> byEndpoint = new IdentityHashMap<>(states.size() * 2);
@@ -321,8 +421,8 @@ final class BalancerCore implements EndpointRegistry.Hooks {
       byAddress.put(s.address, s);
       byEndpoint.put(s.endpoint(), s);
     }
-    return new Snapshot(picker, chosen, key, registry.version(), List.copyOf(endpoints), Map.copyOf(byAddress),
-        byEndpoint, el.unavailable(), el.panic(), el.counts());
+    return new Snapshot(main, subsets, leaves, registry.version(), List.copyOf(endpoints), Map.copyOf(byAddress),
+        byEndpoint, plan.main().panic(), plan.counts(), plan.main().levelLoads(), plan.main().zoneShares());
   }
 
   // ---- timers ----

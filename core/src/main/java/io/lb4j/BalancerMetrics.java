@@ -18,6 +18,15 @@ interface BalancerMetrics {
   /** An endpoint left. Under the balancer's lock. */
   default void endpointRemoved(EndpointState s) {}
 
+  /**
+   * Zone routing met a zone for the first time; {@code requests} counts the requests started there.
+   * Under the balancer's lock.
+   */
+  default void zoneAdded(String zone, boolean local, java.util.concurrent.atomic.LongAdder requests) {}
+
+  /** The priority levels present changed (each rebuild tells the current set). Under the balancer's lock. */
+  default void priorityLevels(java.util.Set<Integer> levels) {}
+
   /** A pick found no endpoint; off the success path. */
   default void noEndpoint() {}
 

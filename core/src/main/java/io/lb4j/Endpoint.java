@@ -25,6 +25,13 @@ import java.util.Optional;
  * metadata can set it (a ZooKeeper payload's {@code metadata}, {@link #withServerName} for static
  * lists); it is not part of the identity.
  *
+ * <p><b>Priority.</b> {@link #priority()} places the endpoint in a priority level (Envoy's
+ * priorities; 0, the default, is preferred): traffic goes to level 0 while it is healthy enough and
+ * spills to the next level in proportion to its missing health (see {@code README}, "Priority
+ * levels"). It lives in the metadata under {@link #PRIORITY_KEY}, so DNS SRV priorities, a
+ * ZooKeeper payload's {@code metadata} or {@link #withPriority} set it; it is not part of the
+ * identity.
+ *
  * <p>Validation happens in the constructor; a bad value throws {@link IllegalArgumentException}
  * naming the field and the value. A host is one of:
  *
@@ -53,6 +60,9 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
 
   /** The metadata key of {@link #serverName()}: {@value}. */
   public static final String SERVER_NAME_KEY = "lb4j.serverName";
+
+  /** The metadata key of {@link #priority()}: {@value}; a decimal integer 0..2147483647. */
+  public static final String PRIORITY_KEY = "lb4j.priority";
 
   public Endpoint {
     if (host == null || host.isBlank()) {
@@ -85,7 +95,31 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
         metadata = m;
       }
     }
+    String priority = metadata.get(PRIORITY_KEY);
+    if (priority != null) {
+      String canonical = Integer.toString(checkPriority(priority, host, port));
+      if (!canonical.equals(priority)) {
+        Map<String, String> m = new HashMap<>(metadata);
+        m.put(PRIORITY_KEY, canonical);
+        metadata = m;
+      }
+    }
     metadata = Map.copyOf(metadata);
+  }
+
+  /** The priority a metadata value names: a decimal integer 0..Integer.MAX_VALUE. */
+  private static int checkPriority(String value, String host, int port) {
+    String v = value.strip();
+    int p = -1;
+    if (!v.isEmpty() && v.length() <= 10 && v.chars().allMatch(c -> c >= '0' && c <= '9')) {
+      long parsed = Long.parseLong(v);
+      p = parsed <= Integer.MAX_VALUE ? (int) parsed : -1;
+    }
+    if (p < 0) {
+      throw new IllegalArgumentException(PRIORITY_KEY + " must be an integer in 0..2147483647, was '" + value
+          + "' (endpoint " + host + ":" + port + ")");
+    }
+    return p;
   }
 
   /**
@@ -227,6 +261,34 @@ public record Endpoint(String host, int port, int weight, String zone, Map<Strin
       m.remove(SERVER_NAME_KEY);
     } else {
       m.put(SERVER_NAME_KEY, serverName);
+    }
+    return new Endpoint(host, port, weight, zone, m);
+  }
+
+  /**
+   * The endpoint's priority level: 0 (the default) is preferred, higher values are fail-over
+   * levels that take traffic as the lower levels lose health. Read from the metadata key
+   * {@link #PRIORITY_KEY}.
+   */
+  public int priority() {
+    String p = metadata.get(PRIORITY_KEY);
+    return p == null ? 0 : Integer.parseInt(p);
+  }
+
+  /**
+   * This endpoint in another priority level ({@link #priority()}); 0 removes the key.
+   *
+   * @throws IllegalArgumentException if {@code priority} is negative
+   */
+  public Endpoint withPriority(int priority) {
+    if (priority < 0) {
+      throw new IllegalArgumentException("priority must be >= 0, was " + priority + " (endpoint " + address() + ")");
+    }
+    Map<String, String> m = new HashMap<>(metadata);
+    if (priority == 0) {
+      m.remove(PRIORITY_KEY);
+    } else {
+      m.put(PRIORITY_KEY, Integer.toString(priority));
     }
     return new Endpoint(host, port, weight, zone, m);
   }

@@ -66,6 +66,8 @@ final class EndpointState implements EndpointView {
   volatile boolean draining;
   /** Set once the endpoint left the endpoint list; its state then only waits for in-flight to end. */
   volatile boolean removed;
+  /** Its zone's request counter when zone routing is on, else null; written by rebuilds. */
+  volatile java.util.concurrent.atomic.LongAdder zoneRequests;
   /** Whether the current picker may return this endpoint; written by rebuilds before publishing. */
   volatile boolean pickable;
 

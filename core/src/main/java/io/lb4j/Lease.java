@@ -40,6 +40,10 @@ final class Lease implements Selection {
     if (total != null) {
       total.increment();
     }
+    LongAdder zone = state.zoneRequests;
+    if (zone != null) {
+      zone.increment();
+    }
   }
 
   @Override

@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -215,6 +216,56 @@ public final class LoadBalancer implements AutoCloseable {
     return core.snapshot.byAddress().get(endpoint.address());
   }
 
+  /**
+   * Replaces what this client knows of its own fleet (its position for a deterministic
+   * {@link Aperture}, the clients per zone for zone-aware routing) and rebuilds before returning.
+   *
+   * @throws IllegalArgumentException if {@code peers} is null
+   */
+  public void updatePeers(Peers peers) {
+    core.updatePeers(Builder.required("peers", peers));
+  }
+
+  /** What this client knows of its own fleet now ({@link Peers#UNKNOWN} unless told). */
+  public Peers peers() {
+    return core.peers();
+  }
+
+  /**
+   * The subsets this balancer precomputes (given to the builder, or declared for its traffic
+   * split); empty if none.
+   */
+  public Optional<SubsetConfig> subsets() {
+    return Optional.ofNullable(core.subsetConfig());
+  }
+
+  /** The traffic split given to the builder, whose weights may be changed at run time; empty if none. */
+  public Optional<TrafficSplit> trafficSplit() {
+    return Optional.ofNullable(core.split());
+  }
+
+  /**
+   * Percent of the requests (that name no subset) each priority level gets now, by level in
+   * ascending order: Envoy's priority load, {@code {0=100}} while level 0 is healthy enough. Levels
+   * present with no share map to 0.
+   */
+  public Map<Integer, Integer> priorityLoads() {
+    return core.snapshot.levelLoads();
+  }
+
+  /**
+   * With zone-aware routing ({@link Builder#localZone} and the clients per zone in {@link Peers}):
+   * the share of the first priority level's requests each zone gets now, by zone; empty otherwise.
+   */
+  public Map<String, Double> zoneShares() {
+    return core.snapshot.zoneShares();
+  }
+
+  /** Requests started so far by the zone of their endpoint, when a local zone is set; empty otherwise. */
+  public Map<String, Long> zoneRequests() {
+    return core.zoneTraffic == null ? Map.of() : core.zoneTraffic.counts();
+  }
+
   /** Whether the balancer is in panic mode: too few eligible endpoints, so it picks among all. */
   public boolean inPanic() {
     return core.snapshot.panic();
@@ -283,6 +334,14 @@ public final class LoadBalancer implements AutoCloseable {
     HealthProbe healthProbe;
     final List<LoadBalancerListener> listeners = new ArrayList<>();
     String localZone;
+    int overprovisioning = Routing.DEFAULT_OVERPROVISIONING;
+    int zoneMinSize = Routing.DEFAULT_ZONE_MIN_SIZE;
+    Aperture aperture;
+    SubsetConfig subsets;
+    TrafficSplit trafficSplit;
+    Peers peers = Peers.UNKNOWN;
+    EndpointSource peerSource;
+    Endpoint self;
 
     private Builder() {}
 
@@ -345,13 +404,113 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Zone-aware routing: picks only among the eligible endpoints of this zone while they number at
-     * least one and at least {@code panicThreshold} of the zone's judged endpoints; otherwise spills
-     * over to every zone. Panic mode is decided first, over all zones. Default none.
+     * Zone-aware routing from this zone. With the clients per zone known ({@link #peers},
+     * {@link #peerSource}): Envoy's zone-aware routing, which keeps local the share of requests the
+     * local zone's eligible endpoints can take given the clients in each zone and sends the rest to
+     * the zones with spare capacity (see {@link LoadBalancer#zoneShares()}). Without them: picks
+     * only among the eligible endpoints of this zone while they number at least one and at least
+     * {@code panicThreshold} of the zone's judged endpoints, otherwise spills over to every zone.
+     * Either way panic mode is decided first, and only the first priority level is zoned. Requests
+     * per destination zone are counted ({@link LoadBalancer#zoneRequests()}). Default none.
      */
     public Builder localZone(String zone) {
       this.localZone = notBlank("localZone", zone);
       return this;
+    }
+
+    /**
+     * Envoy's overprovisioning factor for priority levels ({@link Endpoint#priority()}): a level's
+     * health is {@code min(100 %, factor × eligible / judged)}, and a level at 100 % keeps all the
+     * traffic it is offered; below, the rest spills to the next level. The default 1.4 keeps
+     * everything on level 0 while at least 5 of 7 (71.4 %) of its endpoints are eligible.
+     *
+     * @throws IllegalArgumentException unless {@code 1.0 <= factor <= 100.0}
+     */
+    public Builder overprovisioningFactor(double factor) {
+      if (!(factor >= 1.0 && factor <= 100.0)) {
+        throw new IllegalArgumentException("overprovisioningFactor must be in 1.0..100.0, was " + factor);
+      }
+      this.overprovisioning = (int) Math.round(factor * 100);
+      return this;
+    }
+
+    /**
+     * Declares the endpoint subsets to precompute and what a request for an empty one gets; a
+     * request names its subset with {@link PickContext#withSubset}. Default none.
+     */
+    public Builder subsets(SubsetConfig config) {
+      this.subsets = required("subsets", config);
+      return this;
+    }
+
+    /**
+     * Splits requests that name no subset between the values of one metadata key (e.g. 95 % to
+     * {@code version=v1}, 5 % to {@code version=v2}); its weights can be changed at run time
+     * ({@link TrafficSplit#weights(Map)}). Without {@link #subsets}, the split's key is declared as
+     * the only selector, with fallback {@code ANY_ENDPOINT} (a value with no endpoint takes no
+     * traffic of its own); with them, it must be one of their selectors. Default none.
+     */
+    public Builder trafficSplit(TrafficSplit split) {
+      this.trafficSplit = required("trafficSplit", split);
+      return this;
+    }
+
+    /**
+     * Subsetting: this client talks to a slice of the endpoints of each priority level, picking
+     * within it with the policy (see {@link Aperture}). A deterministic aperture needs this
+     * client's position ({@link #peers}, {@link #peerSource}); until it is known, it uses random
+     * subsetting of the same size. Default none: every endpoint.
+     */
+    public Builder aperture(Aperture aperture) {
+      this.aperture = required("aperture", aperture);
+      return this;
+    }
+
+    /**
+     * What this client knows of its own fleet: its position (for a deterministic {@link Aperture})
+     * and the clients per zone (for zone-aware routing with {@link #localZone}). Default
+     * {@link Peers#UNKNOWN}; change it later with {@link LoadBalancer#updatePeers}.
+     */
+    public Builder peers(Peers peers) {
+      this.peers = required("peers", peers);
+      return this;
+    }
+
+    /**
+     * Reads {@link #peers} from the clients' own registrations: {@code clients} lists every client
+     * of this service (e.g. a {@code ZooKeeperEndpointSource} over the clients' service name, where
+     * each client registers itself as {@code self}); each update becomes
+     * {@link Peers#fromList(java.util.Collection, Endpoint)}. Started with the balancer, closed with it.
+     */
+    public Builder peerSource(EndpointSource clients, Endpoint self) {
+      this.peerSource = required("peerSource", clients);
+      this.self = required("self", self);
+      return this;
+    }
+
+    /**
+     * Envoy's {@code min_cluster_size} for zone-aware routing: with fewer eligible endpoints than
+     * this in the first priority level, requests go to every zone. Default 6.
+     *
+     * @throws IllegalArgumentException if negative
+     */
+    public Builder zoneRoutingMinSize(int endpoints) {
+      if (endpoints < 0) {
+        throw new IllegalArgumentException("zoneRoutingMinSize must be >= 0, was " + endpoints);
+      }
+      this.zoneMinSize = endpoints;
+      return this;
+    }
+
+    /** The subsets to precompute: the given ones, else the split's key alone, else none. */
+    SubsetConfig subsetConfig() {
+      if (subsets != null) {
+        return subsets;
+      }
+      if (trafficSplit == null) {
+        return null;
+      }
+      return SubsetConfig.builder().selector(trafficSplit.key()).fallback(SubsetConfig.Fallback.ANY_ENDPOINT).build();
     }
 
     /**
@@ -438,6 +597,10 @@ public final class LoadBalancer implements AutoCloseable {
       if (endpoints != null && source != null) {
         throw new IllegalArgumentException("set either endpoints or endpointSource, not both");
       }
+      if (trafficSplit != null && subsets != null && !subsets.selectors().contains(List.of(trafficSplit.key()))) {
+        throw new IllegalArgumentException("trafficSplit key '" + trafficSplit.key()
+            + "' is not one of the subset selectors " + subsets.selectors());
+      }
       LoadBalancer lb = new LoadBalancer(this);
       if (source != null) {
         try {
@@ -446,6 +609,9 @@ public final class LoadBalancer implements AutoCloseable {
           lb.close();
           throw e;
         }
+      }
+      if (peerSource != null) {
+        PeerTracker.start(lb, peerSource, self);
       }
       return lb;
     }

@@ -10,8 +10,10 @@ import static io.lb4j.metrics.LoadBalancerMetrics.INFLIGHT;
 import static io.lb4j.metrics.LoadBalancerMetrics.LATENCY;
 import static io.lb4j.metrics.LoadBalancerMetrics.NO_ENDPOINT;
 import static io.lb4j.metrics.LoadBalancerMetrics.PANIC;
+import static io.lb4j.metrics.LoadBalancerMetrics.PRIORITY_LOAD;
 import static io.lb4j.metrics.LoadBalancerMetrics.REQUESTS;
 import static io.lb4j.metrics.LoadBalancerMetrics.ZONE_SPILLOVER;
+import static io.lb4j.metrics.LoadBalancerMetrics.ZONE_REQUESTS;
 
 import io.lb4j.health.ProbeResult;
 import io.lb4j.metrics.LoadBalancerMetrics;
@@ -33,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleBiFunction;
 import java.util.function.ToDoubleFunction;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * The Micrometer binding of one balancer (the meters are listed on {@link LoadBalancerMetrics}).
@@ -58,9 +61,13 @@ final class MicrometerMetrics implements BalancerMetrics {
   private final Map<String, List<Meter>> endpointMeters = new ConcurrentHashMap<>();
   /** The aggregate meters' state, or null with per-endpoint meters. */
   private final Aggregate aggregate;
+  /** Per-priority-level gauges by level. */
+  private final Map<Integer, Meter> levelMeters = new ConcurrentHashMap<>();
+  private final BalancerCore core;
 
   private MicrometerMetrics(MeterRegistry registry, BalancerCore core, boolean perEndpoint) {
     this.registry = registry;
+    this.core = core;
     this.tags = Tags.of("lb", core.name, "policy", core.policy.name());
     this.aggregate = perEndpoint ? null : new Aggregate();
     if (aggregate != null) {
@@ -174,6 +181,30 @@ final class MicrometerMetrics implements BalancerMetrics {
   }
 
   @Override
+  public void zoneAdded(String zone, boolean local, LongAdder requests) {
+    Meter m = FunctionCounter.builder(ZONE_REQUESTS, requests, LongAdder::sum).tags(tags).tag("zone", zone)
+        .tag("local", Boolean.toString(local)).description("Requests started, by the zone of their endpoint")
+        .register(registry);
+    synchronized (balancerMeters) {
+      balancerMeters.add(m);
+    }
+  }
+
+  @Override
+  public void priorityLevels(java.util.Set<Integer> levels) {
+    for (Integer level : levels) {
+      levelMeters.computeIfAbsent(level, p -> Gauge.builder(PRIORITY_LOAD, core,
+              c -> c.snapshot.levelLoads().getOrDefault(p, 0)).tags(tags).tag("priority", Integer.toString(p))
+          .description("Percent of requests routed to the priority level").register(registry));
+    }
+    for (Integer level : List.copyOf(levelMeters.keySet())) {
+      if (!levels.contains(level)) {
+        registry.remove(levelMeters.remove(level));
+      }
+    }
+  }
+
+  @Override
   public void noEndpoint() {
     noEndpoint.increment();
   }
@@ -190,6 +221,8 @@ final class MicrometerMetrics implements BalancerMetrics {
       removeAll(balancerMeters);
       balancerMeters.clear();
     }
+    removeAll(List.copyOf(levelMeters.values()));
+    levelMeters.clear();
   }
 
   private void removeAll(List<Meter> meters) {

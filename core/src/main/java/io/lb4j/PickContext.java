@@ -6,7 +6,8 @@ import java.util.Collection;
 import net.openhft.hashing.LongHashFunction;
 
 /**
- * What a request tells the picker: an optional 64-bit hash for ring hash and Maglev.
+ * What a request tells the picker: an optional 64-bit hash for ring hash and Maglev (and for a
+ * sticky {@link TrafficSplit}), and an optional {@link Subset} of the endpoints to pick from.
  *
  * <p>{@link #ofKey(CharSequence)} hashes the key's UTF-8 bytes with XXH64, seed 0 — the hash Envoy
  * uses — so a key hashed here and by an Envoy sidecar lands on the same endpoint. Policies that do
@@ -15,21 +16,44 @@ import net.openhft.hashing.LongHashFunction;
 public final class PickContext {
 
   /** No hash: hash policies pick at random. */
-  public static final PickContext EMPTY = new PickContext(false, 0L);
+  public static final PickContext EMPTY = new PickContext(false, 0L, null);
 
   private static final LongHashFunction XX64 = LongHashFunction.xx(0L);
 
   private final boolean hasHash;
   private final long hash;
+  private final Subset subset;
 
-  private PickContext(boolean hasHash, long hash) {
+  private PickContext(boolean hasHash, long hash, Subset subset) {
     this.hasHash = hasHash;
     this.hash = hash;
+    this.subset = subset;
   }
 
   /** A context carrying a precomputed request hash. */
   public static PickContext ofHash(long hash) {
-    return new PickContext(true, hash);
+    return new PickContext(true, hash, null);
+  }
+
+  /**
+   * A context asking for a subset of the endpoints (declared by the balancer's {@link SubsetConfig}).
+   *
+   * @throws IllegalArgumentException if {@code subset} is null
+   */
+  public static PickContext ofSubset(Subset subset) {
+    return EMPTY.withSubset(subset);
+  }
+
+  /**
+   * This context (its hash, if any) asking for a subset of the endpoints.
+   *
+   * @throws IllegalArgumentException if {@code subset} is null
+   */
+  public PickContext withSubset(Subset subset) {
+    if (subset == null) {
+      throw new IllegalArgumentException("subset must not be null");
+    }
+    return new PickContext(hasHash, hash, subset);
   }
 
   /**
@@ -41,7 +65,7 @@ public final class PickContext {
     if (key == null) {
       throw new IllegalArgumentException("key must not be null (use PickContext.EMPTY for no hash)");
     }
-    return new PickContext(true, hashKey(key));
+    return new PickContext(true, hashKey(key), null);
   }
 
   /**
@@ -76,7 +100,7 @@ public final class PickContext {
     if (values == null) {
       throw new IllegalArgumentException("values must not be null (use PickContext.EMPTY for no hash)");
     }
-    return values.isEmpty() ? EMPTY : new PickContext(true, hashKeys(values));
+    return values.isEmpty() ? EMPTY : new PickContext(true, hashKeys(values), null);
   }
 
   /**
@@ -121,18 +145,25 @@ public final class PickContext {
     return hash;
   }
 
+  /** The subset the request asks for, or null for none. */
+  public Subset subset() {
+    return subset;
+  }
+
   @Override
   public boolean equals(Object o) {
-    return o instanceof PickContext p && p.hasHash == hasHash && p.hash == hash;
+    return o instanceof PickContext p && p.hasHash == hasHash && p.hash == hash && java.util.Objects.equals(p.subset, subset);
   }
 
   @Override
   public int hashCode() {
-    return hasHash ? Long.hashCode(hash) : -1;
+    return (hasHash ? Long.hashCode(hash) : -1) * 31 + (subset == null ? 0 : subset.hashCode());
   }
 
   @Override
   public String toString() {
-    return hasHash ? "PickContext{hash=" + Long.toUnsignedString(hash) + "}" : "PickContext{}";
+    String sub = subset == null ? "" : "subset=" + subset;
+    return hasHash ? "PickContext{hash=" + Long.toUnsignedString(hash) + (sub.isEmpty() ? "" : ", " + sub) + "}"
+        : "PickContext{" + sub + "}";
   }
 }

@@ -29,7 +29,7 @@ final class Picks {
    * built over, from a random start. When all were tried, the policy's choice.
    */
   static EndpointState chooseOther(BalancerCore core, PickContext ctx, Collection<Endpoint> tried) {
-    Snapshot s = current(core, ctx);
+    PickRoute s = current(core, ctx);
     EndpointState first = choose(core, ctx, s);
     if (tried == null || tried.isEmpty() || !contains(tried, first)) {
       return first;
@@ -72,12 +72,25 @@ final class Picks {
     return state;
   }
 
-  /** The snapshot to pick from; throws if nothing can be picked. */
-  private static Snapshot current(BalancerCore core, PickContext ctx) {
+  /**
+   * The route to pick from: the request's subset's (or the traffic split's), else the main one;
+   * throws if nothing can be picked.
+   */
+  private static PickRoute current(BalancerCore core, PickContext ctx) {
     if (ctx == null) {
       throw new IllegalArgumentException("ctx must not be null (use PickContext.EMPTY)");
     }
-    Snapshot s = core.snapshot;
+    Snapshot snapshot = core.snapshot;
+    SubsetRoutes subsets = snapshot.subsets();
+    PickRoute s;
+    if (subsets != null) {
+      s = subsets.select(snapshot.main(), ctx);
+    } else if (ctx.subset() != null && !core.closed) {
+      throw new IllegalArgumentException("load balancer '" + core.name + "' declares no subsets; the request asks for "
+          + ctx.subset() + " (see LoadBalancer.Builder.subsets)");
+    } else {
+      s = snapshot.main();
+    }
     if (s.picker() == null) {
       if (core.closed) {
         throw new IllegalStateException("load balancer '" + core.name + "' is closed");
@@ -88,7 +101,7 @@ final class Picks {
     return s;
   }
 
-  private static EndpointState choose(BalancerCore core, PickContext ctx, Snapshot s) {
+  private static EndpointState choose(BalancerCore core, PickContext ctx, PickRoute s) {
     Picker picker = s.picker();
     EndpointView v = picker.pick(ctx);
     if (!(v instanceof EndpointState state)) {

@@ -9,40 +9,57 @@ import java.util.Map;
  * Everything a pick and the read-only methods need, swapped as a unit with one volatile write by
  * each rebuild and never mutated after publication.
  *
- * @param picker the policy's picker over {@code chosen}; null when nothing can be picked
- * @param chosen the endpoints the picker was built over (eligible, zone-preferred, or all usable in
- *     panic mode), in list order
- * @param key what the picker was built from, to reuse it when a rebuild changes nothing it reads
+ * @param main the route of requests that name no subset
+ * @param subsets the subset routes and the traffic split; null without subsets
+ * @param leaves every policy picker in use, by what it was built from, to reuse it when a rebuild
+ *     changes nothing it reads
  * @param version the registry version the lists below were made at
  * @param endpoints the present endpoints, in insertion order
  * @param byAddress the present endpoints' states by address
  * @param byEndpoint the same states keyed by the exact {@link Endpoint} objects handed out, so that
  *     {@link LoadBalancer#begin} finds them without building an address string
- * @param unavailable why a pick finds nothing, when {@code picker} is null
  * @param panic whether the balancer is in panic mode
  * @param counts present endpoints per status
+ * @param levelLoads percent of the main route's requests per priority level
+ * @param zoneShares share of the first level's requests per zone (zone-aware routing)
  */
 record Snapshot(
-    Picker picker,
-    EndpointState[] chosen,
-    PickerKey key,
+    PickRoute main,
+    SubsetRoutes subsets,
+    Map<PickerKey, Picker> leaves,
     long version,
     List<Endpoint> endpoints,
     Map<String, EndpointState> byAddress,
     IdentityHashMap<Endpoint, EndpointState> byEndpoint,
-    String unavailable,
     boolean panic,
-    StatusCounts counts) {
+    StatusCounts counts,
+    Map<Integer, Integer> levelLoads,
+    Map<String, Double> zoneShares) {
 
   /** Before the first list: nothing to pick, and why. */
   static Snapshot empty(String unavailable) {
-    return new Snapshot(null, new EndpointState[0], PickerKey.NONE, -1, List.of(), Map.of(), new IdentityHashMap<>(),
-        unavailable, false, StatusCounts.NONE);
+    return new Snapshot(PickRoute.none(unavailable), null, Map.of(), -1, List.of(), Map.of(), new IdentityHashMap<>(),
+        false, StatusCounts.NONE, Map.of(), Map.of());
   }
 
   /** The same lists with no picker: after {@code close()}. */
   Snapshot closed(String why) {
-    return new Snapshot(null, new EndpointState[0], PickerKey.NONE, version, endpoints, byAddress, byEndpoint, why,
-        false, counts);
+    return new Snapshot(PickRoute.none(why), null, Map.of(), version, endpoints, byAddress, byEndpoint, false, counts,
+        levelLoads, zoneShares);
+  }
+
+  /** The main route's picker; null when nothing can be picked. */
+  Picker picker() {
+    return main.picker();
+  }
+
+  /** The endpoints the main route's picker can return, in list order. */
+  EndpointState[] chosen() {
+    return main.chosen();
+  }
+
+  /** Why a pick without a subset finds nothing, when {@link #picker()} is null. */
+  String unavailable() {
+    return main.unavailable();
   }
 }

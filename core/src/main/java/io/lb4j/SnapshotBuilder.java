@@ -66,11 +66,35 @@ final class SnapshotBuilder {
    */
   static Eligibility decide(List<Candidate> candidates, double panicThreshold, String localZone, String name,
       String emptyReason) {
-    int n = candidates.size();
-    boolean anyProbed = false;
+    return decide(candidates, anyProbed(candidates), panicThreshold, localZone, name, emptyReason);
+  }
+
+  /** Whether any candidate has an active health verdict (then unprobed ones wait for theirs). */
+  static boolean anyProbed(List<Candidate> candidates) {
     for (Candidate c : candidates) {
-      anyProbed |= c.probed();
+      if (c.probed()) {
+        return true;
+      }
     }
+    return false;
+  }
+
+  /**
+   * Whether a candidate is eligible on its own merits: healthy, or not yet probed while no endpoint
+   * of the balancer (given as {@code anyProbed}) has been.
+   */
+  static boolean eligible(Candidate c, boolean anyProbed) {
+    return c.status() == EndpointStatus.HEALTHY || (c.status() == EndpointStatus.UNKNOWN && !anyProbed);
+  }
+
+  /**
+   * {@link #decide(List, double, String, String, String)} for a part of the balancer's endpoints
+   * (a priority level, a subset): {@code anyProbed} says whether any endpoint of the whole balancer
+   * has been probed, so that a part's newcomers wait for their first probe as the whole's do.
+   */
+  static Eligibility decide(List<Candidate> candidates, boolean anyProbed, double panicThreshold, String localZone,
+      String name, String emptyReason) {
+    int n = candidates.size();
     boolean[] eligible = new boolean[n];
     List<EndpointStatus> statuses = new ArrayList<>(n);
     List<Integer> usable = new ArrayList<>(n);
@@ -79,7 +103,7 @@ final class SnapshotBuilder {
     for (int i = 0; i < n; i++) {
       EndpointStatus status = candidates.get(i).status();
       statuses.add(status);
-      eligible[i] = status == EndpointStatus.HEALTHY || (status == EndpointStatus.UNKNOWN && !anyProbed);
+      eligible[i] = eligible(candidates.get(i), anyProbed);
       if (status != EndpointStatus.DRAINING) {
         usable.add(i);
       }

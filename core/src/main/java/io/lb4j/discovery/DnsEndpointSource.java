@@ -389,11 +389,15 @@ public final class DnsEndpointSource implements EndpointSource {
     return ttl.compareTo(min) < 0 ? min : ttl.compareTo(max) > 0 ? max : ttl;
   }
 
-  /** One endpoint per address (the largest weight wins), sorted, so that equal answers compare equal. */
+  /**
+   * One endpoint per address (the lowest priority value wins, then the largest weight), sorted, so
+   * that equal answers compare equal.
+   */
   private static List<Endpoint> normalize(List<Endpoint> endpoints) {
     Map<String, Endpoint> byAddress = new LinkedHashMap<>();
     for (Endpoint e : endpoints) {
-      byAddress.merge(e.address(), e, (a, b) -> a.weight() >= b.weight() ? a : b);
+      byAddress.merge(e.address(), e, (a, b) -> a.priority() != b.priority() ? (a.priority() < b.priority() ? a : b)
+          : a.weight() >= b.weight() ? a : b);
     }
     List<Endpoint> out = new ArrayList<>(byAddress.values());
     out.sort(BY_ADDRESS);
@@ -477,8 +481,10 @@ public final class DnsEndpointSource implements EndpointSource {
     }
 
     /**
-     * Resolve the SRV records of {@code name}, e.g. {@code _http._tcp.orders.example.com}: the
-     * lowest priority value's records, each with its port and weight (0 counts as 1).
+     * Resolve the SRV records of {@code name}, e.g. {@code _http._tcp.orders.example.com}: every
+     * record, each with its port, weight (0 counts as 1) and priority, which becomes the endpoint's
+     * priority level ({@link io.lb4j.Endpoint#priority()}: the lowest value is preferred, higher
+     * values take traffic as it loses health).
      */
     public Builder srv(String name) {
       if (name == null || name.isBlank()) {

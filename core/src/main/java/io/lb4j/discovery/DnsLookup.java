@@ -111,9 +111,10 @@ interface DnsLookup {
   }
 
   /**
-   * SRV records: the records of the lowest priority value (RFC 2782: the others are backups, and
-   * the balancer's own health handling takes their place), each target's port and weight (weight 0
-   * becomes 1, the least an endpoint can have). With {@code resolveTargets}, each target becomes one
+   * SRV records: every usable record, each target's port, weight (0 becomes 1, the least an
+   * endpoint can have) and priority, which becomes the endpoint's priority level
+   * ({@link Endpoint#priority()}): RFC 2782's backups are the balancer's fail-over levels, taking
+   * traffic as the lower values lose health. With {@code resolveTargets}, each target becomes one
    * endpoint per A/AAAA address, each target resolved on its own ({@link DnsTargets}); otherwise the
    * target name itself is the endpoint host.
    */
@@ -127,11 +128,11 @@ interface DnsLookup {
         if (reply.failed()) {
           throw new IOException(reply.failure(), reply.cause());
         }
-        List<DnsTargets.Target> chosen = lowestPriority(reply.records());
+        List<DnsTargets.Target> chosen = usable(reply.records());
         if (!resolveTargets) {
           List<Endpoint> out = new ArrayList<>();
           for (DnsTargets.Target t : chosen) {
-            out.add(new Endpoint(t.name().toString(true), t.port(), t.weight(), "", Map.of()));
+            out.add(new Endpoint(t.name().toString(true), t.port(), t.weight(), "", Map.of()).withPriority(t.priority()));
           }
           return new Answer(out, reply.minTtl(), List.of());
         }
@@ -160,24 +161,18 @@ interface DnsLookup {
     };
   }
 
-  private static List<DnsTargets.Target> lowestPriority(List<Record> records) {
-    int best = Integer.MAX_VALUE;
-    List<SRVRecord> usable = new ArrayList<>();
+  /** The records with a target and a port, lowest priority value first (then in answer order). */
+  private static List<DnsTargets.Target> usable(List<Record> records) {
+    List<DnsTargets.Target> out = new ArrayList<>();
     for (Record r : records) {
       SRVRecord srv = (SRVRecord) r;
       // A target of "." says the service is decidedly not available at this name (RFC 2782).
       if (srv.getTarget().equals(Name.root) || srv.getPort() == 0) {
         continue;
       }
-      usable.add(srv);
-      best = Math.min(best, srv.getPriority());
+      out.add(new DnsTargets.Target(srv.getTarget(), srv.getPort(), Math.max(1, srv.getWeight()), srv.getPriority()));
     }
-    List<DnsTargets.Target> out = new ArrayList<>();
-    for (SRVRecord srv : usable) {
-      if (srv.getPriority() == best) {
-        out.add(new DnsTargets.Target(srv.getTarget(), srv.getPort(), Math.max(1, srv.getWeight())));
-      }
-    }
+    out.sort(java.util.Comparator.comparingInt(DnsTargets.Target::priority));
     return out;
   }
 

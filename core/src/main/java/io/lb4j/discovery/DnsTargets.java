@@ -36,8 +36,17 @@ final class DnsTargets {
 
   private static final Logger log = LoggerFactory.getLogger(DnsEndpointSource.class);
 
-  /** One name to resolve, and the port and weight its addresses get. */
-  record Target(Name name, int port, int weight) {}
+  /**
+   * One name to resolve, and the port, weight and priority level ({@link Endpoint#priority()}) its
+   * addresses get.
+   */
+  record Target(Name name, int port, int weight, int priority) {
+
+    /** A target in priority level 0. */
+    Target(Name name, int port, int weight) {
+      this(name, port, weight, 0);
+    }
+  }
 
   private final Resolver resolver;
   private final Duration timeout;
@@ -101,7 +110,7 @@ final class DnsTargets {
     List<Endpoint> out = new ArrayList<>();
     for (Target t : targets) {
       for (InetAddress address : addresses.getOrDefault(t.name(), List.of())) {
-        out.add(new Endpoint(address.getHostAddress(), t.port(), t.weight(), "", Map.of()));
+        out.add(new Endpoint(address.getHostAddress(), t.port(), t.weight(), "", Map.of()).withPriority(t.priority()));
       }
     }
     return new DnsLookup.Answer(out, ttl, unresolved);

@@ -35,6 +35,10 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
  *       only with a source</td></tr>
  *   <tr><td>{@value #ZONE_SPILLOVER}</td><td>gauge</td><td>{@code zone} (the local zone); 1 while
  *       zone-aware routing spills over to all zones, else 0; only with a local zone</td></tr>
+ *   <tr><td>{@value #ZONE_REQUESTS}</td><td>function counter</td><td>{@code zone} (where the
+ *       requests went), {@code local} (true, false); only with a local zone</td></tr>
+ *   <tr><td>{@value #PRIORITY_LOAD}</td><td>gauge</td><td>{@code priority}: percent of requests
+ *       routed to that priority level; per level present</td></tr>
  * </table>
  *
  * <p><b>Cardinality.</b> Per endpoint: 5 request counters, 1 in-flight gauge and a timer (3 series
@@ -79,6 +83,10 @@ public final class LoadBalancerMetrics {
   public static final String DISCOVERY_ENDPOINTS = "lb4j.discovery.endpoints";
   /** 1 while zone-aware routing spills over to all zones, else 0. */
   public static final String ZONE_SPILLOVER = "lb4j.zone.spillover";
+  /** Requests started, by the zone of their endpoint (zone routing only). */
+  public static final String ZONE_REQUESTS = "lb4j.zone.requests";
+  /** Percent of requests routed to each priority level. */
+  public static final String PRIORITY_LOAD = "lb4j.priority.load";
 
   private LoadBalancerMetrics() {}
 

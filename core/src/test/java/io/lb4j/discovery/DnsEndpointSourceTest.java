@@ -77,15 +77,27 @@ class DnsEndpointSourceTest {
   }
 
   @Test
-  void srvRecordsGivePortAndWeightFromTheLowestPriority() {
+  void srvRecordsGivePortWeightAndPriorityLevel() {
     dns = Dnsmasq.start(dir, "127.0.0.20 a.svc.test\n127.0.0.21 b.svc.test\n127.0.0.22 c.svc.test\n",
         "_http._tcp.svc.test,a.svc.test,9001,0,5",
         "_http._tcp.svc.test,b.svc.test,9002,0,0",
-        "_http._tcp.svc.test,c.svc.test,9003,1,7"); // a backup at priority 1: not used
+        "_http._tcp.svc.test,c.svc.test,9003,10,7"); // a backup at priority 10: a fail-over level
     lb = LoadBalancer.builder().endpointSource(source().srv("_http._tcp.svc.test").build()).build();
 
-    assertEquals(List.of(ep("127.0.0.20", 9001, 5), ep("127.0.0.21", 9002, 1)), lb.endpoints());
-    assertEquals(List.of(5, 1), lb.endpoints().stream().map(Endpoint::weight).toList());
+    assertEquals(List.of(ep("127.0.0.20", 9001, 5), ep("127.0.0.21", 9002, 1), ep("127.0.0.22", 9003, 7).withPriority(10)),
+        lb.endpoints());
+    assertEquals(List.of(5, 1, 7), lb.endpoints().stream().map(Endpoint::weight).toList());
+    assertEquals(List.of(0, 0, 10), lb.endpoints().stream().map(Endpoint::priority).toList());
+    assertEquals(java.util.Map.of(0, 100, 10, 0), lb.priorityLoads(), "the backup takes traffic only as level 0 fails");
+  }
+
+  @Test
+  void anAddressUnderTwoSrvPrioritiesKeepsTheLowerOne() {
+    dns = Dnsmasq.start(dir, "127.0.0.20 a.svc.test\n",
+        "_http._tcp.svc.test,a.svc.test,9001,5,1",
+        "_http._tcp.svc.test,a.svc.test,9001,2,3");
+    lb = LoadBalancer.builder().endpointSource(source().srv("_http._tcp.svc.test").build()).build();
+    assertEquals(List.of(ep("127.0.0.20", 9001, 3).withPriority(2)), lb.endpoints());
   }
 
   @Test

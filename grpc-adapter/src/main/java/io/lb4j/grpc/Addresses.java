@@ -13,7 +13,8 @@ final class Addresses {
   private Addresses() {}
 
   /**
-   * An address group for the endpoint, carrying its weight and zone as lb4j attributes when set,
+   * An address group for the endpoint, carrying its weight, zone and metadata (subset labels, the
+   * priority level) as lb4j attributes when set,
    * and its {@link Endpoint#serverName()} as gRPC's per-address authority
    * ({@link EquivalentAddressGroup#ATTR_AUTHORITY_OVERRIDE}): the name TLS verifies and sends as SNI
    * for this endpoint instead of the channel's authority.
@@ -27,18 +28,24 @@ final class Addresses {
     if (!e.zone().isEmpty()) {
       attrs.set(Lb4jGrpc.ZONE_KEY, e.zone());
     }
+    Map<String, String> labels = new java.util.HashMap<>(e.metadata());
+    labels.remove(Endpoint.SERVER_NAME_KEY); // travels as the authority override
+    if (!labels.isEmpty()) {
+      attrs.set(Lb4jGrpc.METADATA_KEY, Map.copyOf(labels));
+    }
     // IP literals become resolved addresses without a lookup; names stay for the transport to resolve.
     return new EquivalentAddressGroup(new InetSocketAddress(e.host(), e.port()), attrs.build());
   }
 
   /**
    * The endpoint that stands for an address group inside lb4j: its first socket address (an IP
-   * literal when resolved, so hash policies agree with Envoy), with the group's lb4j weight and
-   * zone, and the host of its authority override (if it is a DNS name) as
+   * literal when resolved, so hash policies agree with Envoy), with the group's lb4j weight, zone
+   * and metadata, and the host of its authority override (if it is a DNS name) as
    * {@link Endpoint#serverName()}. A non-IP address (in-process, Unix socket) becomes a stable
    * made-up host name on port 1.
    *
-   * @throws IllegalArgumentException if the weight attribute is below 1
+   * @throws IllegalArgumentException if the weight attribute is below 1 or the metadata is invalid
+   *     (e.g. a priority that is not a number)
    */
   static Endpoint toEndpoint(EquivalentAddressGroup group) {
     SocketAddress first = group.getAddresses().get(0);
@@ -53,7 +60,9 @@ final class Addresses {
     }
     Integer weight = group.getAttributes().get(Lb4jGrpc.WEIGHT_KEY);
     String zone = group.getAttributes().get(Lb4jGrpc.ZONE_KEY);
-    Endpoint endpoint = new Endpoint(host, port, weight == null ? 1 : weight, zone == null ? "" : zone, Map.of());
+    Map<String, String> metadata = group.getAttributes().get(Lb4jGrpc.METADATA_KEY);
+    Endpoint endpoint = new Endpoint(host, port, weight == null ? 1 : weight, zone == null ? "" : zone,
+        metadata == null ? Map.of() : metadata);
     String name = serverName(group.getAttributes().get(EquivalentAddressGroup.ATTR_AUTHORITY_OVERRIDE));
     return name == null ? endpoint : endpoint.withServerName(name);
   }

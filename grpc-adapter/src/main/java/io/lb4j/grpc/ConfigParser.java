@@ -24,7 +24,14 @@ import java.util.regex.Pattern;
 final class ConfigParser {
 
   /** Keys every {@code lb4j_*} policy accepts. */
-  static final Set<String> SHARED_KEYS = Set.of("outlierDetection", "healthCheck", "panicThreshold", "slowStartWindow");
+  static final Set<String> SHARED_KEYS = shared();
+
+  private static Set<String> shared() {
+    Set<String> keys = new java.util.HashSet<>(Set.of("outlierDetection", "healthCheck", "panicThreshold",
+        "slowStartWindow"));
+    keys.addAll(FleetConfig.KEYS);
+    return Set.copyOf(keys);
+  }
 
   private static final Pattern DURATION = Pattern.compile("(\\d+)(\\.\\d{1,9})?s");
   /** The largest google.protobuf.Duration, 10,000 years: gRPC refuses longer JSON durations too. */
@@ -90,7 +97,7 @@ final class ConfigParser {
       Metadata.Key<String> hashHeader = null;
       String header = r.string("hashHeader");
       if (header != null) {
-        hashHeader = headerKey(header);
+        hashHeader = headerKey("hashHeader", header);
       }
       OutlierDetectionConfig outlier = null;
       Map<String, ?> od = r.object("outlierDetection");
@@ -127,7 +134,8 @@ final class ConfigParser {
         slowStart = duration("slowStartWindow", raw.get("slowStartWindow"));
         set("slowStartWindow", check::slowStart, slowStart);
       }
-      return new Lb4jConfig(policyName, policy, hashHeader, outlier, health, service, panic, slowStart,
+      FleetConfig fleet = FleetConfig.parse(r);
+      return new Lb4jConfig(policyName, policy, hashHeader, outlier, health, service, panic, slowStart, fleet,
           withoutNulls("", raw));
     } catch (Bad e) {
       throw new BadConfigException(e.getMessage());
@@ -224,14 +232,15 @@ final class ConfigParser {
     return Map.copyOf(m);
   }
 
-  private static Metadata.Key<String> headerKey(String name) {
+  /** The metadata key of a header name given under config key {@code key}. */
+  static Metadata.Key<String> headerKey(String key, String name) {
     if (name.isEmpty() || name.startsWith(":") || name.endsWith(Metadata.BINARY_HEADER_SUFFIX)) {
-      throw new Bad("hashHeader", "must be a non-empty ASCII header name (not a pseudo-header, not -bin), was '" + name + "'");
+      throw new Bad(key, "must be a non-empty ASCII header name (not a pseudo-header, not -bin), was '" + name + "'");
     }
     try {
       return Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER);
     } catch (IllegalArgumentException e) {
-      throw new Bad("hashHeader", "is not a valid header name, was '" + name + "': " + e.getMessage());
+      throw new Bad(key, "is not a valid header name, was '" + name + "': " + e.getMessage());
     }
   }
 

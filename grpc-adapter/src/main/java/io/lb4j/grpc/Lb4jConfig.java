@@ -19,6 +19,7 @@ import java.util.Map;
  * @param healthService the grpc.health.v1 service name ("" = the whole server)
  * @param panicThreshold 0.0..1.0
  * @param slowStartWindow {@link Duration#ZERO} when off
+ * @param fleet subsets, split, aperture and zone routing ({@link FleetConfig#NONE} when none)
  * @param json the raw config, for equality
  */
 record Lb4jConfig(
@@ -30,11 +31,33 @@ record Lb4jConfig(
     String healthService,
     double panicThreshold,
     Duration slowStartWindow,
+    FleetConfig fleet,
     Map<String, ?> json) {
 
-  /** Whether the policy hashes requests (ring hash, Maglev): {@link Policy#usesHash()}. */
+  /** Whether picks need a request hash: the policy hashes (ring hash, Maglev), or a split is sticky. */
   boolean hashing() {
-    return policy.usesHash();
+    return policy.usesHash() || fleet.hashesForSplit();
+  }
+
+  /**
+   * Whether this config differs from {@code other} only in {@code split.weights} (same policy, same
+   * everything else, a split on the same key in both), so the running balancer can take the new
+   * weights without being rebuilt.
+   */
+  boolean onlySplitWeightsDiffer(Lb4jConfig other) {
+    if (other == null || !policyName.equals(other.policyName) || fleet.splitKey() == null
+        || !(json.get("split") instanceof Map<?, ?> mine) || !(other.json.get("split") instanceof Map<?, ?> theirs)) {
+      return false;
+    }
+    Map<String, Object> a = new java.util.HashMap<>(json);
+    Map<String, Object> b = new java.util.HashMap<>(other.json);
+    Map<Object, Object> splitA = new java.util.HashMap<>(mine);
+    Map<Object, Object> splitB = new java.util.HashMap<>(theirs);
+    splitA.remove("weights");
+    splitB.remove("weights");
+    a.put("split", splitA);
+    b.put("split", splitB);
+    return a.equals(b);
   }
 
   @Override

@@ -20,6 +20,23 @@ public final class Lb4jGrpc {
   public static final CallOptions.Key<Long> HASH_KEY = CallOptions.Key.create("io.lb4j.grpc.hash");
 
   /**
+   * Sends a call to a subset of the endpoints: {@code stub.withOption(Lb4jGrpc.SUBSET_KEY,
+   * Subset.of("version", "v2"))}. The service config must declare the subset's keys
+   * ({@code subsets.selectors} or {@code split.key}); a call naming undeclared keys fails with
+   * {@code INVALID_ARGUMENT}. Takes precedence over the {@code subsetHeader} config key and the
+   * traffic split. Default: unset.
+   */
+  public static final CallOptions.Key<io.lb4j.Subset> SUBSET_KEY = CallOptions.Key.create("io.lb4j.grpc.subset");
+
+  /**
+   * The endpoint's metadata ({@code Endpoint.metadata()}: subset labels such as {@code version},
+   * its priority level) on an {@link io.grpc.EquivalentAddressGroup}'s attributes; set by lb4j's
+   * resolvers. Absent means none.
+   */
+  public static final Attributes.Key<java.util.Map<String, String>> METADATA_KEY =
+      Attributes.Key.create("io.lb4j.grpc.metadata");
+
+  /**
    * The endpoint's weight (at least 1) on an {@link io.grpc.EquivalentAddressGroup}'s attributes;
    * set by lb4j's resolvers, read by the {@code lb4j_*} policies. Absent means 1.
    */

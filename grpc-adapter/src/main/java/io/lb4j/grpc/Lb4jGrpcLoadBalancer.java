@@ -64,6 +64,8 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
   private Map<EquivalentAddressGroup, Entry> entries = new LinkedHashMap<>();
   private Lb4jConfig config;
   private io.lb4j.LoadBalancer lb;
+  /** Reads a call's subset from its metadata (the config's subsetHeader); made with each balancer. */
+  private java.util.function.Function<io.grpc.Metadata, io.lb4j.Subset> subsetReader = h -> null;
   private ConnectivityState state;
   private Status lastError = Status.UNAVAILABLE.withDescription("no subchannel has failed yet");
   private boolean shutdown;
@@ -127,7 +129,11 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     Object cfg = resolved.getLoadBalancingPolicyConfig();
     Lb4jConfig next = cfg instanceof Lb4jConfig c ? c : defaults.get();
     Status configError = Status.OK;
-    if (!next.equals(config)) {
+    if (next.onlySplitWeightsDiffer(config) && lb != null && lb.trafficSplit().isPresent()) {
+      // Only the split moved: the running balancer takes the new weights, nothing is rebuilt.
+      lb.trafficSplit().get().weights(next.fleet().splitWeights());
+      config = next;
+    } else if (!next.equals(config)) {
       try {
         replaceBalancer(next);
         config = next;
@@ -282,7 +288,9 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
       b.healthCheck(cfg.healthCheck(),
           new GrpcHealthProbe(e -> healthChannels.get(e), cfg.healthService(), cfg.healthCheck().timeout()));
     }
+    cfg.fleet().apply(b);
     lb = b.build();
+    subsetReader = cfg.fleet().headerReader();
     if (old != null) {
       old.close();
     }
@@ -329,7 +337,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
       // May lb4j pick at all? (not when all are ejected or unhealthy outside panic mode)
       Optional<String> unavailable = lb.unavailableReason();
       if (unavailable.isEmpty()) {
-        install(READY, new Lb4jPicker(lb, results, config.hashing(), config.hashHeader()));
+        install(READY, new Lb4jPicker(lb, results, config.hashing(), config.hashHeader(), subsetReader));
       } else {
         lastError = Status.UNAVAILABLE.withDescription(unavailable.get());
         install(TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(lastError)));

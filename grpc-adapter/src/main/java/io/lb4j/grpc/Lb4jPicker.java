@@ -9,10 +9,12 @@ import io.lb4j.Endpoint;
 import io.lb4j.LoadBalancer;
 import io.lb4j.NoEndpointAvailableException;
 import io.lb4j.PickContext;
+import io.lb4j.Subset;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The gRPC picker over one lb4j {@link LoadBalancer}: asks it to {@link LoadBalancer#choose
@@ -26,27 +28,46 @@ final class Lb4jPicker extends SubchannelPicker {
   private final Map<Endpoint, PickResult> results;
   private final boolean hashing;
   private final Metadata.Key<String> hashHeader;
+  private final Function<Metadata, Subset> subsetHeader;
+
+  /** A picker whose calls name no subset by header. */
+  Lb4jPicker(LoadBalancer lb, Map<Endpoint, PickResult> results, boolean hashing, Metadata.Key<String> hashHeader) {
+    this(lb, results, hashing, hashHeader, h -> null);
+  }
 
   /**
    * @param results one prebuilt result per READY endpoint
-   * @param hashing whether to compute a request hash (hash policies only)
+   * @param hashing whether to compute a request hash (hash policies, a sticky traffic split)
    * @param hashHeader the metadata key to hash, or null
+   * @param subsetHeader reads the subset a call's metadata names (null for none)
    */
-  Lb4jPicker(LoadBalancer lb, Map<Endpoint, PickResult> results, boolean hashing, Metadata.Key<String> hashHeader) {
+  Lb4jPicker(LoadBalancer lb, Map<Endpoint, PickResult> results, boolean hashing, Metadata.Key<String> hashHeader,
+      Function<Metadata, Subset> subsetHeader) {
     this.lb = lb;
     this.results = Map.copyOf(results);
     this.hashing = hashing;
     this.hashHeader = hashHeader;
+    this.subsetHeader = subsetHeader;
   }
 
   @Override
   public PickResult pickSubchannel(PickSubchannelArgs args) {
     PickContext ctx = hashing ? context(args) : PickContext.EMPTY;
+    Subset subset = args.getCallOptions().getOption(Lb4jGrpc.SUBSET_KEY);
+    if (subset == null) {
+      subset = subsetHeader.apply(args.getHeaders());
+    }
+    if (subset != null) {
+      ctx = ctx.withSubset(subset);
+    }
     Endpoint chosen;
     try {
       chosen = lb.choose(ctx);
     } catch (NoEndpointAvailableException e) {
       return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()));
+    } catch (IllegalArgumentException e) {
+      // A subset the balancer does not declare (from CallOptions): this call's mistake, named.
+      return PickResult.withError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()));
     } catch (IllegalStateException closed) {
       return PickResult.withNoResult(); // the balancer is being replaced; the next picker answers
     }

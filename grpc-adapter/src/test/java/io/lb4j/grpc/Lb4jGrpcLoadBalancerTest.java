@@ -314,7 +314,7 @@ class Lb4jGrpcLoadBalancerTest {
   void aConfigThatCannotBeAppliedIsAnErrorNotAnException() {
     Lb4jConfig ok = (Lb4jConfig) provider.parseLoadBalancingPolicyConfig(Map.of()).getConfig();
     Lb4jConfig broken = new Lb4jConfig(ok.policyName(), ok.policy(), null, null, null, "", 2.0,
-        java.time.Duration.ZERO, Map.of("panicThreshold", 2.0));
+        java.time.Duration.ZERO, FleetConfig.NONE, Map.of("panicThreshold", 2.0));
     Status first = accept(List.of(group(1001)), broken);
     assertEquals(Status.Code.UNAVAILABLE, first.getCode());
     assertTrue(first.getDescription().contains("panicThreshold"), first.getDescription());

@@ -6,6 +6,8 @@ import io.lb4j.NoEndpointAvailableException;
 import io.lb4j.Outcome;
 import io.lb4j.PickContext;
 import io.lb4j.Selection;
+import io.lb4j.Subset;
+import io.lb4j.SubsetConfig;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -75,9 +77,11 @@ public final class LoadBalancingInterceptor implements Interceptor {
   private final StickyHashKey sticky;
   private final FailureClassifier classifier;
   private final boolean logicalHostHeader;
+  private final SubsetHeader subsetHeader;
 
   private LoadBalancingInterceptor(Builder b) {
     this.retry = b.retry;
+    this.subsetHeader = b.subsetHeader;
     this.hashKey = b.hashKey;
     this.sticky = b.hashKey instanceof StickyHashKey s ? s : null;
     this.classifier = b.classifier;
@@ -123,6 +127,10 @@ public final class LoadBalancingInterceptor implements Interceptor {
     Call call = chain.call();
     String key = hashKey == null ? null : hashKey.key(request);
     PickContext ctx = key == null ? PickContext.EMPTY : PickContext.ofKey(key);
+    Subset subset = subset(request);
+    if (subset != null) {
+      ctx = ctx.withSubset(subset);
+    }
     int maxAttempts = retry.maxAttempts();
     if (maxAttempts > 1) {
       service.budget.deposit();
@@ -210,18 +218,30 @@ public final class LoadBalancingInterceptor implements Interceptor {
     return o != null ? o : FailureClassifier.defaults().classify(response);
   }
 
+  /** The request's subset: its {@code Subset} tag, else the subset header's, else none. */
+  private Subset subset(Request request) {
+    Subset tagged = request.tag(Subset.class);
+    if (tagged != null || subsetHeader == null) {
+      return tagged;
+    }
+    return subsetHeader.subset(request);
+  }
+
   private Selection start(LoadBalancer lb, Service service, PickContext ctx, String key,
       Endpoint next, boolean first) throws IOException {
     try {
       if (!first) {
         return lb.begin(next);
       }
-      if (sticky != null && key != null) {
+      if (sticky != null && key != null && ctx.subset() == null) {
         return lb.begin(sticky.choose(lb, key));
       }
       return lb.pick(ctx);
     } catch (NoEndpointAvailableException e) {
       throw new IOException("no endpoint available for service '" + service.host + "': " + e.getMessage(), e);
+    } catch (IllegalArgumentException e) {
+      // A subset the balancer does not declare (e.g. from a request tag): this call's mistake, named.
+      throw new IOException("service '" + service.host + "' cannot route " + ctx.subset() + ": " + e.getMessage(), e);
     } catch (IllegalStateException e) {
       // A closed balancer (or a broken policy): fail this call like any other I/O failure, never
       // with an unchecked exception that escapes onto OkHttp's dispatcher thread.
@@ -409,6 +429,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
     private FailureClassifier classifier = FailureClassifier.defaults();
     private boolean logicalHostHeader;
     private MeterRegistry registry;
+    private SubsetHeader subsetHeader;
 
     private Builder() {}
 
@@ -443,6 +464,20 @@ public final class LoadBalancingInterceptor implements Interceptor {
     /** Where a request's hash key comes from (see {@link HashKeys}); default none. */
     public Builder hashKey(HashKeyExtractor extractor) {
       this.hashKey = extractor;
+      return this;
+    }
+
+    /**
+     * Routes a request carrying {@code header} to the endpoint subset whose metadata maps
+     * {@code metadataKey} to the header's value (e.g. {@code subsetHeader("X-Version", "version")}:
+     * {@code X-Version: v2} picks among {@code version=v2}). Every registered service's balancer
+     * must declare {@code metadataKey} as a subset selector ({@code LoadBalancer.Builder.subsets} or
+     * a {@code trafficSplit} on it), which {@link #build()} checks. A request's {@link Subset} tag
+     * ({@code Request.Builder.tag(Subset.class, ...)}) wins over the header; without either, the
+     * balancer's traffic split (if any) decides. Default none (tags still apply).
+     */
+    public Builder subsetHeader(String header, String metadataKey) {
+      this.subsetHeader = new SubsetHeader(header, metadataKey);
       return this;
     }
 
@@ -482,6 +517,16 @@ public final class LoadBalancingInterceptor implements Interceptor {
     public LoadBalancingInterceptor build() {
       if (services.isEmpty()) {
         throw new IllegalArgumentException("register at least one service(logicalHost, lb)");
+      }
+      if (subsetHeader != null) {
+        for (Map.Entry<String, LoadBalancer> e : services.entrySet()) {
+          List<List<String>> selectors = e.getValue().subsets().map(SubsetConfig::selectors).orElse(List.of());
+          if (!selectors.contains(List.of(subsetHeader.key))) {
+            throw new IllegalArgumentException("subsetHeader(" + subsetHeader.header + ", " + subsetHeader.key
+                + "): service '" + e.getKey() + "' declares no subset selector [" + subsetHeader.key + "] (its "
+                + "selectors: " + selectors + ")");
+          }
+        }
       }
       requireOkHttp54();
       return new LoadBalancingInterceptor(this);

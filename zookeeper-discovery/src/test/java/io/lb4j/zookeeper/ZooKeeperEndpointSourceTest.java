@@ -105,10 +105,53 @@ class ZooKeeperEndpointSourceTest {
   }
 
   private ServiceInstance<EndpointPayload> register(String id, int port, EndpointPayload payload) throws Exception {
+    return register("orders", id, port, payload);
+  }
+
+  private ServiceInstance<EndpointPayload> register(String service, String id, int port, EndpointPayload payload)
+      throws Exception {
     ServiceInstance<EndpointPayload> i = ServiceInstance.<EndpointPayload>builder()
-        .name("orders").id(id).address("127.0.0.1").port(port).payload(payload).build();
+        .name(service).id(id).address("127.0.0.1").port(port).payload(payload).build();
     registrar.registerService(i);
     return i;
+  }
+
+  @Test
+  void theClientsOwnRegistrationsGiveItsPositionAndZonesForTheAperture() throws Exception {
+    for (int c = 0; c < 4; c++) {
+      register("orders-clients", "client-" + c, 7000 + c, EndpointPayload.of(1, c < 3 ? "eu-1a" : "eu-1b"));
+    }
+    List<Endpoint> backends = new java.util.ArrayList<>();
+    for (int b = 1; b <= 40; b++) {
+      backends.add(Endpoint.of("10.0.0." + b, 80));
+    }
+    lb = LoadBalancer.builder().endpoints(backends).aperture(io.lb4j.Aperture.deterministic(12))
+        .peerSource(ZooKeeperEndpointSource.create(watcherClient, BASE, "orders-clients"), Endpoint.of("127.0.0.1", 7002))
+        .build();
+    await().atMost(Duration.ofSeconds(10))
+        .until(() -> lb.peers().equals(new io.lb4j.Peers(2, 4, Map.of("eu-1a", 3, "eu-1b", 1))));
+    java.util.Set<Endpoint> used = new java.util.HashSet<>();
+    for (int i = 0; i < 1_000; i++) {
+      io.lb4j.Selection s = lb.pick();
+      used.add(s.endpoint());
+      s.release(io.lb4j.Outcome.SUCCESS, 1);
+    }
+    // 4 clients, 40 backends: k = ceil(12 x 4 / 40) = 2 client arcs of 10 backends each
+    assertEquals(20, used.size());
+  }
+
+  @Test
+  void twoRegionsBecomePriorityLevelsThroughAFailoverSource() throws Exception {
+    register("orders-east", "e1", 9101, EndpointPayload.of(1, "east"));
+    register("orders-west", "w1", 9201, EndpointPayload.of(1, "west"));
+    register("orders-west", "w2", 9202,
+        new EndpointPayload(1, "west", Map.of(Endpoint.PRIORITY_KEY, "7"))); // the tier wins over the payload
+    lb = LoadBalancer.builder().endpointSource(io.lb4j.discovery.FailoverEndpointSource.of(
+        ZooKeeperEndpointSource.create(watcherClient, BASE, "orders-east"),
+        ZooKeeperEndpointSource.create(watcherClient, BASE, "orders-west"))).build();
+    await().atMost(Duration.ofSeconds(10)).until(() -> lb.endpoints().size() == 3);
+    assertEquals(Map.of(0, 100, 1, 0), lb.priorityLoads());
+    assertEquals(List.of(0, 1, 1), lb.endpoints().stream().map(Endpoint::priority).sorted().toList());
   }
 
   private static Endpoint ep(int port, int weight, String zone) {

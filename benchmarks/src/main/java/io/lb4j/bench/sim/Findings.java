@@ -52,6 +52,67 @@ final class Findings {
         best.policy(), worst.p99(), worst.policy(), errors);
   }
 
+  /** The answer for a fleet scenario given its runs (one per mode). */
+  static String fleet(FleetScenario scenario, List<FleetResult> results) {
+    if (results.isEmpty()) {
+      return "no mode ran.";
+    }
+    if (scenario.kind() == FleetScenario.Kind.ZONES) {
+      return zones(results);
+    }
+    FleetResult det = fleetRun(results, FleetSimulation.DETERMINISTIC);
+    FleetResult rnd = fleetRun(results, FleetSimulation.RANDOM);
+    StringBuilder s = new StringBuilder();
+    if (det != null) {
+      s.append(String.format(Locale.ROOT, "with the deterministic aperture the busiest backend gets %s the mean "
+          + "load and %s the mean number of clients, each client talking to at most %d backends (mean %.1f) for "
+          + "an aperture of %.1f", times(det.maxOverMean()), times(det.clientsMaxOverMean()), det.connectionsMax(),
+          det.connectionsMean(), det.aperture()));
+    }
+    if (rnd != null) {
+      s.append(s.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT, "random subsetting of the same size "
+          + "gives %s and %s", times(rnd.maxOverMean()), times(rnd.clientsMaxOverMean())));
+    }
+    if (scenario.deadFraction() > 0) {
+      int worst = results.stream().mapToInt(FleetResult::clientsWithoutEndpoints).max().orElse(0);
+      s.append(worst == 0 ? "; no client lost all its endpoints" : "; " + worst + " clients lost all their endpoints");
+    }
+    return s.append('.').toString();
+  }
+
+  private static String zones(List<FleetResult> results) {
+    StringBuilder s = new StringBuilder();
+    FleetResult aware = fleetRun(results, FleetSimulation.ZONE_AWARE);
+    if (aware != null) {
+      s.append(String.format(Locale.ROOT, "Envoy's zone-aware routing keeps %s of requests local (%s; its formula "
+          + "plans %s) with the busiest backend at %s the mean", percent(aware.overallLocal()),
+          shares(aware.localShare()), shares(aware.plannedLocalShare()), times(aware.maxOverMean())));
+    }
+    FleetResult local = fleetRun(results, FleetSimulation.LOCAL_ONLY);
+    if (local != null) {
+      s.append(s.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT, "the local-zone preference alone "
+          + "keeps %s local but loads the busiest backend to %s the mean", percent(local.overallLocal()),
+          times(local.maxOverMean())));
+    }
+    FleetResult none = fleetRun(results, FleetSimulation.NO_ZONES);
+    if (none != null) {
+      s.append(s.length() == 0 ? "" : "; ").append(String.format(Locale.ROOT, "without zone routing the load is "
+          + "even (%s) but only %s stays local", times(none.maxOverMean()), percent(none.overallLocal())));
+    }
+    return s.append('.').toString();
+  }
+
+  private static FleetResult fleetRun(List<FleetResult> results, String mode) {
+    return results.stream().filter(r -> r.mode().equals(mode)).findFirst().orElse(null);
+  }
+
+  /** "a 30.0 %, b 90.0 %, c 100.0 %". */
+  private static String shares(java.util.Map<String, Double> byZone) {
+    StringBuilder sb = new StringBuilder();
+    byZone.forEach((z, v) -> sb.append(sb.length() == 0 ? "" : ", ").append(z).append(' ').append(percent(v)));
+    return sb.toString();
+  }
+
   /** Backend 0's share of a run's attempts. */
   private static double share0(SimResult r) {
     long sum = 0;

@@ -24,6 +24,15 @@ final class HtmlReport {
 
   /** The page for a live run (null for none) and these scenarios with their results (in run order). */
   static String render(LiveRun live, Map<Scenario, List<SimResult>> results, String subtitle) {
+    return render(live, results, Map.of(), subtitle);
+  }
+
+  /**
+   * The page for a live run (null for none), these policy scenarios and these fleet scenarios (none
+   * when empty), each with its results in run order.
+   */
+  static String render(LiveRun live, Map<Scenario, List<SimResult>> results,
+      Map<FleetScenario, List<FleetResult>> fleet, String subtitle) {
     StringBuilder h = new StringBuilder(128 * 1024);
     String title = live == null ? "lb4j simulator report" : "lb4j report: live demo and simulator";
     h.append("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">")
@@ -43,8 +52,8 @@ final class HtmlReport {
         .append(".answer{max-width:60em;background:#f3f6fb;border-left:3px solid #1f77b4;padding:4px 10px}")
         .append("</style></head><body><h1>").append(title).append("</h1><p class=\"small\">").append(esc(subtitle))
         .append("</p>");
-    contents(h, live, results);
-    key(h, live != null);
+    contents(h, live, results, fleet);
+    key(h, live != null, !fleet.isEmpty());
     if (live != null) {
       live(h, live);
     }
@@ -55,10 +64,20 @@ final class HtmlReport {
     for (Map.Entry<Scenario, List<SimResult>> e : results.entrySet()) {
       scenario(h, e.getKey(), e.getValue());
     }
+    if (!fleet.isEmpty()) {
+      h.append("<h2 id=\"fleet\">Fleet routing</h2><p>Many clients, each with its own lb4j balancer (P2C, health "
+          + "checks failing the dead backends), send requests one after another, each released at once: P2C then "
+          + "picks uniformly within what the routing offers, so the counts show the routing itself, not queueing."
+          + "</p>");
+      for (Map.Entry<FleetScenario, List<FleetResult>> e : fleet.entrySet()) {
+        fleetScenario(h, e.getKey(), e.getValue());
+      }
+    }
     return h.append("</body></html>\n").toString();
   }
 
-  private static void contents(StringBuilder h, LiveRun live, Map<Scenario, List<SimResult>> results) {
+  private static void contents(StringBuilder h, LiveRun live, Map<Scenario, List<SimResult>> results,
+      Map<FleetScenario, List<FleetResult>> fleet) {
     h.append("<p class=\"small\">Contents: <a href=\"#key\">how to read it</a>");
     if (live != null) {
       h.append(" · <a href=\"#live\">live demo</a>");
@@ -67,11 +86,17 @@ final class HtmlReport {
     for (Scenario s : results.keySet()) {
       h.append(" <a href=\"#").append(id(s)).append("\">").append(esc(s.name())).append("</a>");
     }
+    if (!fleet.isEmpty()) {
+      h.append(" · fleet:");
+      for (FleetScenario s : fleet.keySet()) {
+        h.append(" <a href=\"#fleet-").append(esc(s.name())).append("\">").append(esc(s.name())).append("</a>");
+      }
+    }
     h.append("</p>");
   }
 
   /** Every column and chart, explained once for the whole page. */
-  private static void key(StringBuilder h, boolean live) {
+  private static void key(StringBuilder h, boolean live, boolean fleet) {
     h.append("<h2 id=\"key\">How to read the tables and charts</h2><dl class=\"key\">")
         .append("<dt>policy</dt><dd>the load-balancing policy, by its short name (<code>_bounded</code>: bounded "
             + "load, balance factor 1.25; <code>_stable</code>: the stable ring construction).</dd>")
@@ -98,8 +123,28 @@ final class HtmlReport {
             + "answered within a caller-seen latency (x axis, milliseconds, log scale); further left and higher is "
             + "better.</dd>")
         .append("<dt>load charts</dt><dd>one small chart per policy: each line is one backend's attempts per "
-            + "second (y axis) over time (x axis, seconds); dashed lines mark faults starting or ending.</dd>")
-        .append("</dl>");
+            + "second (y axis) over time (x axis, seconds); dashed lines mark faults starting or ending.</dd>");
+    if (fleet) {
+      h.append("<dt>mode</dt><dd>(fleet) how the clients route: deterministic aperture or random subsetting "
+              + "(gRPC A68) of the same size; Envoy's zone-aware routing, the local-zone preference alone, or no "
+              + "zone routing.</dd>")
+          .append("<dt>aperture</dt><dd>(fleet) the slice width a client aims for, in backends; \"-\" without "
+              + "subsetting.</dd>")
+          .append("<dt>connections mean, connections max</dt><dd>(fleet) how many backends a client sent requests "
+              + "to (each needs a connection): the mean over clients and the most any client used.</dd>")
+          .append("<dt>clients without endpoints</dt><dd>(fleet) clients whose every request found no endpoint."
+              + "</dd>")
+          .append("<dt>load max/mean</dt><dd>(fleet) the busiest live backend's requests over the mean of the "
+              + "live backends: 1.00 is perfectly even.</dd>")
+          .append("<dt>clients max/mean</dt><dd>(fleet) the most clients any live backend served over the mean "
+              + "per live backend.</dd>")
+          .append("<dt>local share per client zone (planned)</dt><dd>(fleet, zones) the share of each zone's "
+              + "clients' requests that stayed in their zone, and in brackets the share lb4j planned by Envoy's "
+              + "formula.</dd>")
+          .append("<dt>per-backend charts</dt><dd>(fleet) one pair per mode: requests and clients per backend (y "
+              + "axis) for each backend in index order (x axis); dashed lines mark zone boundaries.</dd>");
+    }
+    h.append("</dl>");
   }
 
   private static void live(StringBuilder h, LiveRun live) {
@@ -181,6 +226,69 @@ final class HtmlReport {
     }
     h.append("</div>");
     answer(h, Findings.answer(s, rs));
+  }
+
+  private static void fleetScenario(StringBuilder h, FleetScenario s, List<FleetResult> rs) {
+    h.append("<h3 id=\"fleet-").append(esc(s.name())).append("\">").append(esc(s.name())).append("</h3><p>")
+        .append(esc(s.description())).append(".</p><p><b>Question:</b> ").append(esc(s.question())).append("</p>");
+    boolean zones = s.kind() == FleetScenario.Kind.ZONES;
+    h.append("<div class=\"scroll\"><table><tr><th>mode</th><th>aperture</th><th>connections mean</th>")
+        .append("<th>connections max</th><th>clients without endpoints</th><th>load max/mean</th>")
+        .append("<th>clients max/mean</th>");
+    if (zones) {
+      h.append("<th>local share per client zone (planned)</th>");
+    }
+    h.append("</tr>");
+    for (FleetResult r : rs) {
+      h.append("<tr><td>").append(esc(r.mode())).append("</td>").append(String.format(Locale.ROOT,
+          "<td>%s</td><td>%.1f</td><td>%d</td><td>%d</td><td>%.3f</td><td>%.3f</td>",
+          r.aperture() == 0 ? "-" : String.format(Locale.ROOT, "%.1f", r.aperture()), r.connectionsMean(),
+          r.connectionsMax(), r.clientsWithoutEndpoints(), r.maxOverMean(), r.clientsMaxOverMean()));
+      if (zones) {
+        h.append("<td>").append(esc(FleetSimulator.zones(r))).append("</td>");
+      }
+      h.append("</tr>");
+    }
+    h.append("</table></div><div class=\"charts\">");
+    List<Mark> marks = new ArrayList<>();
+    if (zones && !rs.isEmpty()) {
+      String[] z = rs.get(0).backendZones();
+      for (int i = 1; i < z.length; i++) {
+        if (!z[i].equals(z[i - 1])) {
+          marks.add(new Mark(i, "zone " + z[i]));
+        }
+      }
+    }
+    for (FleetResult r : rs) {
+      long[] load = r.perBackend();
+      double[] requests = new double[load.length];
+      double[] clients = new double[load.length];
+      for (int i = 0; i < load.length; i++) {
+        requests[i] = load[i];
+        clients[i] = r.clientsPerBackend()[i];
+      }
+      profile(h, r.mode() + ": requests per backend", requests, "requests", marks);
+      profile(h, r.mode() + ": clients per backend", clients, "clients", marks);
+    }
+    h.append("</div>");
+    answer(h, Findings.fleet(s, rs));
+  }
+
+  /** A small chart of one value per backend (y) in backend order (x), from 0 to the maximum. */
+  private static void profile(StringBuilder h, String title, double[] values, String yLabel, List<Mark> marks) {
+    double max = 1;
+    for (double v : values) {
+      max = Math.max(max, v);
+    }
+    int n = values.length;
+    smallFrame(h, title, max, yLabel, Math.max(1, n - 1), "backend (index)", marks);
+    h.append("<polyline fill=\"none\" stroke-width=\"1\" stroke=\"").append(COLORS[0]).append("\" points=\"");
+    for (int i = 0; i < n; i++) {
+      double x = SMALL_LEFT + (n == 1 ? 0.5 : (double) i / (n - 1)) * SMALL_PLOT_W;
+      double y = SMALL_TOP + SMALL_PLOT_H - values[i] / max * SMALL_PLOT_H;
+      h.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
+    }
+    h.append("\"/></svg>");
   }
 
   private static void answer(StringBuilder h, String sentence) {
@@ -278,58 +386,68 @@ final class HtmlReport {
    */
   private static void load(StringBuilder h, String title, int[][] series, int buckets, double bucketSeconds,
       String xLabel, List<Mark> marks) {
-    int w = 300;
-    int ht = 180;
-    int left = 44;
-    int right = 10;
-    int top = 22;
-    int bottom = 32;
     double max = 1;
     for (int[] s : series) {
       for (int k = 0; k < buckets; k++) {
         max = Math.max(max, s[k] / bucketSeconds);
       }
     }
-    double seconds = buckets * bucketSeconds;
-    int plotW = w - left - right;
-    int plotH = ht - top - bottom;
-    svgOpen(h, w, ht);
-    h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"14\" font-size=\"11\">%s</text>", left, esc(title)));
-    // y axis: attempts per second, ticks at 0, half and the maximum
-    for (int q = 0; q <= 2; q++) {
-      double y = top + plotH - q / 2.0 * plotH;
-      h.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
-          + "<text x=\"%d\" y=\"%.1f\" font-size=\"9\" text-anchor=\"end\">%d</text>", left, y, left + plotW, y,
-          left - 3, y + 3, Math.round(max * q / 2.0)));
-    }
-    h.append(String.format(Locale.ROOT, "<text x=\"9\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\" "
-        + "transform=\"rotate(-90 9 %d)\">attempts/s</text>", top + plotH / 2, top + plotH / 2));
-    // x axis: seconds, ticks at 0, half and the end
-    for (int q = 0; q <= 2; q++) {
-      double x = left + q / 2.0 * plotW;
-      h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\"/>"
-          + "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%s</text>", x, top + plotH, x,
-          top + plotH + 3, x, top + plotH + 12, fmt(seconds * q / 2.0)));
-    }
-    h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%s</text>",
-        left + plotW / 2, ht - 4, esc(xLabel)));
-    for (int m = 0; m < marks.size(); m++) {
-      double x = left + Math.min(1, marks.get(m).seconds() / Math.max(1e-9, seconds)) * plotW;
-      h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#555\" "
-          + "stroke-dasharray=\"3,3\"/><text x=\"%.1f\" y=\"%d\" font-size=\"8\" fill=\"#555\">%s</text>", x, top, x,
-          top + plotH, x + 2, top + 8 + 9 * (m % 3), esc(marks.get(m).label())));
-    }
+    smallFrame(h, title, max, "attempts/s", buckets * bucketSeconds, xLabel, marks);
     for (int b = 0; b < series.length; b++) {
       h.append("<polyline fill=\"none\" stroke-width=\"1\" stroke=\"").append(COLORS[b % COLORS.length])
           .append("\" points=\"");
       for (int k = 0; k < buckets; k++) {
-        double x = left + (k + 0.5) / buckets * plotW; // bucket centres
-        double y = top + plotH - series[b][k] / bucketSeconds / max * plotH;
+        double x = SMALL_LEFT + (k + 0.5) / buckets * SMALL_PLOT_W; // bucket centres
+        double y = SMALL_TOP + SMALL_PLOT_H - series[b][k] / bucketSeconds / max * SMALL_PLOT_H;
         h.append(String.format(Locale.ROOT, "%.1f,%.1f ", x, y));
       }
       h.append("\"/>");
     }
     h.append("</svg>");
+  }
+
+  private static final int SMALL_W = 300;
+  private static final int SMALL_H = 180;
+  private static final int SMALL_LEFT = 44;
+  private static final int SMALL_TOP = 22;
+  private static final int SMALL_PLOT_W = SMALL_W - SMALL_LEFT - 10;
+  private static final int SMALL_PLOT_H = SMALL_H - SMALL_TOP - 32;
+
+  /**
+   * Opens a small chart and draws its frame: the title, y grid lines at 0, half and {@code maxY}
+   * with their values, the y label, x ticks at 0, half and {@code maxX}, the x label, and the
+   * {@code marks} as dashed vertical lines at their x values. The caller adds the data and closes it.
+   */
+  private static void smallFrame(StringBuilder h, String title, double maxY, String yLabel, double maxX,
+      String xLabel, List<Mark> marks) {
+    int left = SMALL_LEFT;
+    int top = SMALL_TOP;
+    int plotW = SMALL_PLOT_W;
+    int plotH = SMALL_PLOT_H;
+    svgOpen(h, SMALL_W, SMALL_H);
+    h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"14\" font-size=\"11\">%s</text>", left, esc(title)));
+    for (int q = 0; q <= 2; q++) {
+      double y = top + plotH - q / 2.0 * plotH;
+      h.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#ddd\"/>"
+          + "<text x=\"%d\" y=\"%.1f\" font-size=\"9\" text-anchor=\"end\">%d</text>", left, y, left + plotW, y,
+          left - 3, y + 3, Math.round(maxY * q / 2.0)));
+    }
+    h.append(String.format(Locale.ROOT, "<text x=\"9\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\" "
+        + "transform=\"rotate(-90 9 %d)\">%s</text>", top + plotH / 2, top + plotH / 2, esc(yLabel)));
+    for (int q = 0; q <= 2; q++) {
+      double x = left + q / 2.0 * plotW;
+      h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\"/>"
+          + "<text x=\"%.1f\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%s</text>", x, top + plotH, x,
+          top + plotH + 3, x, top + plotH + 12, fmt(maxX * q / 2.0)));
+    }
+    h.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" font-size=\"9\" text-anchor=\"middle\">%s</text>",
+        left + plotW / 2, SMALL_H - 4, esc(xLabel)));
+    for (int m = 0; m < marks.size(); m++) {
+      double x = left + Math.min(1, marks.get(m).seconds() / Math.max(1e-9, maxX)) * plotW;
+      h.append(String.format(Locale.ROOT, "<line x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#555\" "
+          + "stroke-dasharray=\"3,3\"/><text x=\"%.1f\" y=\"%d\" font-size=\"8\" fill=\"#555\">%s</text>", x, top, x,
+          top + plotH, x + 2, top + 8 + 9 * (m % 3), esc(marks.get(m).label())));
+    }
   }
 
   /** A moment on a load chart's time axis, in seconds, and what happened then. */

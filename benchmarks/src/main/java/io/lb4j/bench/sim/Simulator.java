@@ -43,18 +43,23 @@ public final class Simulator {
       }
     }
     List<Scenario> scenarios = quick ? List.of(Scenario.homogeneous(10)) : Scenario.standard();
+    List<FleetScenario> fleetScenarios = quick ? List.of() : FleetScenario.standard();
     if (!names.isEmpty()) {
       scenarios = scenarios.stream().filter(s -> names.contains(s.name())).toList();
-      if (scenarios.isEmpty()) {
+      fleetScenarios = fleetScenarios.stream().filter(s -> names.contains(s.name())).toList();
+      if (scenarios.isEmpty() && fleetScenarios.isEmpty()) {
         throw new IllegalArgumentException("no scenario named " + names + "; known: "
-            + Scenario.standard().stream().map(Scenario::name).toList());
+            + Scenario.standard().stream().map(Scenario::name).toList() + " and fleet "
+            + FleetScenario.standard().stream().map(FleetScenario::name).toList());
       }
     }
     long t0 = System.nanoTime();
     Map<Scenario, List<SimResult>> results = run(scenarios, PolicyNames.ALL, seed);
     print(System.out, results);
-    Path written = write(out, results, String.format(Locale.ROOT, "seed %d, %d attempts max, retry budget on, "
-        + "outlier detection on (sweep every 1 s); %.1f s wall time", seed, Simulation.MAX_ATTEMPTS,
+    Map<FleetScenario, List<FleetResult>> fleet = FleetSimulator.run(fleetScenarios, seed);
+    FleetSimulator.print(System.out, fleet);
+    Path written = write(out, null, results, fleet, String.format(Locale.ROOT, "seed %d, %d attempts max, retry "
+        + "budget on, outlier detection on (sweep every 1 s); %.1f s wall time", seed, Simulation.MAX_ATTEMPTS,
         (System.nanoTime() - t0) / 1e9));
     System.out.println("HTML report: " + written.toAbsolutePath());
   }
@@ -125,11 +130,20 @@ public final class Simulator {
    */
   public static Path write(Path file, LiveRun live, Map<Scenario, List<SimResult>> results, String subtitle)
       throws IOException {
+    return write(file, live, results, Map.of(), subtitle);
+  }
+
+  /**
+   * Writes the HTML report with the live run ({@code live}, or null), the policy scenarios and the
+   * fleet scenarios (none when empty), creating parent directories; returns the path.
+   */
+  public static Path write(Path file, LiveRun live, Map<Scenario, List<SimResult>> results,
+      Map<FleetScenario, List<FleetResult>> fleet, String subtitle) throws IOException {
     Path parent = file.toAbsolutePath().getParent();
     if (parent != null) {
       Files.createDirectories(parent);
     }
-    Files.writeString(file, HtmlReport.render(live, results, subtitle), StandardCharsets.UTF_8);
+    Files.writeString(file, HtmlReport.render(live, results, fleet, subtitle), StandardCharsets.UTF_8);
     return file;
   }
 }

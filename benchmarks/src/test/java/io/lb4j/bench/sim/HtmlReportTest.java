@@ -26,7 +26,21 @@ class HtmlReportTest {
     for (Scenario s : List.of(Scenario.homogeneous(3), Scenario.hotKey(3))) {
       results.putAll(Simulator.run(List.of(s), List.of("round_robin", "maglev", "maglev_bounded"), 1));
     }
-    return HtmlReport.render(LIVE, results, "test");
+    Map<FleetScenario, List<FleetResult>> fleet = FleetSimulator.run(List.of(FleetScenario.aperture(20, 30, 0.1, 200),
+        FleetScenario.unevenZones(200)), 1);
+    return HtmlReport.render(LIVE, results, fleet, "test");
+  }
+
+  @Test
+  void fleetScenariosHaveTheirTablesChartsAndAnswers() {
+    String page = page();
+    int fleet = page.indexOf("id=\"fleet\"");
+    assertTrue(fleet > page.indexOf("id=\"simulator\""), "fleet routing comes after the simulator");
+    String section = page.substring(fleet);
+    assertEquals(2, count(section, "<b>Question:</b>"));
+    assertEquals(2, count(section, "<b>Answer:</b>"));
+    assertEquals(2 * 2 + 3 * 2, count(section, "<svg"), "requests and clients per backend for every mode");
+    assertTrue(section.contains("backend (index)") && section.contains("zone b"), "axes and zone boundaries");
   }
 
   @Test
@@ -67,7 +81,8 @@ class HtmlReportTest {
   @Test
   void everyScenarioEndsWithItsAnswerAndEveryChartHasAxesWithUnits() {
     String page = page();
-    String[] sections = page.substring(page.indexOf("id=\"simulator\"")).split("<h3 ");
+    String[] sections = page.substring(page.indexOf("id=\"simulator\""), page.indexOf("<h2 id=\"fleet\""))
+        .split("<h3 ");
     assertEquals(3, sections.length, "intro + 2 scenarios");
     for (int i = 1; i < sections.length; i++) {
       String body = sections[i].replace("</body></html>\n", "");
@@ -82,9 +97,12 @@ class HtmlReportTest {
       charts++;
       assertTrue(chart.contains("viewBox="), "scales down on a phone");
       assertTrue((chart.contains("(ms, log scale)") && chart.contains("fraction of requests"))
-          || (chart.contains("attempts/s") && chart.contains("(s)</text>")), "axes with units: " + chart);
+          || (chart.contains("attempts/s") && chart.contains("(s)</text>"))
+          || (chart.contains("backend (index)") && (chart.contains(">requests<") || chart.contains(">clients<"))),
+          "axes with units: " + chart);
     }
-    assertEquals(2 + 2 * (1 + 3), charts, "live load charts, then per scenario one CDF and one load chart per policy");
+    assertEquals(2 + 2 * (1 + 3) + 2 * 2 + 3 * 2, charts, "live load charts, then per scenario one CDF and one load "
+        + "chart per policy, then two per fleet mode");
   }
 
   private static int count(String s, String part) {
