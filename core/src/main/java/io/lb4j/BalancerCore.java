@@ -39,6 +39,8 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   final Policy policy;
   private final double panicThreshold;
   private final String localZone;
+  /** What a joining endpoint's connectivity is until the transport reports it. */
+  private final Connectivity initialConnectivity;
   final Ticker ticker;
   private final Scheduler scheduler;
   /** The scheduler this balancer made and stops on close; null if it was given one, or needs none. */
@@ -78,6 +80,7 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     this.policy = policy;
     this.panicThreshold = b.panicThreshold;
     this.localZone = b.localZone;
+    this.initialConnectivity = b.initialConnectivity;
     this.ticker = b.ticker;
     this.slowStart = new SlowStart(Durations.nanos(b.slowStart));
     this.totalInFlight = policy.usesTotalInFlight() ? new LongAdder() : null;
@@ -106,11 +109,14 @@ final class BalancerCore implements EndpointRegistry.Hooks {
 
   @Override
   public EndpointState create(Endpoint e) {
-    return new EndpointState(e, outlier, health);
+    EndpointState s = new EndpointState(e, outlier, health);
+    s.handle = new Handle(s, this);
+    return s;
   }
 
   @Override
   public void track(EndpointState s) {
+    s.connectivity = initialConnectivity; // joined, or back: nothing reported yet
     s.latencyRecorder = metrics.endpointAdded(s);
     if (s.outlier != null) {
       outlier.add(s.outlier);
@@ -167,6 +173,38 @@ final class BalancerCore implements EndpointRegistry.Hooks {
       rebuild(batch);
     }
     tell(batch);
+  }
+
+  /**
+   * Applies connectivity reports of present endpoints (others are ignored: a report may race with a
+   * removal) and, if any changed, rebuilds on the calling thread.
+   */
+  void updateConnectivity(Map<Endpoint, Connectivity> changes) {
+    BalancerEvents.Batch batch = events.batch();
+    synchronized (lock) {
+      boolean changed = false;
+      for (Map.Entry<Endpoint, Connectivity> e : changes.entrySet()) {
+        EndpointState s = registry.get(e.getKey().address());
+        if (s != null && s.connectivity != e.getValue()) {
+          s.connectivity = e.getValue();
+          changed = true;
+        }
+      }
+      if (!changed) {
+        return;
+      }
+      rebuild(batch);
+    }
+    tell(batch);
+  }
+
+  /** Records one connectivity report of a present endpoint and asks for a rebuild if it changed. Lock-free. */
+  void setConnectivity(Endpoint endpoint, Connectivity connectivity) {
+    EndpointState s = snapshot.byAddress().get(endpoint.address());
+    if (s != null && s.connectivity != connectivity) {
+      s.connectivity = connectivity;
+      requestRebuild();
+    }
   }
 
   /** Rebuilds on the calling thread now. */
@@ -227,24 +265,26 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     List<EndpointState> states = new ArrayList<>(registry.present());
     List<SnapshotBuilder.Candidate> candidates = new ArrayList<>(states.size());
     for (EndpointState s : states) {
-      candidates.add(new SnapshotBuilder.Candidate(s.status(), s.probed(), s.endpoint().zone(), s.failedProbes(),
-          s.knownDead()));
+      candidates.add(new SnapshotBuilder.Candidate(s.healthStatus(), s.probed(), s.endpoint().zone(), s.failedProbes(),
+          s.knownDead(), s.connectivity));
     }
     SnapshotBuilder.Eligibility el = SnapshotBuilder.decide(candidates, panicThreshold, localZone, name,
-        source.emptyReason());
+        source.emptyReason(), policy.usesHash());
     boolean ramping = false;
     for (int i = 0; i < states.size(); i++) {
       EndpointState s = states.get(i);
-      EndpointStatus status = candidates.get(i).status();
+      EndpointStatus status = el.shown()[i];
       boolean eligible = el.eligible()[i];
       s.effectiveWeight(slowStart.update(s, status, eligible, s.lastEligible, now));
       ramping |= s.ramping;
       s.lastEligible = eligible;
-      s.pickable = false;
       if (s.lastStatus != null && s.lastStatus != status) {
-        batch.statusChange(s, s.lastStatus, status, s.reason(s.lastStatus, status));
+        // an endpoint's first connection is no news (a channel starting up would log every backend)
+        boolean firstConnection = s.lastStatus == EndpointStatus.NOT_CONNECTED && !s.seenConnected;
+        batch.statusChange(s, s.lastStatus, status, s.reason(s.lastStatus, status), firstConnection);
       }
       s.lastStatus = status;
+      s.seenConnected |= s.connectivity == Connectivity.CONNECTED;
     }
     if (el.panic() != old.panic()) {
       batch.panic(el.panic(), el.eligibleCount(), el.judged(), panicThreshold);
@@ -254,18 +294,24 @@ final class BalancerCore implements EndpointRegistry.Hooks {
       batch.zone(localZone, el.zone(), panicThreshold);
     }
     EndpointState[] chosen = new EndpointState[el.chosen().length];
+    boolean[] pickable = new boolean[states.size()];
     for (int i = 0; i < chosen.length; i++) {
       chosen[i] = states.get(el.chosen()[i]);
-      chosen[i].pickable = true;
+      pickable[el.chosen()[i]] = true;
     }
-    PickerKey key = PickerKey.of(chosen, policy.usesEffectiveWeight());
+    for (int i = 0; i < pickable.length; i++) {
+      states.get(i).pickable = pickable[i]; // one write each: a concurrent pick never sees a gap
+    }
+    // A policy that skips unavailable endpoints keeps one picker over all usable ones.
+    EndpointState[] over = policy.skipsUnavailable() && chosen.length > 0 ? usable(states, el.shown()) : chosen;
+    PickerKey key = PickerKey.of(over, policy.usesEffectiveWeight());
     Picker picker;
     if (chosen.length == 0) {
       picker = null;
     } else if (old.picker() != null && key.equals(old.key())) {
       picker = old.picker();
     } else {
-      List<EndpointState> views = Collections.unmodifiableList(Arrays.asList(chosen));
+      List<EndpointState> views = Collections.unmodifiableList(Arrays.asList(over));
       picker = totalInFlightReader == null ? policy.newPicker(views) : policy.newPicker(views, totalInFlightReader);
     }
     snapshot = registry.version() == old.version()
@@ -275,6 +321,17 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     if (ramping) {
       scheduleRampStep();
     }
+  }
+
+  /** The states that are not draining, in list order: what a picker that skips unavailable endpoints is built over. */
+  private static EndpointState[] usable(List<EndpointState> states, EndpointStatus[] shown) {
+    List<EndpointState> usable = new ArrayList<>(states.size());
+    for (int i = 0; i < shown.length; i++) {
+      if (shown[i] != EndpointStatus.DRAINING) {
+        usable.add(states.get(i));
+      }
+    }
+    return usable.toArray(new EndpointState[0]);
   }
 
   private Snapshot newLists(Picker picker, EndpointState[] chosen, PickerKey key, List<EndpointState> states,

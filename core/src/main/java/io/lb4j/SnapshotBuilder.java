@@ -1,6 +1,7 @@
 package io.lb4j;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -18,6 +19,14 @@ import java.util.List;
  *       {@code panicThreshold} of the judged endpoints that are not known dead are eligible; then
  *       every usable (not draining) endpoint that is not known dead is picked from.
  *   <li><b>Zone</b>: otherwise {@link ZonePreference} may narrow the eligible set to the local zone.
+ *   <li><b>Connectivity</b> (what a transport adapter reports, {@link Connectivity}): an endpoint the
+ *       transport cannot use now is <em>unreachable</em>: {@code DISCONNECTED} always, and
+ *       {@code CONNECTING} unless the policy hashes (a key's request waits for its endpoint's
+ *       connection rather than move). Unreachable endpoints are neither eligible nor usable, so they
+ *       count neither way towards panic and panic never offers them; they do count towards their
+ *       zone (so a zone whose endpoints cannot connect spills over). Their status shows as
+ *       {@link EndpointStatus#NOT_CONNECTED} unless a stronger one (drained, ejected, unhealthy)
+ *       applies: see {@link #shown}.
  * </ul>
  */
 final class SnapshotBuilder {
@@ -32,10 +41,17 @@ final class SnapshotBuilder {
    * @param zone its zone
    * @param failedProbes its active health checks failed it
    * @param knownDead failed its checks, or ejected as unreachable: hard evidence that it is down
+   * @param connectivity what the transport reports; {@link Connectivity#CONNECTED} when it reports nothing
    */
-  record Candidate(EndpointStatus status, boolean probed, String zone, boolean failedProbes, boolean knownDead) {
+  record Candidate(EndpointStatus status, boolean probed, String zone, boolean failedProbes, boolean knownDead,
+      Connectivity connectivity) {
 
-    /** A candidate that is neither known dead nor failed by probes. */
+    /** A connected candidate. */
+    Candidate(EndpointStatus status, boolean probed, String zone, boolean failedProbes, boolean knownDead) {
+      this(status, probed, zone, failedProbes, knownDead, Connectivity.CONNECTED);
+    }
+
+    /** A connected candidate that is neither known dead nor failed by probes. */
     Candidate(EndpointStatus status, boolean probed, String zone) {
       this(status, probed, zone, false, false);
     }
@@ -50,11 +66,27 @@ final class SnapshotBuilder {
    * @param eligibleCount eligible candidates
    * @param judged judged candidates that are not known dead: the panic denominator
    * @param zone the zone decision, or null without a local zone
-   * @param counts candidates per status
+   * @param counts candidates per status, as {@link #shown}
    * @param unavailable the message a pick gets when {@code chosen} is empty
+   * @param shown per candidate: its status as reported ({@link #shown})
    */
   record Eligibility(boolean[] eligible, int[] chosen, boolean panic, int eligibleCount, int judged,
-      ZonePreference.Decision zone, StatusCounts counts, String unavailable) {}
+      ZonePreference.Decision zone, StatusCounts counts, String unavailable, EndpointStatus[] shown) {}
+
+  /**
+   * The status an endpoint shows: its own ({@code health}), or {@link EndpointStatus#NOT_CONNECTED}
+   * when it is otherwise healthy or unprobed and the transport reports no working connection.
+   */
+  static EndpointStatus shown(EndpointStatus health, Connectivity connectivity) {
+    boolean weak = health == EndpointStatus.HEALTHY || health == EndpointStatus.UNKNOWN;
+    return weak && connectivity != Connectivity.CONNECTED ? EndpointStatus.NOT_CONNECTED : health;
+  }
+
+  /** {@link #decide(List, double, String, String, String, boolean)} for a policy that does not hash. */
+  static Eligibility decide(List<Candidate> candidates, double panicThreshold, String localZone, String name,
+      String emptyReason) {
+    return decide(candidates, panicThreshold, localZone, name, emptyReason, false);
+  }
 
   /**
    * Decides one snapshot's eligibility.
@@ -64,29 +96,34 @@ final class SnapshotBuilder {
    * @param localZone the zone to prefer, or null
    * @param name the balancer's name, for the message
    * @param emptyReason why the list is empty, for the message (e.g. the endpoint source's error)
+   * @param connectingPickable whether {@link Connectivity#CONNECTING} endpoints may be picked (hash
+   *     policies: the request waits for the connection)
    */
   static Eligibility decide(List<Candidate> candidates, double panicThreshold, String localZone, String name,
-      String emptyReason) {
+      String emptyReason, boolean connectingPickable) {
     int n = candidates.size();
     boolean anyProbed = false;
     for (Candidate c : candidates) {
       anyProbed |= c.probed();
     }
     boolean[] eligible = new boolean[n];
-    List<EndpointStatus> statuses = new ArrayList<>(n);
+    EndpointStatus[] shown = new EndpointStatus[n];
     List<Integer> usable = new ArrayList<>(n);
     List<Integer> eligibleIndices = new ArrayList<>(n);
     int waiting = 0;
     for (int i = 0; i < n; i++) {
-      EndpointStatus status = candidates.get(i).status();
-      statuses.add(status);
-      eligible[i] = status == EndpointStatus.HEALTHY || (status == EndpointStatus.UNKNOWN && !anyProbed);
-      if (status != EndpointStatus.DRAINING) {
+      Candidate c = candidates.get(i);
+      EndpointStatus status = c.status();
+      shown[i] = shown(status, c.connectivity());
+      boolean reachable = c.connectivity() == Connectivity.CONNECTED
+          || (connectingPickable && c.connectivity() == Connectivity.CONNECTING);
+      eligible[i] = reachable && (status == EndpointStatus.HEALTHY || (status == EndpointStatus.UNKNOWN && !anyProbed));
+      if (status != EndpointStatus.DRAINING && reachable) {
         usable.add(i);
       }
       if (eligible[i]) {
         eligibleIndices.add(i);
-      } else if (status == EndpointStatus.UNKNOWN) {
+      } else if (status == EndpointStatus.UNKNOWN && reachable) {
         waiting++;
       }
     }
@@ -112,9 +149,9 @@ final class SnapshotBuilder {
     for (int k = 0; k < chosen.length; k++) {
       chosen[k] = picked.get(k);
     }
-    StatusCounts counts = StatusCounts.of(statuses);
+    StatusCounts counts = StatusCounts.of(Arrays.asList(shown));
     return new Eligibility(eligible, chosen, panic.panic(), eligibleIndices.size(), panic.alive(), zone, counts,
-        unavailableMessage(name, n, counts, waiting, emptyReason));
+        unavailableMessage(name, n, counts, waiting, emptyReason), shown);
   }
 
   /** Why a pick finds nothing: an empty list (and why), or how the endpoints are unavailable. */
@@ -125,6 +162,7 @@ final class SnapshotBuilder {
     }
     return "load balancer '" + name + "': all " + total + " endpoints are unavailable (" + counts.ejected()
         + " ejected, " + counts.unhealthy() + " unhealthy, " + counts.draining() + " draining"
+        + (counts.notConnected() > 0 ? ", " + counts.notConnected() + " not connected" : "")
         + (waiting > 0 ? ", " + waiting + " not yet probed" : "") + ")";
   }
 }

@@ -39,4 +39,15 @@ public interface EndpointView {
   default double failureRatio() {
     return 0.0;
   }
+
+  /**
+   * Whether the balancer would pick this endpoint now: eligible (or offered in panic mode), in the
+   * preferred zone, and reachable by the transport. Pickers of policies that
+   * {@linkplain Policy#skipsUnavailable() skip unavailable endpoints} read it at pick time; the
+   * others are only ever given available endpoints. One volatile read. The default (views outside a
+   * balancer) is {@code true}.
+   */
+  default boolean available() {
+    return true;
+  }
 }

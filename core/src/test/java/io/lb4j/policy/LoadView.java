@@ -10,6 +10,7 @@ final class LoadView implements EndpointView {
   volatile int inFlight;
   volatile int weight;
   volatile double failureRatio;
+  volatile boolean available = true;
 
   LoadView(int port, int weight) {
     this(Endpoint.of("127.0.0.1", port).withWeight(weight));
@@ -53,6 +54,11 @@ final class LoadView implements EndpointView {
   @Override
   public double failureRatio() {
     return failureRatio;
+  }
+
+  @Override
+  public boolean available() {
+    return available;
   }
 
   @Override

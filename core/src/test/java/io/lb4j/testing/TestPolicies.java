@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /** Small policies for tests, independent of the real policies' progress. */
 public final class TestPolicies {
@@ -93,6 +94,22 @@ public final class TestPolicies {
     @Override
     public boolean usesLatency() {
       return delegate.usesLatency();
+    }
+
+    @Override
+    public boolean skipsUnavailable() {
+      return delegate.skipsUnavailable();
+    }
+
+    @Override
+    public boolean usesTotalInFlight() {
+      return delegate.usesTotalInFlight();
+    }
+
+    @Override
+    public Picker newPicker(List<? extends EndpointView> eligible, LongSupplier totalInFlight) {
+      builds.incrementAndGet();
+      return delegate.newPicker(eligible, totalInFlight);
     }
   }
 }
