@@ -19,6 +19,8 @@ import java.util.Map;
  * @param healthService the grpc.health.v1 service name ("" = the whole server)
  * @param panicThreshold 0.0..1.0
  * @param slowStartWindow {@link Duration#ZERO} when off
+ * @param connectEagerly whether every subchannel connects at once (always, but for hash policies
+ *     without {@code connectEagerly: true}, which connect on a call's first pick)
  * @param json the raw config, for equality
  */
 record Lb4jConfig(
@@ -30,6 +32,7 @@ record Lb4jConfig(
     String healthService,
     double panicThreshold,
     Duration slowStartWindow,
+    boolean connectEagerly,
     Map<String, ?> json) {
 
   /** Whether the policy hashes requests (ring hash, Maglev): {@link Policy#usesHash()}. */

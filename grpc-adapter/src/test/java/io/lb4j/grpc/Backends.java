@@ -134,8 +134,14 @@ final class Backends implements AutoCloseable {
 
   /** A channel to every backend through the static resolver, with this load-balancing config. */
   ManagedChannel channel(String target, String policy, Map<String, ?> config) {
+    return channel(target, policy, config, Lb4jGrpcOptions.DEFAULTS);
+  }
+
+  /** A channel as {@link #channel(String, String, Map)}, whose lb4j policies get these options. */
+  ManagedChannel channel(String target, String policy, Map<String, ?> config, Lb4jGrpcOptions options) {
     ManagedChannel ch = NettyChannelBuilder.forTarget(target)
         .defaultServiceConfig(Map.of("loadBalancingConfig", List.of(Map.of(policy, config))))
+        .setNameResolverArg(Lb4jGrpc.OPTIONS, options)
         .usePlaintext()
         .build();
     channels.add(ch);
