@@ -109,7 +109,8 @@ final class BalancerCore implements EndpointRegistry.Hooks {
 
   @Override
   public EndpointState create(Endpoint e) {
-    EndpointState s = new EndpointState(e, outlier, health);
+    long decay = policy.peakEwmaDecayNanos();
+    EndpointState s = new EndpointState(e, outlier, health, decay > 0 ? new PeakLatency(ticker, decay) : null);
     s.handle = new Handle(s, this);
     return s;
   }

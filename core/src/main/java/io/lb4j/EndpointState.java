@@ -54,6 +54,9 @@ final class EndpointState implements EndpointView {
   /** This endpoint's latency meter, set once when it joined; null without a meter registry. */
   volatile LatencyRecorder latencyRecorder;
 
+  /** The peak-EWMA latency, made once; null unless the policy reads it. */
+  private final PeakLatency peakLatency;
+
   /** Passive-health counters, made once; null when outlier detection is off. */
   final OutlierTracker outlier;
   /** Active-health verdicts, made once; null when health checking is off. */
@@ -94,8 +97,9 @@ final class EndpointState implements EndpointView {
   /** Ramp once the endpoint next becomes eligible (it joined late or came back). */
   boolean rampPending;
 
-  EndpointState(Endpoint endpoint, OutlierEngine detector, ActiveHealthChecker checker) {
+  EndpointState(Endpoint endpoint, OutlierEngine detector, ActiveHealthChecker checker, PeakLatency peakLatency) {
     this.address = endpoint.address();
+    this.peakLatency = peakLatency;
     this.endpoint = endpoint;
     this.effectiveWeight = endpoint.weight();
     OutlierTracker tracker = detector == null ? null : detector.newTracker(this::requests);
@@ -123,6 +127,18 @@ final class EndpointState implements EndpointView {
   @Override
   public double latencyEwmaNanos() {
     return latencyEwma;
+  }
+
+  @Override
+  public double peakEwmaNanos() {
+    PeakLatency p = peakLatency;
+    return p == null ? 0.0 : p.estimate();
+  }
+
+  @Override
+  public long peakEwmaStampNanos() {
+    PeakLatency p = peakLatency;
+    return p == null ? 0L : p.stamp();
   }
 
   @Override
@@ -156,8 +172,9 @@ final class EndpointState implements EndpointView {
 
   /**
    * Ends one request: decrements in-flight, counts the outcome, folds the latency into the moving
-   * average and feeds outlier detection. Lock-free and allocation-free; the failure that reaches a
-   * consecutive-failure count only marks the endpoint for the next (coalesced) rebuild.
+   * averages (and the peak EWMA, if kept) and feeds outlier detection. Lock-free and allocation-free;
+   * the failure that reaches a consecutive-failure count only marks the endpoint for the next
+   * (coalesced) rebuild.
    */
   void release(Outcome outcome, long latencyNanos) {
     IN_FLIGHT.getAndAdd(this, -1);
@@ -166,6 +183,10 @@ final class EndpointState implements EndpointView {
       double old = latencyEwma;
       // A release store: readers see a whole value without the full fence a volatile write costs.
       LATENCY_EWMA.setRelease(this, old == 0.0 ? latencyNanos : old + EWMA_ALPHA * (latencyNanos - old));
+      PeakLatency p = peakLatency;
+      if (p != null) {
+        p.observe(outcome, latencyNanos);
+      }
       LatencyRecorder recorder = latencyRecorder;
       if (recorder != null) {
         recorder.record(latencyNanos);

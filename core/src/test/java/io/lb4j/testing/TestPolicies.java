@@ -56,10 +56,14 @@ public final class TestPolicies {
     }
   }
 
-  /** Another policy, counting the pickers it builds (table builds, for Maglev and ring hash). */
+  /**
+   * Another policy, counting the pickers it builds (table builds, for Maglev and ring hash) and
+   * keeping the views the last one was built over.
+   */
   public static final class Counting implements Policy {
     private final Policy delegate;
     private final AtomicInteger builds = new AtomicInteger();
+    private volatile List<EndpointView> lastViews = List.of();
 
     public Counting(Policy delegate) {
       this.delegate = delegate;
@@ -75,9 +79,15 @@ public final class TestPolicies {
       return delegate.name();
     }
 
+    /** The eligible views of the last picker built, in order. */
+    public List<EndpointView> lastViews() {
+      return lastViews;
+    }
+
     @Override
     public Picker newPicker(List<? extends EndpointView> eligible) {
       builds.incrementAndGet();
+      lastViews = List.copyOf(eligible);
       return delegate.newPicker(eligible);
     }
 
@@ -109,7 +119,13 @@ public final class TestPolicies {
     @Override
     public Picker newPicker(List<? extends EndpointView> eligible, LongSupplier totalInFlight) {
       builds.incrementAndGet();
+      lastViews = List.copyOf(eligible);
       return delegate.newPicker(eligible, totalInFlight);
+    }
+
+    @Override
+    public long peakEwmaDecayNanos() {
+      return delegate.peakEwmaDecayNanos();
     }
   }
 }
