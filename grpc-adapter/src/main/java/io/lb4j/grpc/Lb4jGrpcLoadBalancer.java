@@ -159,7 +159,6 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     }
 
     Map<EquivalentAddressGroup, GrpcEndpoint> nextEntries = new LinkedHashMap<>();
-    List<GrpcEndpoint> created = new ArrayList<>();
     Set<String> addresses = new HashSet<>();
     for (EquivalentAddressGroup group : groups) {
       EquivalentAddressGroup key = Addresses.key(group);
@@ -182,7 +181,6 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
         Subchannel sc = helper.createSubchannel(CreateSubchannelArgs.newBuilder().setAddresses(group).build());
         entry = new GrpcEndpoint(sc, group, endpoint, this::onState, this::connectFromPicker);
         sc.start(entry);
-        created.add(entry);
       } else if (!entry.group.equals(group)) {
         entry.subchannel.updateAddresses(List.of(group));
         entry.group = group;
@@ -201,9 +199,11 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     }
     applyEndpoints();
     syncHealthChannels();
-    if (config.connectEagerly()) {
-      for (GrpcEndpoint e : created) {
-        e.connect();
+    if (config.connectEagerly()) { // new subchannels, and all of them after a switch from a lazy policy
+      for (GrpcEndpoint e : entries.values()) {
+        if (e.state == IDLE && !e.connectAsked) {
+          e.connect();
+        }
       }
     }
     changed();

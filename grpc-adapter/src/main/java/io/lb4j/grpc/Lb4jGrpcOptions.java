@@ -25,8 +25,10 @@ import java.util.List;
  * Each balancer the channel's policy builds (one per channel, a new one when the config changes)
  * registers its meters on the registry and reports to the listeners, exactly as a
  * {@code LoadBalancer} built with {@code LoadBalancer.Builder#meterRegistry} and
- * {@code #listener}; listener callbacks run on lb4j's threads, never in the channel's
- * synchronization context. Without options, nothing is registered and only the policy listens.
+ * {@code #listener}. Listener callbacks run on lb4j's scheduler thread (ejections, probe verdicts)
+ * or inside the channel's synchronization context (connection and address changes, which the
+ * channel applies there): they must be quick and must not block. Without options, nothing is
+ * registered and only the policy listens.
  * Immutable; thread-safe.
  */
 public final class Lb4jGrpcOptions {

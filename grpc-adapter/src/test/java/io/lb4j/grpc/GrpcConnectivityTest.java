@@ -432,6 +432,17 @@ class GrpcConnectivityTest {
   }
 
   @Test
+  void switchingFromALazyToAnEagerPolicyConnectsEverySubchannel() {
+    start(Kind.LAZY_MAGLEV);
+    helper.subchannels.forEach(sc -> assertEquals(0, sc.connectionRequests));
+    Lb4jConfig eager = Kind.EAGER.config(Map.of());
+    helper.inSync(() -> assertTrue(balancer.acceptResolvedAddresses(ResolvedAddresses.newBuilder()
+        .setAddresses(groups(3)).setLoadBalancingPolicyConfig(eager).build()).isOk()));
+    helper.subchannels.forEach(sc -> assertEquals(1, sc.connectionRequests, sc.toString()));
+    assertEquals(3, helper.subchannels.size(), "the same subchannels");
+  }
+
+  @Test
   void theHeaderIsHashedFromItsBytesAsPickContextHashesItsString() {
     HeaderHash hash = new HeaderHash(USER);
     Metadata one = new Metadata();
