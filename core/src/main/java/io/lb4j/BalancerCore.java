@@ -45,6 +45,8 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   private Peers peers;
   /** Requests started per zone, when zone routing is on (a local zone is set); null otherwise. */
   final ZoneTraffic zoneTraffic;
+  /** What a joining endpoint's connectivity is until the transport reports it. */
+  private final Connectivity initialConnectivity;
   final Ticker ticker;
   private final Scheduler scheduler;
   /** The scheduler this balancer made and stops on close; null if it was given one, or needs none. */
@@ -90,10 +92,11 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     this.panicThreshold = b.panicThreshold;
     this.localZone = b.localZone;
     this.routing = new Routing.Settings(b.panicThreshold, b.localZone, b.overprovisioning, b.zoneMinSize, b.aperture,
-        b.subsetConfig());
+        b.subsetConfig(), policy.usesHash(), policy.skipsUnavailable());
     this.split = b.trafficSplit;
     this.peers = b.peers;
     this.zoneTraffic = b.localZone == null ? null : new ZoneTraffic(b.localZone);
+    this.initialConnectivity = b.initialConnectivity;
     this.ticker = b.ticker;
     this.slowStart = new SlowStart(Durations.nanos(b.slowStart));
     this.totalInFlight = policy.usesTotalInFlight() ? new LongAdder() : null;
@@ -123,11 +126,14 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   @Override
   public EndpointState create(Endpoint e) {
     long decay = policy.peakEwmaDecayNanos();
-    return new EndpointState(e, outlier, health, decay > 0 ? new PeakLatency(ticker, decay) : null);
+    EndpointState s = new EndpointState(e, outlier, health, decay > 0 ? new PeakLatency(ticker, decay) : null);
+    s.handle = new Handle(s, this);
+    return s;
   }
 
   @Override
   public void track(EndpointState s) {
+    s.connectivity = initialConnectivity; // joined, or back: nothing reported yet
     s.latencyRecorder = metrics.endpointAdded(s);
     if (s.outlier != null) {
       outlier.add(s.outlier);
@@ -213,6 +219,38 @@ final class BalancerCore implements EndpointRegistry.Hooks {
       rebuild(batch);
     }
     tell(batch);
+  }
+
+  /**
+   * Applies connectivity reports of present endpoints (others are ignored: a report may race with a
+   * removal) and, if any changed, rebuilds on the calling thread.
+   */
+  void updateConnectivity(Map<Endpoint, Connectivity> changes) {
+    BalancerEvents.Batch batch = events.batch();
+    synchronized (lock) {
+      boolean changed = false;
+      for (Map.Entry<Endpoint, Connectivity> e : changes.entrySet()) {
+        EndpointState s = registry.get(e.getKey().address());
+        if (s != null && s.connectivity != e.getValue()) {
+          s.connectivity = e.getValue();
+          changed = true;
+        }
+      }
+      if (!changed) {
+        return;
+      }
+      rebuild(batch);
+    }
+    tell(batch);
+  }
+
+  /** Records one connectivity report of a present endpoint and asks for a rebuild if it changed. Lock-free. */
+  void setConnectivity(Endpoint endpoint, Connectivity connectivity) {
+    EndpointState s = snapshot.byAddress().get(endpoint.address());
+    if (s != null && s.connectivity != connectivity) {
+      s.connectivity = connectivity;
+      requestRebuild();
+    }
   }
 
   /** Rebuilds on the calling thread now. */
@@ -305,7 +343,8 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     List<SnapshotBuilder.Candidate> candidates = new ArrayList<>(states.size());
     List<Endpoint> endpoints = new ArrayList<>(states.size());
     for (EndpointState s : states) {
-      candidates.add(new SnapshotBuilder.Candidate(s.status(), s.probed(), s.endpoint().zone(), s.knownDead()));
+      candidates.add(new SnapshotBuilder.Candidate(s.healthStatus(), s.probed(), s.endpoint().zone(), s.knownDead(),
+          s.connectivity));
       endpoints.add(s.endpoint());
     }
     Routing.Plan plan = Routing.plan(candidates, endpoints, routing, peers, name, source.emptyReason());
@@ -313,19 +352,21 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     boolean ramping = false;
     for (int i = 0; i < states.size(); i++) {
       EndpointState s = states.get(i);
-      EndpointStatus status = candidates.get(i).status();
+      EndpointStatus status = plan.shown()[i];
       boolean eligible = plan.eligible()[i];
       s.effectiveWeight(slowStart.update(s, status, eligible, s.lastEligible, now));
       ramping |= s.ramping;
       s.lastEligible = eligible;
-      s.pickable = false;
       if (zoneTraffic != null) {
         s.zoneRequests = zoneTraffic.counter(s.endpoint().zone(), metrics);
       }
       if (s.lastStatus != null && s.lastStatus != status) {
-        batch.statusChange(s, s.lastStatus, status, s.reason(s.lastStatus, status));
+        // an endpoint's first connection is no news (a channel starting up would log every backend)
+        boolean firstConnection = s.lastStatus == EndpointStatus.NOT_CONNECTED && !s.seenConnected;
+        batch.statusChange(s, s.lastStatus, status, s.reason(s.lastStatus, status), firstConnection);
       }
       s.lastStatus = status;
+      s.seenConnected |= s.connectivity == Connectivity.CONNECTED;
     }
     if (main.panic() != old.panic()) {
       batch.panic(main.panic(), main.eligibleCount(), main.judged(), panicThreshold);
@@ -337,8 +378,12 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     metrics.priorityLevels(main.levelLoads().size() > 1 ? main.levelLoads().keySet() : java.util.Set.of());
     Map<PickerKey, Picker> leaves = new HashMap<>();
     PickRoute mainRoute = compile(main, states, old.leaves(), leaves);
-    for (EndpointState s : mainRoute.chosen()) {
-      s.pickable = true;
+    boolean[] pickable = new boolean[states.size()];
+    for (int i : main.chosen()) {
+      pickable[i] = true;
+    }
+    for (int i = 0; i < pickable.length; i++) {
+      states.get(i).pickable = pickable[i]; // one write each: a concurrent pick never sees a gap
     }
     SubsetRoutes subsets = null;
     if (routing.subsets() != null) {

@@ -29,8 +29,17 @@ final class BalancerEvents {
     private final List<Consumer<LoadBalancerListener>> events = new ArrayList<>();
 
     void statusChange(EndpointState s, EndpointStatus from, EndpointStatus to, String reason) {
+      statusChange(s, from, to, reason, false);
+    }
+
+    /** A status change; a {@code quiet} one (e.g. an endpoint's first connection) is logged at DEBUG. */
+    void statusChange(EndpointState s, EndpointStatus from, EndpointStatus to, String reason, boolean quiet) {
       Endpoint e = s.endpoint();
-      log.info("lb={} endpoint={} {} -> {}{}", name, s.address, from, to, reason.isEmpty() ? "" : ": " + reason);
+      if (quiet) {
+        log.debug("lb={} endpoint={} {} -> {}{}", name, s.address, from, to, reason.isEmpty() ? "" : ": " + reason);
+      } else {
+        log.info("lb={} endpoint={} {} -> {}{}", name, s.address, from, to, reason.isEmpty() ? "" : ": " + reason);
+      }
       events.add(l -> l.onStatusChange(name, e, from, to, reason));
     }
 

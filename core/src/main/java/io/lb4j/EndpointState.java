@@ -68,8 +68,16 @@ final class EndpointState implements EndpointView {
   volatile boolean removed;
   /** Its zone's request counter when zone routing is on, else null; written by rebuilds. */
   volatile java.util.concurrent.atomic.LongAdder zoneRequests;
-  /** Whether the current picker may return this endpoint; written by rebuilds before publishing. */
+  /**
+   * Whether the current picker may return this endpoint; written once by each rebuild before it
+   * publishes (never cleared and set again, so a concurrent pick never sees a gap); read by pickers
+   * that skip unavailable endpoints ({@link #available()}).
+   */
   volatile boolean pickable;
+  /** What the transport reports ({@code LoadBalancer.setConnectivity}); {@code CONNECTED} by default. */
+  volatile Connectivity connectivity = Connectivity.CONNECTED;
+  /** This endpoint as adapters hold it; set once by the balancer that made the state. */
+  Handle handle;
 
   /**
    * Status seen by the last rebuild (what the picker and the listeners were told), to report each
@@ -86,6 +94,8 @@ final class EndpointState implements EndpointView {
   long rampStartNanos;
   /** Whether a slow-start ramp is running. */
   boolean ramping;
+  /** Whether a rebuild has seen it connected: its first connection is logged at DEBUG only. */
+  boolean seenConnected;
   /** Ramp once the endpoint next becomes eligible (it joined late or came back). */
   boolean rampPending;
 
@@ -141,6 +151,12 @@ final class EndpointState implements EndpointView {
   @Override
   public double failureRatio() {
     return failureRatio;
+  }
+
+  /** {@link #pickable}: one volatile read. */
+  @Override
+  public boolean available() {
+    return pickable;
   }
 
   void effectiveWeight(int weight) {
@@ -200,8 +216,13 @@ final class EndpointState implements EndpointView {
     }
   }
 
-  /** Where the endpoint stands now, from its live flags and verdicts (see {@link LoadBalancer#status}). */
+  /** Where the endpoint stands now, connectivity included (see {@link LoadBalancer#status}). */
   EndpointStatus status() {
+    return SnapshotBuilder.shown(healthStatus(), connectivity);
+  }
+
+  /** Where the endpoint stands by its own flags and verdicts, connectivity aside. */
+  EndpointStatus healthStatus() {
     HealthChecker.State health = this.health == null ? HealthChecker.State.HEALTHY : this.health.state();
     if (draining || health == HealthChecker.State.DRAINING) {
       return EndpointStatus.DRAINING;
@@ -238,6 +259,12 @@ final class EndpointState implements EndpointView {
     }
     if (outlier != null && (to == EndpointStatus.EJECTED || from == EndpointStatus.EJECTED)) {
       return outlier.reason();
+    }
+    if (to == EndpointStatus.NOT_CONNECTED) {
+      return connectivity == Connectivity.DISCONNECTED ? "connection failed" : "connecting";
+    }
+    if (from == EndpointStatus.NOT_CONNECTED && connectivity == Connectivity.CONNECTED) {
+      return "connected";
     }
     if (health != null) {
       return health.reason();

@@ -11,5 +11,11 @@ public enum EndpointStatus {
   /** Failed active health checks. */
   UNHEALTHY,
   /** Not known to the balancer, or not yet probed by active health checking. */
-  UNKNOWN
+  UNKNOWN,
+  /**
+   * Present, not drained, ejected or unhealthy, but the transport reports no working connection
+   * ({@link Connectivity#CONNECTING} or {@link Connectivity#DISCONNECTED}; see
+   * {@link LoadBalancer#setConnectivity}). Never seen by balancers whose transport reports nothing.
+   */
+  NOT_CONNECTED
 }

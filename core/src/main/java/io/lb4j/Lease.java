@@ -2,7 +2,6 @@ package io.lb4j;
 
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,15 +34,7 @@ final class Lease implements Selection {
   Lease(EndpointState state, BalancerCore core) {
     this.state = state;
     this.core = core;
-    state.acquire();
-    LongAdder total = core.totalInFlight;
-    if (total != null) {
-      total.increment();
-    }
-    LongAdder zone = state.zoneRequests;
-    if (zone != null) {
-      zone.increment();
-    }
+    state.handle.acquire();
   }
 
   @Override
@@ -57,16 +48,11 @@ final class Lease implements Selection {
       return; // already released
     }
     Outcome o = outcome == null ? Outcome.CANCELLED : outcome;
-    state.release(o, latencyNanos);
-    LongAdder total = core.totalInFlight;
-    if (total != null) {
-      total.decrement();
-    }
+    state.handle.release(o, latencyNanos);
     if (requestLog.isDebugEnabled()) {
       requestLog.debug("lb={} endpoint={} outcome={} latency={}us inFlight={}", core.name, state.address, o,
           latencyNanos / 1000, state.inFlight());
     }
-    core.registry.released(state);
     if (outcome == null) {
       throw new IllegalArgumentException(
           "outcome must not be null; the selection of " + state.address + " was released as CANCELLED");

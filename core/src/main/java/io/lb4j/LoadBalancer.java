@@ -137,6 +137,63 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
+   * {@link #choose(PickContext)}, answered with the chosen endpoint's {@link EndpointHandle}: its
+   * attachment and counters without a lookup. Throws as {@link #pick(PickContext)}; lock-free and
+   * allocation-free.
+   */
+  public EndpointHandle chooseHandle(PickContext ctx) {
+    return Picks.choose(core, ctx).handle;
+  }
+
+  /**
+   * The handle of an endpoint: the present one's (found by address), else, while requests on it are
+   * in flight after it left, the leaving one's, else a detached handle that nobody picks (so that
+   * requests counted on it still balance). Throws {@link IllegalArgumentException} for null.
+   */
+  public EndpointHandle handle(Endpoint endpoint) {
+    return Picks.started(core, endpoint).handle;
+  }
+
+  /**
+   * Reports whether the transport can reach a present endpoint now (see {@link Connectivity}); for
+   * transport adapters that track connections. The picker follows with the next coalesced rebuild
+   * (on the balancer's scheduler, or on this thread when it runs none). Endpoints the balancer does
+   * not know are ignored, since a report may race with the endpoint's removal. Lock-free.
+   *
+   * @throws IllegalArgumentException if an argument is null
+   */
+  public void setConnectivity(Endpoint endpoint, Connectivity connectivity) {
+    address(endpoint);
+    core.setConnectivity(endpoint, Builder.required("connectivity", connectivity));
+  }
+
+  /**
+   * Reports the connectivity of several present endpoints at once and, if any changed, rebuilds once
+   * on the calling thread before returning, as {@link #updateEndpoints} does: for an adapter that
+   * collects its transport's changes (a gRPC channel applies each turn of its synchronization
+   * context at once). Unknown endpoints are ignored.
+   *
+   * @throws IllegalArgumentException if the map, a key or a value is null; nothing is applied then
+   */
+  public void updateConnectivity(Map<Endpoint, Connectivity> changes) {
+    Builder.required("changes", changes);
+    for (Map.Entry<Endpoint, Connectivity> e : changes.entrySet()) {
+      Builder.required("endpoint", e.getKey());
+      Builder.required("connectivity of " + e.getKey().address(), e.getValue());
+    }
+    core.updateConnectivity(changes);
+  }
+
+  /**
+   * What the transport last reported for a present endpoint ({@link Builder#initialConnectivity}
+   * until it reports), or {@link Connectivity#DISCONNECTED} for an endpoint the balancer does not know.
+   */
+  public Connectivity connectivity(Endpoint endpoint) {
+    EndpointState s = core.snapshot.byAddress().get(address(endpoint));
+    return s == null ? Connectivity.DISCONNECTED : s.connectivity;
+  }
+
+  /**
    * Replaces the endpoint list; the new picker is in place when this returns. Endpoints whose
    * address stays keep their live state (in flight, latency, counters, verdicts) and take over a
    * changed weight, zone or metadata; endpoints that leave drain (no new picks, in-flight requests
@@ -158,8 +215,9 @@ public final class LoadBalancer implements AutoCloseable {
   /**
    * Where the endpoint stands, as the current picker was built and the listeners were told:
    * {@code DRAINING} (drained, removed with requests in flight, or a probe asked for it), else
-   * {@code EJECTED}, else {@code UNHEALTHY}, else {@code UNKNOWN} (not probed yet, or not known),
-   * else {@code HEALTHY}. A probe verdict or an ejection shows once the rebuild it asked for has run
+   * {@code EJECTED}, else {@code UNHEALTHY}, else {@code NOT_CONNECTED} (the transport reported no
+   * working connection, see {@link #setConnectivity}), else {@code UNKNOWN} (not probed yet, or not
+   * known), else {@code HEALTHY}. A probe verdict or an ejection shows once the rebuild it asked for has run
    * (at once, on the scheduler).
    */
   public EndpointStatus status(Endpoint endpoint) {
@@ -342,6 +400,7 @@ public final class LoadBalancer implements AutoCloseable {
     Peers peers = Peers.UNKNOWN;
     EndpointSource peerSource;
     Endpoint self;
+    Connectivity initialConnectivity = Connectivity.CONNECTED;
 
     private Builder() {}
 
@@ -530,7 +589,8 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Ramps an endpoint that joins after the first list, or comes back from ejection or unhealthy,
+     * Ramps an endpoint that joins after the first list, or comes back from ejection, unhealthy or a
+     * failed connection,
      * over this window: {@code weight × max(0.1, elapsed / window)}; with slow start on,
      * {@code EndpointView.effectiveWeight()} is scaled by 100 for every endpoint. Default
      * {@link Duration#ZERO} (off); otherwise at least 1 ms (a negative or shorter window is refused,
@@ -538,6 +598,18 @@ public final class LoadBalancer implements AutoCloseable {
      */
     public Builder slowStart(Duration window) {
       this.slowStart = ConfigChecks.timerOrZero("slowStart", window);
+      return this;
+    }
+
+    /**
+     * The connectivity an endpoint has when it joins, until {@link LoadBalancer#setConnectivity}
+     * reports otherwise. Default {@link Connectivity#CONNECTED}: a balancer whose transport reports
+     * nothing treats every endpoint as reachable. An adapter that reports connections sets
+     * {@link Connectivity#CONNECTING}, so that no endpoint is picked (except by a hash policy, whose
+     * request then waits for the connection) before its transport is ready.
+     */
+    public Builder initialConnectivity(Connectivity connectivity) {
+      this.initialConnectivity = required("initialConnectivity", connectivity);
       return this;
     }
 

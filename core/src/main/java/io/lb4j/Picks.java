@@ -68,6 +68,7 @@ final class Picks {
       state = new EndpointState(endpoint, null, null, null);
       state.draining = true;
       state.removed = true;
+      state.handle = new Handle(state, core);
     }
     return state;
   }

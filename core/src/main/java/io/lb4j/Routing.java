@@ -47,11 +47,21 @@ final class Routing {
    * @param zoneMinSize fewer eligible endpoints than this in the first level: no zone-aware routing
    * @param aperture the subsetting, or null for none
    * @param subsets the declared subsets, or null for none
+   * @param connectingPickable whether {@link Connectivity#CONNECTING} endpoints may be picked (the
+   *     policy hashes: a key's request waits for its endpoint's connection rather than move)
+   * @param skipsUnavailable whether the policy's pickers are built over every usable endpoint of a
+   *     level and skip the unavailable ones ({@link io.lb4j.policy.Policy#skipsUnavailable()})
    */
   record Settings(double panicThreshold, String localZone, int overprovisioning, int zoneMinSize, Aperture aperture,
-      SubsetConfig subsets) {
+      SubsetConfig subsets, boolean connectingPickable, boolean skipsUnavailable) {
 
-    /** No subsets, no aperture, Envoy's defaults. */
+    /** Settings for a policy that neither hashes nor skips unavailable endpoints. */
+    Settings(double panicThreshold, String localZone, int overprovisioning, int zoneMinSize, Aperture aperture,
+        SubsetConfig subsets) {
+      this(panicThreshold, localZone, overprovisioning, zoneMinSize, aperture, subsets, false, false);
+    }
+
+    /** No subsets, no aperture, Envoy's defaults, a policy that neither hashes nor skips. */
     static Settings of(double panicThreshold, String localZone) {
       return new Settings(panicThreshold, localZone, DEFAULT_OVERPROVISIONING, DEFAULT_ZONE_MIN_SIZE, null, null);
     }
@@ -98,12 +108,13 @@ final class Routing {
    * The outcome of one rebuild.
    *
    * @param eligible per candidate: eligible on its own merits
-   * @param counts candidates per status
+   * @param shown per candidate: the status it shows ({@link SnapshotBuilder#shown})
+   * @param counts candidates per shown status
    * @param main the route of requests that name no subset
    * @param subsets the route of each non-empty subset of each selector
    * @param defaultSubset the default subset's route, or null without a {@code DEFAULT_SUBSET} fallback
    */
-  record Plan(boolean[] eligible, StatusCounts counts, Route main, Map<Subset, Route> subsets, Route defaultSubset) {}
+  record Plan(boolean[] eligible, EndpointStatus[] shown, StatusCounts counts, Route main, Map<Subset, Route> subsets, Route defaultSubset) {}
 
   private final List<SnapshotBuilder.Candidate> candidates;
   private final List<Endpoint> endpoints;
@@ -127,7 +138,7 @@ final class Routing {
     this.anyProbed = SnapshotBuilder.anyProbed(candidates);
     this.eligible = new boolean[candidates.size()];
     for (int i = 0; i < eligible.length; i++) {
-      eligible[i] = SnapshotBuilder.eligible(candidates.get(i), anyProbed);
+      eligible[i] = SnapshotBuilder.eligible(candidates.get(i), anyProbed, settings.connectingPickable());
     }
     this.accept = new double[candidates.size()];
     Arrays.fill(accept, 1.0);
@@ -154,10 +165,11 @@ final class Routing {
   private Plan plan() {
     int n = candidates.size();
     int[] all = new int[n];
-    List<EndpointStatus> statuses = new ArrayList<>(n);
+    EndpointStatus[] shown = new EndpointStatus[n];
     for (int i = 0; i < n; i++) {
       all[i] = i;
-      statuses.add(candidates.get(i).status());
+      SnapshotBuilder.Candidate c = candidates.get(i);
+      shown[i] = SnapshotBuilder.shown(c.status(), c.connectivity());
     }
     Route main = route(all, name);
     Map<Subset, Route> subsets = new LinkedHashMap<>();
@@ -188,7 +200,7 @@ final class Routing {
             : route(toArray(members), scoped(config.defaultSubset()));
       }
     }
-    return new Plan(eligible, StatusCounts.of(statuses), main, subsets, defaultSubset);
+    return new Plan(eligible, shown, StatusCounts.of(Arrays.asList(shown)), main, subsets, defaultSubset);
   }
 
   /**
@@ -289,8 +301,8 @@ final class Routing {
     }
     if (children.isEmpty()) {
       // Nothing anywhere: the message is the whole group's, as one level would give it.
-      SnapshotBuilder.Eligibility whole = SnapshotBuilder.decide(sub(group), anyProbed, settings.panicThreshold(), null,
-          label, emptyReason);
+      SnapshotBuilder.Eligibility whole = SnapshotBuilder.decide(sub(group), anyProbed,
+          settings.connectingPickable(), settings.panicThreshold(), null, label, emptyReason);
       return new Route(null, new int[0], false, eligibleCount, judged, whole.unavailable(), levelLoads, Map.of(),
           first.legacyZone());
     }
@@ -365,8 +377,8 @@ final class Routing {
     }
     boolean zoneAware = first && settings.localZone() != null && !peers.zones().isEmpty();
     String legacyZone = first && !zoneAware ? settings.localZone() : null;
-    SnapshotBuilder.Eligibility d = SnapshotBuilder.decide(sub(m), anyProbed, threshold, legacyZone, label,
-        emptyReason);
+    SnapshotBuilder.Eligibility d = SnapshotBuilder.decide(sub(m), anyProbed,
+        settings.connectingPickable(), threshold, legacyZone, label, emptyReason);
     int[] chosen = new int[d.chosen().length];
     for (int k = 0; k < chosen.length; k++) {
       chosen[k] = m[d.chosen()[k]];
@@ -378,7 +390,9 @@ final class Routing {
         judgedAll++;
       }
     }
-    Node node = leaf(chosen);
+    // A policy that skips unavailable endpoints keeps one picker over the level's usable ones, so a
+    // key moves only when its own endpoint becomes unavailable (A42); the chosen ones are pickable.
+    Node node = leaf(settings.skipsUnavailable() && chosen.length > 0 ? usable(m) : chosen);
     Map<String, Double> shares = Map.of();
     if (zoneAware && !d.panic() && chosen.length > 0) {
       ZoneRouting.Split split = ZoneRouting.split(chosen, endpoints, settings.localZone(), peers.zones(),

@@ -2,7 +2,7 @@ package io.lb4j;
 
 /**
  * Slow start (Envoy's, aggression 1.0): an endpoint that joins after the first list, or comes back
- * from ejection or unhealthy, ramps its weight over the window as {@code weight × max(0.1, elapsed /
+ * from ejection, unhealthy or a failed connection ({@link Connectivity#DISCONNECTED}), ramps its weight over the window as {@code weight × max(0.1, elapsed /
  * window)}. With slow start on, every weight is scaled by {@link #SCALE} so that weight 1 can ramp
  * too. The ramp fields live in {@link EndpointState}; only the balancer's rebuild calls this.
  */
@@ -37,7 +37,8 @@ final class SlowStart {
    * @param wasEligible whether the previous rebuild found it eligible
    */
   int update(EndpointState s, EndpointStatus status, boolean eligible, boolean wasEligible, long now) {
-    if (status == EndpointStatus.EJECTED || status == EndpointStatus.UNHEALTHY) {
+    if (status == EndpointStatus.EJECTED || status == EndpointStatus.UNHEALTHY
+        || s.connectivity == Connectivity.DISCONNECTED) { // down, maybe restarted: cold again
       s.rampPending = true;
     } else if (eligible && !wasEligible && s.rampPending) {
       s.rampPending = false;

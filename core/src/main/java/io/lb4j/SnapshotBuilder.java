@@ -1,16 +1,18 @@
 package io.lb4j;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Eligibility, panic mode and zone preference as one pure function: the statuses of the present
  * endpoints in, the endpoints the picker gets (and why none, when none) out. No threads, no clock,
- * no state: {@link BalancerCore} feeds it on every rebuild, tests call it directly.
+ * no state: {@link Routing} feeds it for each part of the fleet on every rebuild, tests call it
+ * directly.
  *
  * <ul>
  *   <li><b>Eligible</b>: status {@code HEALTHY}, or {@code UNKNOWN} while no endpoint has an active
- *       health verdict yet (a cold start serves rather than waits).
+ *       health verdict yet (a cold start serves rather than waits), and reachable (below).
  *   <li><b>Judged</b>: present, not draining, and not still waiting for a first probe once others
  *       have one. Waiting endpoints do not count towards panic, so a scale-up or a first probe
  *       round does not flip the balancer into panic.
@@ -18,6 +20,14 @@ import java.util.List;
  *       {@code panicThreshold} of the judged endpoints that are not known dead are eligible; then
  *       every usable (not draining) endpoint that is not known dead is picked from.
  *   <li><b>Zone</b>: otherwise {@link ZonePreference} may narrow the eligible set to the local zone.
+ *   <li><b>Connectivity</b> (what a transport adapter reports, {@link Connectivity}): an endpoint the
+ *       transport cannot use now is <em>unreachable</em>: {@code DISCONNECTED} always, and
+ *       {@code CONNECTING} unless the policy hashes (a key's request waits for its endpoint's
+ *       connection rather than move). Unreachable endpoints are neither eligible nor usable, so they
+ *       count neither way towards panic and panic never offers them; they do count towards their
+ *       zone (so a zone whose endpoints cannot connect spills over). Their status shows as
+ *       {@link EndpointStatus#NOT_CONNECTED} unless a stronger one (drained, ejected, unhealthy)
+ *       applies: see {@link #shown}.
  * </ul>
  */
 final class SnapshotBuilder {
@@ -27,16 +37,29 @@ final class SnapshotBuilder {
   /**
    * What the builder needs to know of one present endpoint.
    *
-   * @param status its status now
+   * @param status its health status now (drained, ejected, unhealthy, healthy, unknown)
    * @param probed not drained, and active health checks have given it a verdict
    * @param zone its zone
    * @param knownDead failed its checks, or ejected as unreachable: hard evidence that it is down
+   * @param connectivity what the transport reports; {@link Connectivity#CONNECTED} when it reports nothing
    */
-  record Candidate(EndpointStatus status, boolean probed, String zone, boolean knownDead) {
+  record Candidate(EndpointStatus status, boolean probed, String zone, boolean knownDead,
+      Connectivity connectivity) {
 
-    /** A candidate that is not known dead. */
+    /** A connected candidate. */
+    Candidate(EndpointStatus status, boolean probed, String zone, boolean knownDead) {
+      this(status, probed, zone, knownDead, Connectivity.CONNECTED);
+    }
+
+    /** A connected candidate that is not known dead. */
     Candidate(EndpointStatus status, boolean probed, String zone) {
       this(status, probed, zone, false);
+    }
+
+    /** Whether the transport can use it now ({@code CONNECTING} only when the policy waits for it). */
+    boolean reachable(boolean connectingPickable) {
+      return connectivity == Connectivity.CONNECTED
+          || (connectingPickable && connectivity == Connectivity.CONNECTING);
     }
   }
 
@@ -49,14 +72,24 @@ final class SnapshotBuilder {
    * @param eligibleCount eligible candidates
    * @param judged judged candidates that are not known dead: the panic denominator
    * @param zone the zone decision, or null without a local zone
-   * @param counts candidates per status
+   * @param counts candidates per status, as {@link #shown}
    * @param unavailable the message a pick gets when {@code chosen} is empty
+   * @param shown per candidate: its status as reported ({@link #shown})
    */
   record Eligibility(boolean[] eligible, int[] chosen, boolean panic, int eligibleCount, int judged,
-      ZonePreference.Decision zone, StatusCounts counts, String unavailable) {}
+      ZonePreference.Decision zone, StatusCounts counts, String unavailable, EndpointStatus[] shown) {}
 
   /**
-   * Decides one snapshot's eligibility.
+   * The status an endpoint shows: its own ({@code health}), or {@link EndpointStatus#NOT_CONNECTED}
+   * when it is otherwise healthy or unprobed and the transport reports no working connection.
+   */
+  static EndpointStatus shown(EndpointStatus health, Connectivity connectivity) {
+    boolean weak = health == EndpointStatus.HEALTHY || health == EndpointStatus.UNKNOWN;
+    return weak && connectivity != Connectivity.CONNECTED ? EndpointStatus.NOT_CONNECTED : health;
+  }
+
+  /**
+   * Decides one snapshot's eligibility for a policy that does not hash.
    *
    * @param candidates the present endpoints, in insertion order
    * @param panicThreshold 0.0..1.0; 0 disables panic mode
@@ -66,7 +99,20 @@ final class SnapshotBuilder {
    */
   static Eligibility decide(List<Candidate> candidates, double panicThreshold, String localZone, String name,
       String emptyReason) {
-    return decide(candidates, anyProbed(candidates), panicThreshold, localZone, name, emptyReason);
+    return decide(candidates, panicThreshold, localZone, name, emptyReason, false);
+  }
+
+  /**
+   * Decides one snapshot's eligibility.
+   *
+   * @param connectingPickable whether {@link Connectivity#CONNECTING} endpoints may be picked (hash
+   *     policies: the request waits for the connection)
+   * @see #decide(List, double, String, String, String)
+   */
+  static Eligibility decide(List<Candidate> candidates, double panicThreshold, String localZone, String name,
+      String emptyReason, boolean connectingPickable) {
+    return decide(candidates, anyProbed(candidates), connectingPickable, panicThreshold, localZone, name,
+        emptyReason);
   }
 
   /** Whether any candidate has an active health verdict (then unprobed ones wait for theirs). */
@@ -80,36 +126,39 @@ final class SnapshotBuilder {
   }
 
   /**
-   * Whether a candidate is eligible on its own merits: healthy, or not yet probed while no endpoint
-   * of the balancer (given as {@code anyProbed}) has been.
+   * Whether a candidate is eligible on its own merits: reachable, and healthy or not yet probed
+   * while no endpoint of the balancer (given as {@code anyProbed}) has been.
    */
-  static boolean eligible(Candidate c, boolean anyProbed) {
-    return c.status() == EndpointStatus.HEALTHY || (c.status() == EndpointStatus.UNKNOWN && !anyProbed);
+  static boolean eligible(Candidate c, boolean anyProbed, boolean connectingPickable) {
+    return c.reachable(connectingPickable)
+        && (c.status() == EndpointStatus.HEALTHY || (c.status() == EndpointStatus.UNKNOWN && !anyProbed));
   }
 
   /**
-   * {@link #decide(List, double, String, String, String)} for a part of the balancer's endpoints
-   * (a priority level, a subset): {@code anyProbed} says whether any endpoint of the whole balancer
-   * has been probed, so that a part's newcomers wait for their first probe as the whole's do.
+   * {@link #decide(List, double, String, String, String, boolean)} for a part of the balancer's
+   * endpoints (a priority level, a subset): {@code anyProbed} says whether any endpoint of the whole
+   * balancer has been probed, so that a part's newcomers wait for their first probe as the whole's do.
    */
-  static Eligibility decide(List<Candidate> candidates, boolean anyProbed, double panicThreshold, String localZone,
-      String name, String emptyReason) {
+  static Eligibility decide(List<Candidate> candidates, boolean anyProbed, boolean connectingPickable,
+      double panicThreshold, String localZone, String name, String emptyReason) {
     int n = candidates.size();
     boolean[] eligible = new boolean[n];
-    List<EndpointStatus> statuses = new ArrayList<>(n);
+    EndpointStatus[] shown = new EndpointStatus[n];
     List<Integer> usable = new ArrayList<>(n);
     List<Integer> eligibleIndices = new ArrayList<>(n);
     int waiting = 0;
     for (int i = 0; i < n; i++) {
-      EndpointStatus status = candidates.get(i).status();
-      statuses.add(status);
-      eligible[i] = eligible(candidates.get(i), anyProbed);
-      if (status != EndpointStatus.DRAINING) {
+      Candidate c = candidates.get(i);
+      EndpointStatus status = c.status();
+      shown[i] = shown(status, c.connectivity());
+      boolean reachable = c.reachable(connectingPickable);
+      eligible[i] = eligible(c, anyProbed, connectingPickable);
+      if (status != EndpointStatus.DRAINING && reachable) {
         usable.add(i);
       }
       if (eligible[i]) {
         eligibleIndices.add(i);
-      } else if (status == EndpointStatus.UNKNOWN) {
+      } else if (status == EndpointStatus.UNKNOWN && reachable) {
         waiting++;
       }
     }
@@ -135,9 +184,9 @@ final class SnapshotBuilder {
     for (int k = 0; k < chosen.length; k++) {
       chosen[k] = picked.get(k);
     }
-    StatusCounts counts = StatusCounts.of(statuses);
+    StatusCounts counts = StatusCounts.of(Arrays.asList(shown));
     return new Eligibility(eligible, chosen, panic.panic(), eligibleIndices.size(), panic.alive(), zone, counts,
-        unavailableMessage(name, n, counts, waiting, emptyReason));
+        unavailableMessage(name, n, counts, waiting, emptyReason), shown);
   }
 
   /** Why a pick finds nothing: an empty list (and why), or how the endpoints are unavailable. */
@@ -148,6 +197,7 @@ final class SnapshotBuilder {
     }
     return "load balancer '" + name + "': all " + total + " endpoints are unavailable (" + counts.ejected()
         + " ejected, " + counts.unhealthy() + " unhealthy, " + counts.draining() + " draining"
+        + (counts.notConnected() > 0 ? ", " + counts.notConnected() + " not connected" : "")
         + (waiting > 0 ? ", " + waiting + " not yet probed" : "") + ")";
   }
 }

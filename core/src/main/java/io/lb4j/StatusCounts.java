@@ -4,9 +4,9 @@ package io.lb4j;
  * How many present endpoints have each {@link EndpointStatus}, as of one snapshot; what the
  * {@code lb4j.endpoints} gauge reads in O(1).
  */
-record StatusCounts(int healthy, int draining, int ejected, int unhealthy, int unknown) {
+record StatusCounts(int healthy, int draining, int ejected, int unhealthy, int unknown, int notConnected) {
 
-  static final StatusCounts NONE = new StatusCounts(0, 0, 0, 0, 0);
+  static final StatusCounts NONE = new StatusCounts(0, 0, 0, 0, 0, 0);
 
   /** Counts one list of statuses. */
   static StatusCounts of(Iterable<EndpointStatus> statuses) {
@@ -15,7 +15,8 @@ record StatusCounts(int healthy, int draining, int ejected, int unhealthy, int u
       n[s.ordinal()]++;
     }
     return new StatusCounts(n[EndpointStatus.HEALTHY.ordinal()], n[EndpointStatus.DRAINING.ordinal()],
-        n[EndpointStatus.EJECTED.ordinal()], n[EndpointStatus.UNHEALTHY.ordinal()], n[EndpointStatus.UNKNOWN.ordinal()]);
+        n[EndpointStatus.EJECTED.ordinal()], n[EndpointStatus.UNHEALTHY.ordinal()], n[EndpointStatus.UNKNOWN.ordinal()],
+        n[EndpointStatus.NOT_CONNECTED.ordinal()]);
   }
 
   /** The count of one status. */
@@ -26,11 +27,12 @@ record StatusCounts(int healthy, int draining, int ejected, int unhealthy, int u
       case EJECTED -> ejected;
       case UNHEALTHY -> unhealthy;
       case UNKNOWN -> unknown;
+      case NOT_CONNECTED -> notConnected;
     };
   }
 
   /** All present endpoints. */
   int total() {
-    return healthy + draining + ejected + unhealthy + unknown;
+    return healthy + draining + ejected + unhealthy + unknown + notConnected;
   }
 }

@@ -40,7 +40,7 @@ class SnapshotBuilderTest {
     assertFalse(e.panic());
     assertEquals(3, e.eligibleCount());
     assertEquals(5, e.judged());
-    assertEquals(new StatusCounts(3, 0, 1, 1, 0), e.counts());
+    assertEquals(new StatusCounts(3, 0, 1, 1, 0, 0), e.counts());
   }
 
   @Test
@@ -62,7 +62,7 @@ class SnapshotBuilderTest {
     assertArrayEquals(new int[] {0}, e.chosen(), "once one is probed, the others wait for their first pass");
     assertEquals(1, e.judged(), "a waiting endpoint is not judged");
     assertFalse(e.panic(), "so a scale-up does not cause panic");
-    assertEquals(new StatusCounts(1, 0, 0, 0, 1), e.counts());
+    assertEquals(new StatusCounts(1, 0, 0, 0, 1, 0), e.counts());
   }
 
   @Test

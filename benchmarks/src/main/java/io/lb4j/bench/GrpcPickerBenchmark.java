@@ -46,8 +46,11 @@ import org.openjdk.jmh.infra.Blackhole;
  *       carries one: what lb4j and least request pay per call to count in-flight requests.
  * </ul>
  *
- * Hash policies hash the {@code x-user-id} header (1,024 distinct values, cycled). Run:
- * {@code java -jar benchmarks/target/lb4j-benchmarks.jar GrpcPickerBenchmark -prof gc}.
+ * Hash policies hash the {@code x-user-id} header (1,024 distinct values, cycled). Lazy policies
+ * (both ring hashes, lb4j's Maglev) have connected every key's subchannel before measuring. Run with
+ * one and with two threads:
+ * {@code java -jar benchmarks/target/lb4j-benchmarks.jar GrpcPickerBenchmark -p endpoints=8,512 -t 1 -prof gc}
+ * (and {@code -t 2}). {@link GrpcSetupBenchmark} times the set-up itself.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -69,7 +72,8 @@ public class GrpcPickerBenchmark {
       ClientStreamTracer.StreamInfo.newBuilder().setCallOptions(CallOptions.DEFAULT).build();
 
   @Param({"lb4j_round_robin", "round_robin", "lb4j_weighted_round_robin", "lb4j_random", "lb4j_p2c",
-      "lb4j_least_request", "least_request_experimental", "lb4j_ring_hash", "ring_hash_experimental", "lb4j_maglev"})
+      "lb4j_least_request", "least_request_experimental", "lb4j_peak_ewma", "lb4j_ring_hash",
+      "ring_hash_experimental", "lb4j_maglev"})
   public String policy;
 
   @Param({"8", "64", "512"})
@@ -88,11 +92,38 @@ public class GrpcPickerBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
+    helper = FakeHelper.autoReady();
+    args = args(policy);
+    balancer = start(helper, policy, endpoints, args);
+    picker = helper.picker;
+  }
+
+  /** One call's arguments per key; hash policies' calls carry the key in the hash header. */
+  static LoadBalancer.PickSubchannelArgs[] args(String policy) {
+    boolean hashing = policy.contains("ring_hash") || policy.contains("maglev");
+    LoadBalancer.PickSubchannelArgs[] args = new LoadBalancer.PickSubchannelArgs[KEYS];
+    for (int i = 0; i < KEYS; i++) {
+      Metadata headers = new Metadata();
+      if (hashing) {
+        headers.put(HEADER_KEY, "user-" + i);
+      }
+      args[i] = new FakeHelper.Args(CallOptions.DEFAULT, headers);
+    }
+    return args;
+  }
+
+  /**
+   * Builds {@code policy} through its registered provider in {@code helper}'s channel over
+   * {@code endpoints} addresses and picks with random {@code args} until every pick is answered
+   * by a READY subchannel (lazy policies connect a subchannel when a pick first lands on it).
+   *
+   * @throws IllegalStateException if the policy is missing, refuses its config or never gets READY
+   */
+  static LoadBalancer start(FakeHelper helper, String policy, int endpoints, LoadBalancer.PickSubchannelArgs[] args) {
     LoadBalancerProvider provider = LoadBalancerRegistry.getDefaultRegistry().getProvider(policy);
     if (provider == null) {
       throw new IllegalStateException("no provider for " + policy + " on the class path");
     }
-    boolean hashing = policy.contains("ring_hash") || policy.contains("maglev");
     Map<String, ?> json = switch (policy) {
       case "lb4j_ring_hash", "lb4j_maglev" -> Map.of("hashHeader", HASH_HEADER);
       case "ring_hash_experimental" -> Map.of("requestHashHeader", HASH_HEADER);
@@ -107,8 +138,7 @@ public class GrpcPickerBenchmark {
     for (int i = 0; i < endpoints; i++) {
       groups.add(new EquivalentAddressGroup(new InetSocketAddress("127.0.0.1", 10_000 + i)));
     }
-    helper = FakeHelper.autoReady();
-    balancer = provider.newLoadBalancer(helper);
+    LoadBalancer balancer = provider.newLoadBalancer(helper);
     helper.inSync(() -> {
       Status s = balancer.acceptResolvedAddresses(LoadBalancer.ResolvedAddresses.newBuilder()
           .setAddresses(groups).setLoadBalancingPolicyConfig(config.getConfig()).build());
@@ -116,26 +146,15 @@ public class GrpcPickerBenchmark {
         throw new IllegalStateException(policy + " refused the addresses: " + s);
       }
     });
-
-    args = new LoadBalancer.PickSubchannelArgs[KEYS];
-    for (int i = 0; i < KEYS; i++) {
-      Metadata headers = new Metadata();
-      if (hashing) {
-        headers.put(HEADER_KEY, "user-" + i);
-      }
-      args[i] = new FakeHelper.Args(CallOptions.DEFAULT, headers);
-    }
-    // Lazy policies (ring hash) connect a subchannel only when a pick lands on it: pick until
-    // every pick is answered by a READY subchannel.
     int answeredInARow = 0;
     for (int i = 0; i < 1_000_000 && answeredInARow < 20 * endpoints + KEYS; i++) {
       LoadBalancer.PickResult r = helper.picker.pickSubchannel(args[ThreadLocalRandom.current().nextInt(KEYS)]);
       answeredInARow = r.getSubchannel() != null ? answeredInARow + 1 : 0;
     }
-    picker = helper.picker;
     if (helper.state != ConnectivityState.READY || answeredInARow == 0) {
-      throw new IllegalStateException(policy + " never became READY: " + helper.state + ", " + picker);
+      throw new IllegalStateException(policy + " never became READY: " + helper.state + ", " + helper.picker);
     }
+    return balancer;
   }
 
   @TearDown(Level.Trial)

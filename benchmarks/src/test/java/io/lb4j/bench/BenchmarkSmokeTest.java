@@ -72,6 +72,27 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void grpcBenchmarksRunLb4jAndGrpcPolicies() throws Exception {
+    Options opts = new OptionsBuilder()
+        .include(GrpcPickerBenchmark.class.getName() + ".pickAndTrace$")
+        .include(GrpcSetupBenchmark.class.getName() + ".setUp$")
+        .param("policy", "lb4j_maglev", "ring_hash_experimental")
+        .param("endpoints", "8")
+        .forks(0)
+        .warmupIterations(0)
+        .measurementIterations(1)
+        .measurementTime(TimeValue.milliseconds(100))
+        .threads(1)
+        .shouldFailOnError(true)
+        .build();
+    Collection<RunResult> results = new Runner(opts).run();
+    assertEquals(4, results.size());
+    for (RunResult r : results) {
+      assertTrue(r.getPrimaryResult().getScore() > 0, r.getParams().getBenchmark() + " " + r.getParams());
+    }
+  }
+
+  @Test
   void everyPolicyNameResolves() {
     for (String name : PolicyNames.ALL) {
       assertFalse(PolicyNames.of(name).name().isBlank(), name);

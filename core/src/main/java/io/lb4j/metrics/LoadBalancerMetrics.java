@@ -18,7 +18,7 @@ import io.micrometer.core.instrument.distribution.DistributionStatisticConfig;
  *       configured, see {@link #latencyPercentiles}</td></tr>
  *   <tr><td>{@value #INFLIGHT}</td><td>gauge</td><td>{@code endpoint}</td></tr>
  *   <tr><td>{@value #ENDPOINTS}</td><td>gauge</td><td>{@code status} (healthy, draining, ejected,
- *       unhealthy, unknown)</td></tr>
+ *       unhealthy, unknown, not_connected)</td></tr>
  *   <tr><td>{@value #EJECTIONS}</td><td>function counter</td><td>{@code reason} (consecutive, local,
  *       success_rate, failure_percentage); only with outlier detection</td></tr>
  *   <tr><td>{@value #HEALTH_CHECKS}</td><td>function counter</td><td>{@code result} (healthy,

@@ -150,8 +150,8 @@ final class BoundedLoad {
     Host firstWithin = null;
     for (int i = 0; i < n; i++) {
       Host candidate = hosts[s.step(i, n)];
-      if (candidate == home) {
-        continue;
+      if (candidate == home || !candidate.view.available()) {
+        continue; // an unavailable one is only there for a policy that skips unavailable endpoints
       }
       int active = candidate.view.inFlight();
       if (active < slots(total, candidate.weight)) {

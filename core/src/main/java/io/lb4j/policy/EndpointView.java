@@ -41,6 +41,17 @@ public interface EndpointView {
   }
 
   /**
+   * Whether the balancer would pick this endpoint now: eligible (or offered in panic mode), in the
+   * preferred zone, and reachable by the transport. Pickers of policies that
+   * {@linkplain Policy#skipsUnavailable() skip unavailable endpoints} read it at pick time; the
+   * others are only ever given available endpoints. One volatile read. The default (views outside a
+   * balancer) is {@code true}.
+   */
+  default boolean available() {
+    return true;
+  }
+
+  /**
    * The endpoint's peak-EWMA latency estimate in nanoseconds as of {@link #peakEwmaStampNanos()}, or
    * 0 before its first successful request; kept only while the balancer's policy asks for it
    * ({@link Policy#peakEwmaDecayNanos()}), else always 0. A slower response raises it at once, a

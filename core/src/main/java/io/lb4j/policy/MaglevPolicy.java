@@ -35,6 +35,15 @@ import java.util.function.LongSupplier;
  * this balancer's (Envoy's are the cluster's, per process), and there is no retry {@code attempt}
  * that changes the home slot.
  *
+ * <p><b>Skipping unavailable endpoints</b> ({@link #skippingUnavailable()}, what the gRPC adapter
+ * uses): the table is built over every usable endpoint, and a key whose endpoint is not available
+ * (ejected, unhealthy, not connected, outside the preferred zone) goes to the endpoint of the next
+ * slot that is available. Maglev fills slots from the endpoints' permutations in turn, so the next
+ * slot belongs to an unrelated endpoint and the unavailable endpoint's keys spread over the others
+ * in proportion to their slots, as a rebuilt table would spread them; unlike a rebuild, no key of an
+ * available endpoint moves and no table is built. Envoy rebuilds its table over the healthy
+ * endpoints instead, so the two agree only while every endpoint is available.
+ *
  * <p>Cost: building a picker is O(M log M) expected plus O(n log n) for sorting keys (1,000
  * endpoints at M = 65,537: a few milliseconds) and holds M references. A pick is one unsigned
  * remainder and one array read: O(1), no lock, no allocation. Bounded load adds one in-flight read
@@ -52,6 +61,8 @@ public final class MaglevPolicy implements HashPolicy {
   /** 0 for no bounded load, else the balance factor in percent. */
   private final int balancePercent;
   private final ThreadLocal<BoundedLoad.Scratch> scratch;
+  /** Whether pickers are built over all usable endpoints and walk past unavailable ones. */
+  private final boolean skipUnavailable;
 
   /**
    * @throws IllegalArgumentException if {@code tableSize} is not a prime of at most 5,000,011
@@ -66,9 +77,29 @@ public final class MaglevPolicy implements HashPolicy {
    *     the percent is out of range
    */
   MaglevPolicy(int tableSize, int balancePercent) {
+    this(tableSize, balancePercent, false);
+  }
+
+  private MaglevPolicy(int tableSize, int balancePercent, boolean skipUnavailable) {
     this.tableSize = MaglevTable.checkTableSize(tableSize);
     this.balancePercent = HashPolicySupport.checkBalancePercent(balancePercent);
     this.scratch = HashPolicySupport.spillScratch(balancePercent);
+    this.skipUnavailable = skipUnavailable;
+  }
+
+  /**
+   * This policy, except that its tables are built over every usable endpoint and a key whose
+   * endpoint is unavailable goes to the next slot whose endpoint is available (see the class
+   * comment).
+   */
+  public MaglevPolicy skippingUnavailable() {
+    return new MaglevPolicy(tableSize, balancePercent, true);
+  }
+
+  /** Whether this policy skips unavailable endpoints ({@link #skippingUnavailable()}). */
+  @Override
+  public boolean skipsUnavailable() {
+    return skipUnavailable;
   }
 
   /** Returns {@code "maglev"}. */
@@ -110,6 +141,13 @@ public final class MaglevPolicy implements HashPolicy {
     EndpointView[] table = new EndpointView[tableSize];
     MaglevTable.fill(hosts, table);
     int m = tableSize;
+    if (skipUnavailable) {
+      return ctx -> {
+        int slot = (int) Long.remainderUnsigned(HashPolicySupport.requestHash(ctx), m);
+        EndpointView home = table[slot];
+        return home.available() ? home : (EndpointView) HashFallback.nextInTable(table, slot);
+      };
+    }
     return ctx -> table[(int) Long.remainderUnsigned(HashPolicySupport.requestHash(ctx), m)];
   }
 
@@ -131,13 +169,18 @@ public final class MaglevPolicy implements HashPolicy {
     int m = tableSize;
     return ctx -> {
       long hash = HashPolicySupport.requestHash(ctx);
-      return bounded.pick(table[(int) Long.remainderUnsigned(hash, m)], hash);
+      int slot = (int) Long.remainderUnsigned(hash, m);
+      BoundedLoad.Host home = table[slot];
+      if (skipUnavailable && !home.view.available()) {
+        home = (BoundedLoad.Host) HashFallback.nextInTable(table, slot);
+      }
+      return bounded.pick(home, hash);
     };
   }
 
   @Override
   public String toString() {
     return "maglev(tableSize=" + tableSize + (balancePercent == 0 ? "" : ", hashBalanceFactor=" + hashBalanceFactor())
-        + ")";
+        + (skipUnavailable ? ", skippingUnavailable" : "") + ")";
   }
 }

@@ -152,6 +152,26 @@ public final class Policies {
     return new MaglevPolicy(tableSize, HashPolicySupport.balancePercent(hashBalanceFactor));
   }
 
+  /**
+   * The same hash policy (any ring hash or Maglev from this class, bounded load included), built over
+   * every usable endpoint and skipping unavailable ones at pick time, as gRPC's {@code ring_hash}
+   * does (A42/A61): a key moves only while its own endpoint is unavailable (ring hash: to the next
+   * entry clockwise; Maglev: to the next slot) and no table is rebuilt for it. See
+   * {@link Policy#skipsUnavailable()}, {@link RingHashPolicy#skippingUnavailable()} and
+   * {@link MaglevPolicy#skippingUnavailable()}.
+   *
+   * @throws IllegalArgumentException if {@code policy} is not a ring hash or Maglev policy
+   */
+  public static Policy skippingUnavailable(Policy policy) {
+    if (policy instanceof RingHashPolicy ring) {
+      return ring.skippingUnavailable();
+    }
+    if (policy instanceof MaglevPolicy maglev) {
+      return maglev.skippingUnavailable();
+    }
+    throw new IllegalArgumentException("skippingUnavailable applies to ring hash and Maglev policies, not " + policy);
+  }
+
   private static int checkEntriesPerWeight(int entriesPerWeight) {
     // 0 would mean Envoy's construction to the constructor: refuse it here.
     return ConfigChecks.inRange("entriesPerWeight", entriesPerWeight, 1, RingHashPolicy.MAX_ENTRIES_PER_WEIGHT);

@@ -92,4 +92,17 @@ public interface Policy {
   default boolean usesWeights() {
     return true;
   }
+
+  /**
+   * Whether this policy's pickers are built over every usable endpoint (present and not draining:
+   * ejected, unhealthy and unreachable ones included) and skip, at pick time, those whose
+   * {@link EndpointView#available()} is false, instead of being rebuilt over the eligible ones. A
+   * hash policy that does so keeps every key on its endpoint while that endpoint is available and
+   * moves only the keys of an endpoint that is not (gRPC's ring hash, A42/A61), and the balancer
+   * keeps its picker when only availability changes. The balancer still builds no picker when no
+   * endpoint is available. Default {@code false}: pickers are built over the eligible endpoints.
+   */
+  default boolean skipsUnavailable() {
+    return false;
+  }
 }

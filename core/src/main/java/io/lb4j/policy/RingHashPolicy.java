@@ -52,6 +52,13 @@ import java.util.function.LongSupplier;
  * a different ring. A pick without a hash ({@link io.lb4j.PickContext#EMPTY}) uses a random 64-bit
  * hash instead, as Envoy does, so it is random in proportion to ring share, which follows weights.
  *
+ * <p><b>Skipping unavailable endpoints</b> ({@link #skippingUnavailable()}, what the gRPC adapter
+ * uses): the ring is built over every usable endpoint, and a key whose endpoint is not available
+ * (ejected, unhealthy, not connected, outside the preferred zone) goes to the next entry clockwise
+ * whose endpoint is, as gRPC's {@code ring_hash} does (A42/A61). Keys of available endpoints never
+ * move, and the ring is not rebuilt when availability changes. Envoy instead rebuilds its ring over
+ * the healthy endpoints, so the two agree only while every endpoint is available.
+ *
  * <p>Cost: building a picker is O(R) hashing plus an O(R) radix sort for a ring of R entries (Envoy
  * construction: about {@code max(minRingSize, n)} for equal weights; stable: {@code entriesPerWeight
  * * sum(weights)}) and holds R longs and R references. A pick is a binary search: O(log R), no lock,
@@ -76,6 +83,8 @@ public final class RingHashPolicy implements HashPolicy {
   /** 0 for no bounded load, else the balance factor in percent. */
   private final int balancePercent;
   private final ThreadLocal<BoundedLoad.Scratch> scratch;
+  /** Whether pickers are built over all usable endpoints and walk past unavailable ones. */
+  private final boolean skipUnavailable;
 
   /**
    * Envoy's construction without bounded load.
@@ -93,6 +102,11 @@ public final class RingHashPolicy implements HashPolicy {
    * @throws IllegalArgumentException naming the bad argument
    */
   RingHashPolicy(int minRingSize, int maxRingSize, int entriesPerWeight, int balancePercent) {
+    this(minRingSize, maxRingSize, entriesPerWeight, balancePercent, false);
+  }
+
+  private RingHashPolicy(int minRingSize, int maxRingSize, int entriesPerWeight, int balancePercent,
+      boolean skipUnavailable) {
     ConfigChecks.inRange("minRingSize", minRingSize, 1, DEFAULT_MAX_RING_SIZE);
     ConfigChecks.inRange("maxRingSize", maxRingSize, 1, DEFAULT_MAX_RING_SIZE);
     if (minRingSize > maxRingSize) {
@@ -107,6 +121,22 @@ public final class RingHashPolicy implements HashPolicy {
     this.entriesPerWeight = entriesPerWeight;
     this.balancePercent = HashPolicySupport.checkBalancePercent(balancePercent);
     this.scratch = HashPolicySupport.spillScratch(balancePercent);
+    this.skipUnavailable = skipUnavailable;
+  }
+
+  /**
+   * This policy, except that its rings are built over every usable endpoint and a key whose
+   * endpoint is unavailable walks on to the next entry clockwise whose endpoint is available (see
+   * the class comment): gRPC's {@code ring_hash} behaviour.
+   */
+  public RingHashPolicy skippingUnavailable() {
+    return new RingHashPolicy(minRingSize, maxRingSize, entriesPerWeight, balancePercent, true);
+  }
+
+  /** Whether this policy skips unavailable endpoints ({@link #skippingUnavailable()}). */
+  @Override
+  public boolean skipsUnavailable() {
+    return skipUnavailable;
   }
 
   /** Returns {@code "ring_hash"}. */
@@ -161,6 +191,13 @@ public final class RingHashPolicy implements HashPolicy {
       return ctx -> only;
     }
     HashRing ring = buildRing(hosts);
+    if (skipUnavailable) {
+      return ctx -> {
+        long hash = HashPolicySupport.requestHash(ctx);
+        EndpointView home = (EndpointView) ring.lookup(hash);
+        return home.available() ? home : (EndpointView) HashFallback.nextOnRing(ring, hash);
+      };
+    }
     return ctx -> (EndpointView) ring.lookup(HashPolicySupport.requestHash(ctx));
   }
 
@@ -180,7 +217,11 @@ public final class RingHashPolicy implements HashPolicy {
     BoundedLoad bounded = new BoundedLoad(placed, balancePercent, totalInFlight, scratch);
     return ctx -> {
       long hash = HashPolicySupport.requestHash(ctx);
-      return bounded.pick((BoundedLoad.Host) ring.lookup(hash), hash);
+      BoundedLoad.Host home = (BoundedLoad.Host) ring.lookup(hash);
+      if (skipUnavailable && !home.view.available()) {
+        home = (BoundedLoad.Host) HashFallback.nextOnRing(ring, hash);
+      }
+      return bounded.pick(home, hash);
     };
   }
 
@@ -192,7 +233,8 @@ public final class RingHashPolicy implements HashPolicy {
 
   @Override
   public String toString() {
-    String bounded = balancePercent == 0 ? "" : ", hashBalanceFactor=" + hashBalanceFactor();
+    String bounded = (balancePercent == 0 ? "" : ", hashBalanceFactor=" + hashBalanceFactor())
+        + (skipUnavailable ? ", skippingUnavailable" : "");
     return entriesPerWeight == 0
         ? "ring_hash(minRingSize=" + minRingSize + ", maxRingSize=" + maxRingSize + bounded + ")"
         : "ring_hash(stable, entriesPerWeight=" + entriesPerWeight + ", maxRingSize=" + maxRingSize + bounded + ")";

@@ -10,6 +10,7 @@ final class LoadView implements EndpointView {
   volatile int inFlight;
   volatile int weight;
   volatile double failureRatio;
+  volatile boolean available = true;
   volatile double peakEwma;
   volatile long peakStamp;
 
@@ -55,6 +56,11 @@ final class LoadView implements EndpointView {
   @Override
   public double failureRatio() {
     return failureRatio;
+  }
+
+  @Override
+  public boolean available() {
+    return available;
   }
 
   @Override

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongSupplier;
 
 /** Small policies for tests, independent of the real policies' progress. */
 public final class TestPolicies {
@@ -103,6 +104,28 @@ public final class TestPolicies {
     @Override
     public boolean usesLatency() {
       return delegate.usesLatency();
+    }
+
+    @Override
+    public boolean skipsUnavailable() {
+      return delegate.skipsUnavailable();
+    }
+
+    @Override
+    public boolean usesWeights() {
+      return delegate.usesWeights();
+    }
+
+    @Override
+    public boolean usesTotalInFlight() {
+      return delegate.usesTotalInFlight();
+    }
+
+    @Override
+    public Picker newPicker(List<? extends EndpointView> eligible, LongSupplier totalInFlight) {
+      builds.incrementAndGet();
+      lastViews = List.copyOf(eligible);
+      return delegate.newPicker(eligible, totalInFlight);
     }
 
     @Override

@@ -135,7 +135,9 @@ final class ConfigParser {
         set("slowStartWindow", check::slowStart, slowStart);
       }
       FleetConfig fleet = FleetConfig.parse(r);
-      return new Lb4jConfig(policyName, policy, hashHeader, outlier, health, service, panic, slowStart, fleet,
+      // Hash policies connect on a call's first pick (gRPC's ring hash does) unless told otherwise.
+      boolean eager = !policy.usesHash() || r.bool("connectEagerly", false);
+      return new Lb4jConfig(policyName, policy, hashHeader, outlier, health, service, panic, slowStart, fleet, eager,
           withoutNulls("", raw));
     } catch (Bad e) {
       throw new BadConfigException(e.getMessage());
@@ -332,6 +334,15 @@ final class ConfigParser {
     int integer(String key, int dflt) {
       Object v = json.get(key);
       return v == null ? dflt : ConfigParser.integer(key, v);
+    }
+
+    /** A boolean key, or {@code dflt} when absent. */
+    boolean bool(String key, boolean dflt) {
+      Object v = json.get(key);
+      if (v != null && !(v instanceof Boolean)) {
+        throw new Bad(key, "must be true or false, was " + describe(v));
+      }
+      return v == null ? dflt : (Boolean) v;
     }
 
     /** A number key, or {@code dflt} when absent. */

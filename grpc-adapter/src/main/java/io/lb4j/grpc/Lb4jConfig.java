@@ -20,6 +20,8 @@ import java.util.Map;
  * @param panicThreshold 0.0..1.0
  * @param slowStartWindow {@link Duration#ZERO} when off
  * @param fleet subsets, split, aperture and zone routing ({@link FleetConfig#NONE} when none)
+ * @param connectEagerly whether every subchannel connects at once (always, but for hash policies
+ *     without {@code connectEagerly: true}, which connect on a call's first pick)
  * @param json the raw config, for equality
  */
 record Lb4jConfig(
@@ -32,6 +34,7 @@ record Lb4jConfig(
     double panicThreshold,
     Duration slowStartWindow,
     FleetConfig fleet,
+    boolean connectEagerly,
     Map<String, ?> json) {
 
   /** Whether picks need a request hash: the policy hashes (ring hash, Maglev), or a split is sticky. */

@@ -3,12 +3,14 @@ package io.lb4j.grpc;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.LoadBalancerRegistry;
+import io.grpc.NameResolver;
 import io.grpc.NameResolverRegistry;
 import java.util.List;
 
 /**
- * Entry points of the gRPC adapter: explicit registration, the per-call hash key and the address
- * attributes that carry an endpoint's weight and zone. Stateless; thread-safe.
+ * Entry points of the gRPC adapter: explicit registration, the per-call hash key, the address
+ * attributes that carry an endpoint's weight and zone, and the channel argument that carries
+ * {@link Lb4jGrpcOptions}. Stateless; thread-safe.
  */
 public final class Lb4jGrpc {
 
@@ -47,6 +49,13 @@ public final class Lb4jGrpc {
    * resolvers. Absent means no zone.
    */
   public static final Attributes.Key<String> ZONE_KEY = Attributes.Key.create("io.lb4j.grpc.zone");
+
+  /**
+   * Gives one channel's {@code lb4j_*} policies a meter registry, listeners or a name:
+   * {@code channelBuilder.setNameResolverArg(Lb4jGrpc.OPTIONS, Lb4jGrpcOptions.builder()...build())}.
+   * Default: {@link Lb4jGrpcOptions#DEFAULTS}.
+   */
+  public static final NameResolver.Args.Key<Lb4jGrpcOptions> OPTIONS = NameResolver.Args.Key.create("io.lb4j.grpc.options");
 
   private Lb4jGrpc() {}
 

@@ -11,9 +11,12 @@ import io.grpc.ConnectivityStateInfo;
 import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.ManagedChannel;
+import io.grpc.NameResolver;
 import io.grpc.Status;
 import io.grpc.SynchronizationContext;
+import io.lb4j.Connectivity;
 import io.lb4j.Endpoint;
+import io.lb4j.EndpointHandle;
 import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancerListener;
 import java.util.ArrayList;
@@ -31,23 +34,31 @@ import org.slf4j.LoggerFactory;
 /**
  * One {@code lb4j_*} balancer inside one gRPC channel.
  *
- * <p>It keeps one subchannel per resolved address group and one lb4j
- * {@link io.lb4j.LoadBalancer} whose endpoint list is exactly the READY subchannels' endpoints, so
- * lb4j's outlier detection, active health checks, panic mode and slow start apply unchanged. The
- * endpoint list changes only on READY transitions (never per request). The installed picker asks
- * lb4j to choose and maps the endpoint to the subchannel's prebuilt pick result; a new picker is
- * installed on every change of the READY set and every lb4j status change (ejection, health).
+ * <p><b>Endpoints.</b> Every resolved address group is an lb4j endpoint from the moment it is
+ * resolved, with one subchannel. The subchannel's state is lb4j's connectivity signal
+ * ({@link io.lb4j.LoadBalancer#setConnectivity}): READY is {@code CONNECTED}, IDLE and CONNECTING
+ * are {@code CONNECTING}, TRANSIENT_FAILURE is {@code DISCONNECTED} until READY or IDLE. So lb4j
+ * decides eligibility, panic and zones with it as with any other signal, and an endpoint's
+ * ejection, health verdicts, latency and slow-start state live as long as its address is resolved,
+ * however often its connection drops.
  *
- * <p><b>Counting.</b> The picker only {@linkplain io.lb4j.LoadBalancer#choose chooses}; the pick
- * result's stream tracer {@linkplain io.lb4j.LoadBalancer#begin begins} the request at
- * {@code streamCreated} and releases it at {@code streamClosed}. gRPC drops a pick silently when the
- * subchannel's transport is gone (and re-picks), with no callback, so counting at pick time would
- * leak an in-flight count for every such pick.
+ * <p><b>Connecting.</b> The hash policies ({@code lb4j_ring_hash}, {@code lb4j_maglev}) follow gRPC's
+ * ring hash (A42/A61): a key's endpoint is chosen among all resolved endpoints; if its subchannel is
+ * IDLE the pick asks it to connect and the call waits, if CONNECTING the call waits, and if it failed
+ * (or the endpoint is ejected, unhealthy, or outside the preferred zone) the key goes to the next ring
+ * entry or Maglev slot whose endpoint is available. They connect lazily, on a call's first pick,
+ * unless {@code connectEagerly} is set. The other policies connect every subchannel at once (and
+ * again whenever one goes IDLE) and pick among the connected ones.
  *
- * <p><b>Trade-off.</b> An endpoint's lb4j state (ejection, health verdict, latency average) lives
- * while its subchannel is READY; a subchannel that drops out and reconnects starts afresh (and
- * ramps up again under slow start). gRPC's A50 keeps ejections across reconnects; doing the same
- * needs a core way to mark an endpoint "not connected" without removing it.
+ * <p><b>Coalescing.</b> Subchannel changes are collected and applied once per turn of the channel's
+ * synchronization context: one lb4j rebuild (which reuses the picker when nothing it is built from
+ * changed: a hash table over all endpoints is never rebuilt for a connection) and one gRPC picker
+ * install. Bringing up n backends costs n cheap state changes and at most one rebuild per turn.
+ *
+ * <p><b>Counting.</b> The picker only {@linkplain io.lb4j.LoadBalancer#chooseHandle chooses}; the
+ * pick result's stream tracer counts the request from {@code streamCreated} until
+ * {@code streamClosed} through the endpoint's handle. gRPC drops a pick silently when the
+ * subchannel's transport is gone (and re-picks), so counting at pick time would leak.
  *
  * <p>Threading: every method except the pickers' runs in the channel's synchronization context,
  * as gRPC requires; lb4j listener callbacks hop into it.
@@ -59,49 +70,49 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
   private final Helper helper;
   private final SynchronizationContext sync;
   private final Supplier<Lb4jConfig> defaults;
+  private final Lb4jGrpcOptions options;
+  private final String name;
 
   /** By address group without attributes, in the resolver's order. */
-  private Map<EquivalentAddressGroup, Entry> entries = new LinkedHashMap<>();
+  private Map<EquivalentAddressGroup, GrpcEndpoint> entries = new LinkedHashMap<>();
   private Lb4jConfig config;
+  private HeaderHash hashHeader;
   private io.lb4j.LoadBalancer lb;
   /** Reads a call's subset from its metadata (the config's subsetHeader); made with each balancer. */
   private java.util.function.Function<io.grpc.Metadata, io.lb4j.Subset> subsetReader = h -> null;
   private ConnectivityState state;
+  /** The status of the installed fixed result (OK: waiting), or null for the lb4j picker. */
+  private Status installedStatus;
   private Status lastError = Status.UNAVAILABLE.withDescription("no subchannel has failed yet");
+  /** Something a picker reads changed since the last install. */
+  private boolean dirty;
+  private boolean flushScheduled;
   private boolean shutdown;
   private boolean pickerErrorLogged; // log a broken policy once, not on every state change
   private boolean authorityAdviceLogged; // the IP-authority-under-TLS WARN, once per channel
+  /** The thread applying a change to lb4j: its synchronous listener events need no extra install. */
+  private volatile Thread applying;
   /** Out-of-band channels for grpc.health.v1 probes, by endpoint; read by probe threads. */
   private volatile Map<Endpoint, ManagedChannel> healthChannels = Map.of();
+  /** Picker installs so far; for tests. */
+  int installs;
 
   Lb4jGrpcLoadBalancer(Helper helper, Supplier<Lb4jConfig> defaults) {
     this.helper = helper;
     this.sync = helper.getSynchronizationContext();
     this.defaults = defaults;
+    this.options = channelOptions(helper);
+    this.name = options.name() != null ? options.name() : BalancerName.of(helper);
   }
 
-  /** One resolved backend: its subchannel, latest state and prebuilt pick result. */
-  private final class Entry implements SubchannelStateListener {
-    final Subchannel subchannel;
-    EquivalentAddressGroup group;
-    Endpoint endpoint;
-    ConnectivityStateInfo info = ConnectivityStateInfo.forNonError(IDLE);
-    PickResult result;
-    ManagedChannel healthChannel;
-
-    Entry(Subchannel subchannel, EquivalentAddressGroup group, Endpoint endpoint) {
-      this.subchannel = subchannel;
-      this.group = group;
-      this.endpoint = endpoint;
-    }
-
-    @Override
-    public void onSubchannelState(ConnectivityStateInfo newInfo) {
-      onState(this, newInfo);
-    }
-
-    boolean ready() {
-      return info.getState() == READY;
+  /** The options the channel was given as a name-resolver argument ({@link Lb4jGrpc#OPTIONS}), else none. */
+  private static Lb4jGrpcOptions channelOptions(Helper helper) {
+    try {
+      NameResolver.Args args = helper.getNameResolverArgs();
+      Lb4jGrpcOptions o = args == null ? null : args.getArg(Lb4jGrpc.OPTIONS);
+      return o == null ? Lb4jGrpcOptions.DEFAULTS : o;
+    } catch (UnsupportedOperationException e) {
+      return Lb4jGrpcOptions.DEFAULTS; // a helper that cannot tell (a test's)
     }
   }
 
@@ -137,6 +148,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
       try {
         replaceBalancer(next);
         config = next;
+        hashHeader = next.hashHeader() == null ? null : new HeaderHash(next.hashHeader());
       } catch (RuntimeException e) {
         // The parser checks every value with the builders' own setters, so this is a bug; still,
         // an exception must not escape into gRPC ("Panic! This is a bug!" on every call).
@@ -145,14 +157,14 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
         log.error("{}", configError.getDescription(), e);
         if (lb == null) {
           lastError = configError;
-          install(TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(configError)));
+          install(TRANSIENT_FAILURE, PickResult.withError(configError));
           return configError;
         }
         // else keep the balancer of the previous config
       }
     }
 
-    Map<EquivalentAddressGroup, Entry> nextEntries = new LinkedHashMap<>();
+    Map<EquivalentAddressGroup, GrpcEndpoint> nextEntries = new LinkedHashMap<>();
     Set<String> addresses = new HashSet<>();
     for (EquivalentAddressGroup group : groups) {
       EquivalentAddressGroup key = Addresses.key(group);
@@ -170,12 +182,11 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
         log.warn("ignoring address group {}: another group already stands for {}", group, endpoint.address());
         continue;
       }
-      Entry entry = entries.remove(key);
+      GrpcEndpoint entry = entries.remove(key);
       if (entry == null) {
         Subchannel sc = helper.createSubchannel(CreateSubchannelArgs.newBuilder().setAddresses(group).build());
-        entry = new Entry(sc, group, endpoint);
+        entry = new GrpcEndpoint(sc, group, endpoint, this::onState, this::connectFromPicker);
         sc.start(entry);
-        sc.requestConnection();
       } else if (!entry.group.equals(group)) {
         entry.subchannel.updateAddresses(List.of(group));
         entry.group = group;
@@ -183,7 +194,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
       entry.endpoint = endpoint;
       nextEntries.put(key, entry);
     }
-    for (Entry gone : entries.values()) {
+    for (GrpcEndpoint gone : entries.values()) {
       close(gone);
     }
     entries = nextEntries;
@@ -192,8 +203,16 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
       handleNameResolutionError(error);
       return error;
     }
+    applyEndpoints();
     syncHealthChannels();
-    refresh();
+    if (config.connectEagerly()) { // new subchannels, and all of them after a switch from a lazy policy
+      for (GrpcEndpoint e : entries.values()) {
+        if (e.state == IDLE && !e.connectAsked) {
+          e.connect();
+        }
+      }
+    }
+    changed();
     return configError;
   }
 
@@ -204,21 +223,24 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     }
     if (state != READY) {
       lastError = error;
-      install(TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(error)));
+      install(TRANSIENT_FAILURE, PickResult.withError(error));
     }
   }
 
+  /** The channel leaves idle mode (or a caller asked for a connection): connect every IDLE subchannel. */
   @Override
   public void requestConnection() {
-    for (Entry e : entries.values()) {
-      e.subchannel.requestConnection();
+    for (GrpcEndpoint e : entries.values()) {
+      if (e.state == IDLE) {
+        e.connect();
+      }
     }
   }
 
   @Override
   public void shutdown() {
     shutdown = true;
-    for (Entry e : entries.values()) {
+    for (GrpcEndpoint e : entries.values()) {
       close(e);
     }
     entries = new LinkedHashMap<>();
@@ -228,7 +250,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     }
   }
 
-  private void onState(Entry entry, ConnectivityStateInfo info) {
+  private void onState(GrpcEndpoint entry, ConnectivityStateInfo info) {
     if (shutdown || entries.get(Addresses.key(entry.group)) != entry || info.getState() == SHUTDOWN) {
       return;
     }
@@ -236,14 +258,70 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     if (s == IDLE || s == TRANSIENT_FAILURE) {
       helper.refreshNameResolution();
     }
-    if (s == IDLE) {
-      entry.subchannel.requestConnection(); // connect eagerly: every backend stays warm
-    }
     if (s == TRANSIENT_FAILURE) {
       lastError = explained(info.getStatus());
     }
-    entry.info = info;
-    refresh();
+    ConnectivityState before = entry.state;
+    entry.update(s);
+    if (s == IDLE && config.connectEagerly()) {
+      entry.connect(); // eager: every backend stays warm
+    }
+    if (before != s || entry.connectivity != entry.reported) {
+      changed();
+    }
+  }
+
+  /** A picker found an IDLE subchannel: connect it (lazy policies), in the synchronization context. */
+  private void connectFromPicker(GrpcEndpoint entry) {
+    sync.execute(() -> {
+      if (!shutdown && entry.state == IDLE) {
+        entry.connect();
+      }
+    });
+  }
+
+  /** Marks the picker's inputs changed; one flush follows at the end of this synchronization-context turn. */
+  private void changed() {
+    dirty = true;
+    if (!flushScheduled) {
+      flushScheduled = true;
+      sync.executeLater(this::flush);
+    }
+  }
+
+  /** Applies the turn's connectivity changes to lb4j (one rebuild) and installs one picker. */
+  private void flush() {
+    flushScheduled = false;
+    if (shutdown || lb == null || entries.isEmpty() || !dirty) {
+      return;
+    }
+    dirty = false;
+    Map<Endpoint, Connectivity> changes = new HashMap<>();
+    for (GrpcEndpoint e : entries.values()) {
+      if (e.connectivity != e.reported) {
+        changes.put(e.endpoint, e.connectivity);
+        e.reported = e.connectivity;
+      }
+    }
+    if (!changes.isEmpty()) {
+      try {
+        applying(() -> lb.updateConnectivity(changes));
+      } catch (RuntimeException ex) {
+        pickerFailed(ex);
+        return;
+      }
+    }
+    installPicker();
+  }
+
+  /** Runs a change of lb4j on this thread, so that the listener events it fires here do not ask again. */
+  private void applying(Runnable change) {
+    applying = Thread.currentThread();
+    try {
+      change.run();
+    } finally {
+      applying = null;
+    }
   }
 
   /**
@@ -271,16 +349,25 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     }
   }
 
-  /** Builds a new lb4j balancer for a new config; live load state starts afresh. */
+  /**
+   * Builds a new lb4j balancer for a new config; live load state starts afresh. Every endpoint's
+   * connectivity is told to it at the next flush.
+   */
   private void replaceBalancer(Lb4jConfig cfg) {
     io.lb4j.LoadBalancer old = lb;
-    String name = helper.getAuthority() == null || helper.getAuthority().isBlank() ? "grpc" : helper.getAuthority();
     io.lb4j.LoadBalancer.Builder b = io.lb4j.LoadBalancer.builder()
-        .name(name)
         .policy(cfg.policy())
         .panicThreshold(cfg.panicThreshold())
         .slowStart(cfg.slowStartWindow())
+        .initialConnectivity(Connectivity.CONNECTING)
         .listener(new StatusListener());
+    options.listeners().forEach(b::listener);
+    if (options.ticker() != null) {
+      b.ticker(options.ticker());
+    }
+    if (options.scheduler() != null) {
+      b.scheduler(options.scheduler());
+    }
     if (cfg.outlierDetection() != null) {
       b.outlierDetection(cfg.outlierDetection());
     }
@@ -289,78 +376,126 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
           new GrpcHealthProbe(e -> healthChannels.get(e), cfg.healthService(), cfg.healthCheck().timeout()));
     }
     cfg.fleet().apply(b);
-    lb = b.build();
+    if (options.meterRegistry() != null && old != null) {
+      old.close(); // frees the name on the registry; a failing build below leaves the error picker
+      lb = null;
+    }
+    lb = BalancerName.build(b, name, options.meterRegistry());
     subsetReader = cfg.fleet().headerReader();
     if (old != null) {
       old.close();
     }
+    for (GrpcEndpoint e : entries.values()) {
+      e.handle = null;
+      e.reported = null;
+    }
   }
 
-  /** Recomputes lb4j's endpoint list and the picker from the subchannels' states. */
-  private void refresh() {
-    List<Endpoint> ready = new ArrayList<>();
-    for (Entry e : entries.values()) {
-      if (e.ready()) {
-        ready.add(e.endpoint);
-        e.result = PickResult.withSubchannel(e.subchannel, new LoadReportingTracerFactory(lb, e.endpoint, null));
-      }
+  /**
+   * Gives lb4j the resolved endpoints (one rebuild; new ones join {@code CONNECTING}) and attaches
+   * each entry to its endpoint's handle with a pick result whose tracer counts on that handle.
+   */
+  private void applyEndpoints() {
+    List<Endpoint> all = new ArrayList<>(entries.size());
+    for (GrpcEndpoint e : entries.values()) {
+      all.add(e.endpoint);
     }
     try {
-      lb.updateEndpoints(ready);
+      applying(() -> lb.updateEndpoints(all));
     } catch (RuntimeException ex) {
-      // A policy that cannot build a picker over these endpoints (a bug, or not implemented yet).
-      Status error = Status.INTERNAL.withCause(ex)
-          .withDescription(config.policyName() + " failed to build a picker: " + ex);
-      if (!pickerErrorLogged) {
-        pickerErrorLogged = true;
-        log.error("{}", error.getDescription(), ex);
-      }
-      lastError = error;
-      install(TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(error)));
+      pickerFailed(ex);
       return;
     }
-    installPicker();
+    for (GrpcEndpoint e : entries.values()) {
+      EndpointHandle h = lb.handle(e.endpoint);
+      if (h != e.handle) {
+        e.handle = h;
+        e.ready = PickResult.withSubchannel(e.subchannel, new LoadReportingTracerFactory(h, lb.recordsLatency(), null));
+        if (e.reported == null) {
+          e.reported = Connectivity.CONNECTING; // what a new balancer starts from
+        }
+        h.attach(e);
+      }
+    }
   }
 
-  /** Installs the picker that matches the subchannels' states and lb4j's view of the endpoints. */
+  /** A policy that cannot build a picker over these endpoints (a bug, or not implemented yet). */
+  private void pickerFailed(RuntimeException ex) {
+    Status error = Status.INTERNAL.withCause(ex).withDescription(config.policyName() + " failed to build a picker: " + ex);
+    if (!pickerErrorLogged) {
+      pickerErrorLogged = true;
+      log.error("{}", error.getDescription(), ex);
+    }
+    lastError = error;
+    install(TRANSIENT_FAILURE, PickResult.withError(error));
+  }
+
+  /**
+   * Installs the picker that matches the subchannels' states and lb4j's view of the endpoints: the
+   * lb4j picker whenever lb4j can pick (hash policies: also while keys' endpoints connect), else a
+   * picker that makes calls wait (some subchannel may still connect) or fail with the reason.
+   */
   private void installPicker() {
-    Map<Endpoint, PickResult> results = new HashMap<>();
-    boolean connecting = false;
-    for (Entry e : entries.values()) {
-      if (e.ready()) {
-        results.put(e.endpoint, e.result);
-      } else if (e.info.getState() == CONNECTING || e.info.getState() == IDLE) {
-        connecting = true;
+    int ready = 0;
+    int connecting = 0;
+    int idle = 0;
+    int failed = 0;
+    for (GrpcEndpoint e : entries.values()) {
+      switch (e.state) {
+        case READY -> ready++;
+        case IDLE -> idle++;
+        default -> {
+          if (e.failed) {
+            failed++;
+          } else {
+            connecting++;
+          }
+        }
       }
     }
-    if (!results.isEmpty()) {
-      // May lb4j pick at all? (not when all are ejected or unhealthy outside panic mode)
-      Optional<String> unavailable = lb.unavailableReason();
-      if (unavailable.isEmpty()) {
-        install(READY, new Lb4jPicker(lb, results, config.hashing(), config.hashHeader(), subsetReader));
-      } else {
-        lastError = Status.UNAVAILABLE.withDescription(unavailable.get());
-        install(TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(lastError)));
-      }
-    } else if (connecting && state != TRANSIENT_FAILURE) {
-      // Before any subchannel is READY: calls wait for the next picker instead of failing.
-      install(CONNECTING, new FixedPicker(PickResult.withNoResult()));
+    Optional<String> unavailable = lb.unavailableReason();
+    boolean hashing = config.hashing();
+    if (unavailable.isEmpty()) {
+      // A42's aggregate for hash policies: READY if any is; TRANSIENT_FAILURE once two failed.
+      ConnectivityState s = !hashing || ready > 0 ? READY
+          : failed >= 2 ? TRANSIENT_FAILURE : connecting > 0 ? CONNECTING : idle > 0 ? IDLE : TRANSIENT_FAILURE;
+      installPicker(s, new Lb4jPicker(lb, hashing, hashHeader, subsetReader));
+    } else if (ready == 0 && failed > 0 && connecting + idle == 0) {
+      install(TRANSIENT_FAILURE, PickResult.withError(lastError)); // nothing connects: say why
+    } else if (ready > 0 || state == TRANSIENT_FAILURE) {
+      // Connected endpoints that lb4j excludes (ejected, unhealthy), or sticky TRANSIENT_FAILURE (as
+      // gRPC's own policies: no flapping back to CONNECTING while subchannels retry).
+      Status error = ready > 0 ? Status.UNAVAILABLE.withDescription(unavailable.get()) : lastError;
+      install(TRANSIENT_FAILURE, PickResult.withError(error));
     } else {
-      // Sticky TRANSIENT_FAILURE, as gRPC's own policies: no flapping back to CONNECTING on retries.
-      install(TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(lastError)));
+      // Before any subchannel is READY: calls wait for the next picker instead of failing.
+      install(CONNECTING, PickResult.withNoResult());
     }
   }
 
-  private void install(ConnectivityState newState, SubchannelPicker picker) {
+  private void installPicker(ConnectivityState newState, SubchannelPicker picker) {
     state = newState;
+    installedStatus = null;
+    installs++;
     helper.updateBalancingState(newState, picker);
+  }
+
+  /** Installs a fixed result (waiting or an error), unless the same one is installed already. */
+  private void install(ConnectivityState newState, PickResult result) {
+    if (newState == state && result.getStatus() == installedStatus) {
+      return; // nothing a call would see changed
+    }
+    state = newState;
+    installedStatus = result.getStatus();
+    installs++;
+    helper.updateBalancingState(newState, new FixedPicker(result));
   }
 
   /** Keeps one out-of-band channel per endpoint while active health checks are configured. */
   private void syncHealthChannels() {
     boolean on = config != null && config.healthCheck() != null;
     Map<Endpoint, ManagedChannel> channels = new HashMap<>();
-    for (Entry e : entries.values()) {
+    for (GrpcEndpoint e : entries.values()) {
       if (on && e.healthChannel == null) {
         // The endpoint's own server name (also the group's authority override), else the channel's.
         e.healthChannel = helper.createOobChannel(e.group, e.endpoint.serverName().orElse(helper.getAuthority()));
@@ -375,29 +510,29 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     healthChannels = Map.copyOf(channels);
   }
 
-  private static void close(Entry e) {
+  private static void close(GrpcEndpoint e) {
     e.subchannel.shutdown();
     if (e.healthChannel != null) {
       e.healthChannel.shutdown();
     }
   }
 
-  /** lb4j ejected, re-admitted or re-rated an endpoint: the picker's view must follow. */
+  /** lb4j ejected, re-admitted or re-rated an endpoint, or entered or left panic: the picker follows. */
   private final class StatusListener implements LoadBalancerListener {
     @Override
-    public void onStatusChange(String name, Endpoint endpoint, EndpointStatus from, EndpointStatus to, String reason) {
-      sync.execute(Lb4jGrpcLoadBalancer.this::onLb4jChange);
+    public void onStatusChange(String lb, Endpoint endpoint, EndpointStatus from, EndpointStatus to, String reason) {
+      lb4jChanged();
     }
 
     @Override
-    public void onPanic(String name, boolean panic, int eligible, int total) {
-      sync.execute(Lb4jGrpcLoadBalancer.this::onLb4jChange);
+    public void onPanic(String lb, boolean panic, int eligible, int total) {
+      lb4jChanged();
     }
-  }
 
-  private void onLb4jChange() {
-    if (!shutdown && lb != null && !entries.isEmpty()) {
-      installPicker();
+    private void lb4jChanged() {
+      if (applying != Thread.currentThread()) { // else the change's own install follows
+        sync.execute(Lb4jGrpcLoadBalancer.this::changed);
+      }
     }
   }
 

@@ -29,7 +29,9 @@ import java.util.function.Function;
  * ({@code lb4j_least_request}, default 2/1.0), {@code decay} ({@code lb4j_peak_ewma}: the latency
  * estimate's time constant as a duration string, default {@code "10s"}, at least {@code "0.001s"}),
  * {@code hashHeader} (hash policies; default none:
- * random unless {@link Lb4jGrpc#HASH_KEY} is set), and the shared keys {@code outlierDetection},
+ * random unless {@link Lb4jGrpc#HASH_KEY} is set), {@code connectEagerly} (hash policies; default
+ * {@code false}: a subchannel connects when a call's key first lands on it, as gRPC's ring hash;
+ * the other policies always connect every subchannel at once), and the shared keys {@code outlierDetection},
  * {@code healthCheck}, {@code panicThreshold} (default 0.5) and {@code slowStartWindow} (default
  * off). {@link #parseLoadBalancingPolicyConfig} never throws: a wrong type, a bad value or an
  * unknown key gives an error whose description names the key. Providers are stateless and
@@ -172,7 +174,7 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
     /** For {@link java.util.ServiceLoader}. */
     public RingHash() {
       super(RING_HASH, Set.of("minRingSize", "maxRingSize", "ringMode", "entriesPerWeight", "hashBalanceFactor",
-          "hashHeader"), r -> {
+          "hashHeader", "connectEagerly"), r -> {
         String mode = r.string("ringMode");
         if (mode == null || mode.equals("envoy")) {
           r.refuse("entriesPerWeight", "applies only to ringMode \"stable\"");
@@ -197,7 +199,7 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
   public static final class Maglev extends Lb4jLoadBalancerProvider {
     /** For {@link java.util.ServiceLoader}. */
     public Maglev() {
-      super(MAGLEV, Set.of("tableSize", "hashBalanceFactor", "hashHeader"), r -> {
+      super(MAGLEV, Set.of("tableSize", "hashBalanceFactor", "hashHeader", "connectEagerly"), r -> {
         int tableSize = r.integer("tableSize", MaglevPolicy.DEFAULT_TABLE_SIZE);
         Policy plain = r.policy(() -> Policies.maglev(tableSize), "tableSize");
         return bounded(r, plain, factor -> Policies.maglev(tableSize, factor));
@@ -208,12 +210,14 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
   /**
    * {@code plain}, or with {@code hashBalanceFactor} set, the policy {@code withFactor} builds; its
    * other arguments were already checked by building {@code plain}, so an error is the factor's.
+   * Either way over every resolved endpoint, skipping unavailable ones as gRPC's ring hash does
+   * (A42/A61): a key moves only while its own endpoint cannot take it.
    */
   private static Policy bounded(ConfigParser.Reader r, Policy plain, java.util.function.DoubleFunction<Policy> withFactor) {
     if (!r.has("hashBalanceFactor")) {
-      return plain;
+      return Policies.skippingUnavailable(plain);
     }
     double factor = r.number("hashBalanceFactor", 0);
-    return r.policy(() -> withFactor.apply(factor), "hashBalanceFactor");
+    return Policies.skippingUnavailable(r.policy(() -> withFactor.apply(factor), "hashBalanceFactor"));
   }
 }

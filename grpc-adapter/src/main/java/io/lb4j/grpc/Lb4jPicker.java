@@ -3,48 +3,46 @@ package io.lb4j.grpc;
 import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.PickSubchannelArgs;
 import io.grpc.LoadBalancer.SubchannelPicker;
-import io.grpc.Metadata;
 import io.grpc.Status;
-import io.lb4j.Endpoint;
+import io.lb4j.EndpointHandle;
 import io.lb4j.LoadBalancer;
 import io.lb4j.NoEndpointAvailableException;
 import io.lb4j.PickContext;
+import io.grpc.Metadata;
 import io.lb4j.Subset;
-import java.util.ArrayList;
-import java.util.Iterator;
-import java.util.List;
-import java.util.Map;
 import java.util.function.Function;
 
 /**
- * The gRPC picker over one lb4j {@link LoadBalancer}: asks it to {@link LoadBalancer#choose
- * choose} an endpoint (outlier ejection, health, panic mode and slow start already applied) and
- * returns that endpoint's prebuilt {@link PickResult}, whose tracer factory counts the request once
- * its stream exists. Immutable; picks take no lock and, without a hash, allocate nothing.
+ * The gRPC picker over one lb4j {@link LoadBalancer}: lb4j {@linkplain LoadBalancer#chooseHandle
+ * chooses} (eligibility, ejection, health, connectivity, panic, zone and slow start applied) and the
+ * chosen handle's attachment, a {@link GrpcEndpoint}, answers: its prebuilt result when its
+ * subchannel is READY (the result's tracer factory counts the request once its stream exists),
+ * else the call waits for the next picker (an IDLE subchannel is asked to connect first: hash
+ * policies connect lazily). Hash policies hash {@link Lb4jGrpc#HASH_KEY} or the hash header.
+ *
+ * <p>Each install is a new picker object so that gRPC re-picks its waiting calls; its state is
+ * lb4j's live snapshot. Immutable; picks take no lock and allocate nothing (a hash header's value
+ * is hashed from its stored bytes).
  */
 final class Lb4jPicker extends SubchannelPicker {
 
   private final LoadBalancer lb;
-  private final Map<Endpoint, PickResult> results;
   private final boolean hashing;
-  private final Metadata.Key<String> hashHeader;
+  private final HeaderHash hashHeader;
   private final Function<Metadata, Subset> subsetHeader;
 
   /** A picker whose calls name no subset by header. */
-  Lb4jPicker(LoadBalancer lb, Map<Endpoint, PickResult> results, boolean hashing, Metadata.Key<String> hashHeader) {
-    this(lb, results, hashing, hashHeader, h -> null);
+  Lb4jPicker(LoadBalancer lb, boolean hashing, HeaderHash hashHeader) {
+    this(lb, hashing, hashHeader, h -> null);
   }
 
   /**
-   * @param results one prebuilt result per READY endpoint
    * @param hashing whether to compute a request hash (hash policies, a sticky traffic split)
-   * @param hashHeader the metadata key to hash, or null
+   * @param hashHeader the header to hash, or null
    * @param subsetHeader reads the subset a call's metadata names (null for none)
    */
-  Lb4jPicker(LoadBalancer lb, Map<Endpoint, PickResult> results, boolean hashing, Metadata.Key<String> hashHeader,
-      Function<Metadata, Subset> subsetHeader) {
+  Lb4jPicker(LoadBalancer lb, boolean hashing, HeaderHash hashHeader, Function<Metadata, Subset> subsetHeader) {
     this.lb = lb;
-    this.results = Map.copyOf(results);
     this.hashing = hashing;
     this.hashHeader = hashHeader;
     this.subsetHeader = subsetHeader;
@@ -60,9 +58,9 @@ final class Lb4jPicker extends SubchannelPicker {
     if (subset != null) {
       ctx = ctx.withSubset(subset);
     }
-    Endpoint chosen;
+    EndpointHandle chosen;
     try {
-      chosen = lb.choose(ctx);
+      chosen = lb.chooseHandle(ctx);
     } catch (NoEndpointAvailableException e) {
       return PickResult.withError(Status.UNAVAILABLE.withDescription(e.getMessage()));
     } catch (IllegalArgumentException e) {
@@ -71,9 +69,8 @@ final class Lb4jPicker extends SubchannelPicker {
     } catch (IllegalStateException closed) {
       return PickResult.withNoResult(); // the balancer is being replaced; the next picker answers
     }
-    PickResult r = results.get(chosen);
-    // lb4j already knows an endpoint this picker does not: a newer picker is being installed.
-    return r != null ? r : PickResult.withNoResult();
+    // No attachment yet: lb4j knows an endpoint this channel is still setting up; the next picker answers.
+    return chosen.attachment() instanceof GrpcEndpoint e ? e.pick() : PickResult.withNoResult();
   }
 
   /** The request hash: {@link Lb4jGrpc#HASH_KEY} if set, else the hash header's value(s), else none. */
@@ -82,27 +79,11 @@ final class Lb4jPicker extends SubchannelPicker {
     if (hash != null) {
       return PickContext.ofHash(hash);
     }
-    if (hashHeader == null) {
-      return PickContext.EMPTY;
-    }
-    Iterable<String> values = args.getHeaders().getAll(hashHeader);
-    if (values == null) {
-      return PickContext.EMPTY;
-    }
-    Iterator<String> it = values.iterator();
-    String first = it.next();
-    if (!it.hasNext()) {
-      return PickContext.ofKey(first);
-    }
-    // Several values: sorted and chained through the seed, as Envoy's header hash does.
-    List<String> all = new ArrayList<>();
-    all.add(first);
-    it.forEachRemaining(all::add);
-    return PickContext.ofKeys(all);
+    return hashHeader == null ? PickContext.EMPTY : hashHeader.context(args.getHeaders());
   }
 
   @Override
   public String toString() {
-    return "Lb4jPicker{" + lb.policy().name() + ", ready=" + results.keySet() + "}";
+    return "Lb4jPicker{" + lb + (hashHeader == null ? "" : ", hashHeader=" + hashHeader.name()) + "}";
   }
 }

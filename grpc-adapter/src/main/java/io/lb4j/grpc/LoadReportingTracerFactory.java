@@ -5,37 +5,49 @@ import io.grpc.ClientStreamTracer;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.util.ForwardingClientStreamTracer;
-import io.lb4j.Endpoint;
-import io.lb4j.LoadBalancer;
+import io.lb4j.EndpointHandle;
 import io.lb4j.Outcome;
-import io.lb4j.Selection;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * Reports each stream on one endpoint to lb4j: the request counts in flight from
+ * Reports each stream on one endpoint to lb4j through the endpoint's {@link EndpointHandle}, bound
+ * when the pick result was built (no lookup per call): the request counts in flight from
  * {@code streamCreated} (a pick whose transport is gone creates no stream, so nothing is counted)
- * until {@code streamClosed}, which releases it with the outcome mapped from the status and the
- * measured latency. Chains an optional further factory. Immutable; one per endpoint and balancer.
+ * until {@code streamClosed}, which releases it with the outcome mapped from the status and, when
+ * something reads latencies, the measured latency. Chains an optional further factory. Immutable;
+ * one per endpoint and balancer.
+ *
+ * <p>Per call: one tracer object and the handle's counting (the in-flight increment and decrement,
+ * the outcome count, outlier detection's counters when it is on); no {@link io.lb4j.Selection} and
+ * no compare-and-set of its own. gRPC calls {@code streamCreated} and {@code streamClosed} of one
+ * stream in that order, one after the other, and may close a stream that was never created (a call
+ * that failed before reaching a transport); the tracer's state field handles the latter.
  */
 final class LoadReportingTracerFactory extends ClientStreamTracer.Factory {
 
   private static final ClientStreamTracer NOOP = new ClientStreamTracer() {};
 
-  private final LoadBalancer lb;
-  private final Endpoint endpoint;
+  private final EndpointHandle handle;
+  private final boolean timed;
   private final ClientStreamTracer.Factory next;
 
-  LoadReportingTracerFactory(LoadBalancer lb, Endpoint endpoint, ClientStreamTracer.Factory next) {
-    this.lb = lb;
-    this.endpoint = endpoint;
+  /**
+   * @param handle the endpoint's handle
+   * @param timed whether to measure latency ({@code LoadBalancer.recordsLatency()}): two
+   *     {@code System.nanoTime()} calls per stream, skipped when nothing reads latencies
+   * @param next a further factory to chain, or null
+   */
+  LoadReportingTracerFactory(EndpointHandle handle, boolean timed, ClientStreamTracer.Factory next) {
+    this.handle = handle;
+    this.timed = timed;
     this.next = next;
   }
 
   @Override
   public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
     ClientStreamTracer delegate = next == null ? NOOP : next.newClientStreamTracer(info, headers);
-    return new Tracer(lb, endpoint, delegate);
+    return new Tracer(handle, timed, delegate);
   }
 
   /**
@@ -71,17 +83,16 @@ final class LoadReportingTracerFactory extends ClientStreamTracer.Factory {
       }
     }
 
-    private final LoadBalancer lb;
-    private final Endpoint endpoint;
+    private final EndpointHandle handle;
+    private final boolean timed;
     private final ClientStreamTracer delegate;
-    private Selection selection; // published by the CAS on state
-    private long startNanos; // UNTIMED when nothing reads latencies
+    private long startNanos;
     @SuppressWarnings("unused") // accessed through STATE
-    private volatile int state;
+    private int state;
 
-    Tracer(LoadBalancer lb, Endpoint endpoint, ClientStreamTracer delegate) {
-      this.lb = lb;
-      this.endpoint = endpoint;
+    Tracer(EndpointHandle handle, boolean timed, ClientStreamTracer delegate) {
+      this.handle = handle;
+      this.timed = timed;
       this.delegate = delegate;
     }
 
@@ -92,26 +103,24 @@ final class LoadReportingTracerFactory extends ClientStreamTracer.Factory {
 
     @Override
     public void streamCreated(Attributes transportAttrs, Metadata headers) {
-      if (state != NEW) {
-        super.streamCreated(transportAttrs, headers);
-        return;
+      // gRPC orders a stream's callbacks (release/acquire suffice, no compare-and-set): created at
+      // most once, closed after it if at all; a stream closed first is never counted.
+      if ((int) STATE.getAcquire(this) == NEW) {
+        startNanos = timed ? System.nanoTime() : UNTIMED;
+        STATE.setRelease(this, CREATED);
+        handle.acquire();
       }
-      Selection s = lb.begin(endpoint);
-      selection = s;
-      // Timing costs two System.nanoTime() calls per stream; skip it when nothing reads latencies.
-      startNanos = lb.recordsLatency() ? System.nanoTime() : UNTIMED;
-      if (!STATE.compareAndSet(this, NEW, CREATED)) {
-        s.release(Outcome.CANCELLED, -1); // closed before created: never leak the count
-      }
-      super.streamCreated(transportAttrs, headers);
+      delegate.streamCreated(transportAttrs, headers);
     }
 
     @Override
     public void streamClosed(Status status) {
-      if ((int) STATE.getAndSet(this, CLOSED) == CREATED) {
-        selection.release(outcome(status.getCode()), startNanos == UNTIMED ? -1 : System.nanoTime() - startNanos);
+      int was = (int) STATE.getAcquire(this);
+      STATE.setRelease(this, CLOSED);
+      if (was == CREATED) {
+        handle.release(outcome(status.getCode()), startNanos == UNTIMED ? -1 : System.nanoTime() - startNanos);
       }
-      super.streamClosed(status);
+      delegate.streamClosed(status);
     }
   }
 }

@@ -2,6 +2,7 @@ package io.lb4j.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
@@ -11,6 +12,7 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerCredentials;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServerTransportFilter;
 import io.grpc.Status;
 import io.grpc.health.v1.HealthCheckResponse.ServingStatus;
 import io.grpc.netty.NettyChannelBuilder;
@@ -50,21 +52,26 @@ final class Backends implements AutoCloseable {
   /** One server. */
   static final class Backend {
     final int index;
-    final Server server;
+    /** The running server; replaced by {@link Backends#restart}. */
+    volatile Server server;
+    /** The port it listens on, the same after a restart. */
+    volatile int port;
     final AtomicInteger hits = new AtomicInteger();
+    /** Client connections that became ready, over every start of this backend. */
+    final AtomicInteger connections = new AtomicInteger();
     /** Serves grpc.health.v1 on this server; everything SERVING until a test says otherwise. */
-    final HealthStatusManager health;
+    final HealthStatusManager health = new HealthStatusManager();
+    final ServerCredentials tls;
     volatile long delayMillis;
     volatile Status failWith;
 
-    Backend(int index, Server server, HealthStatusManager health) {
+    Backend(int index, ServerCredentials tls) {
       this.index = index;
-      this.server = server;
-      this.health = health;
+      this.tls = tls;
     }
 
     Endpoint endpoint() {
-      return Endpoint.of("127.0.0.1", server.getPort());
+      return Endpoint.of("127.0.0.1", port);
     }
   }
 
@@ -83,45 +90,70 @@ final class Backends implements AutoCloseable {
   /** One server per entry: over TLS with those credentials, or plaintext for null. */
   Backends(List<ServerCredentials> credentials) throws IOException {
     for (int i = 0; i < credentials.size(); i++) {
-      ServerCredentials tls = credentials.get(i);
-      Backend[] self = new Backend[1];
-      int index = i;
-      ServerCallHandler<String, String> handler = (call, headers) -> {
-        call.request(1);
-        return new ServerCall.Listener<>() {
-          @Override
-          public void onHalfClose() {
-            Backend b = self[0];
-            b.hits.incrementAndGet();
-            Status fail = b.failWith;
-            if (fail != null) {
-              call.close(fail, new Metadata());
-              return;
-            }
-            Runnable reply = () -> {
-              call.sendHeaders(new Metadata());
-              call.sendMessage(Integer.toString(index));
-              call.close(Status.OK, new Metadata());
-            };
-            long delay = b.delayMillis;
-            if (delay > 0) {
-              scheduler.schedule(reply, delay, TimeUnit.MILLISECONDS);
-            } else {
-              reply.run();
-            }
-          }
-        };
-      };
-      HealthStatusManager health = new HealthStatusManager();
-      InetSocketAddress address = new InetSocketAddress("127.0.0.1", 0);
-      Server server = (tls == null ? NettyServerBuilder.forAddress(address) : NettyServerBuilder.forAddress(address, tls))
-          .addService(ServerServiceDefinition.builder("lb4j.test.Echo").addMethod(ECHO, handler).build())
-          .addService(health.getHealthService())
-          .build()
-          .start();
-      self[0] = new Backend(i, server, health);
-      list.add(self[0]);
+      Backend b = new Backend(i, credentials.get(i));
+      list.add(b);
+      b.server = start(b, 0);
+      b.port = b.server.getPort();
     }
+  }
+
+  /** Starts a server for {@code b} on {@code port} (0: any), answering with its index. */
+  private Server start(Backend b, int port) throws IOException {
+    ServerCallHandler<String, String> handler = (call, headers) -> {
+      call.request(1);
+      return new ServerCall.Listener<>() {
+        @Override
+        public void onHalfClose() {
+          b.hits.incrementAndGet();
+          Status fail = b.failWith;
+          if (fail != null) {
+            call.close(fail, new Metadata());
+            return;
+          }
+          Runnable reply = () -> {
+            call.sendHeaders(new Metadata());
+            call.sendMessage(Integer.toString(b.index));
+            call.close(Status.OK, new Metadata());
+          };
+          long delay = b.delayMillis;
+          if (delay > 0) {
+            scheduler.schedule(reply, delay, TimeUnit.MILLISECONDS);
+          } else {
+            reply.run();
+          }
+        }
+      };
+    };
+    InetSocketAddress address = new InetSocketAddress("127.0.0.1", port);
+    NettyServerBuilder builder = b.tls == null ? NettyServerBuilder.forAddress(address)
+        : NettyServerBuilder.forAddress(address, b.tls);
+    return builder
+        .addService(ServerServiceDefinition.builder("lb4j.test.Echo").addMethod(ECHO, handler).build())
+        .addService(b.health.getHealthService())
+        .addTransportFilter(new ServerTransportFilter() {
+          @Override
+          public Attributes transportReady(Attributes attrs) {
+            b.connections.incrementAndGet();
+            return attrs;
+          }
+        })
+        .build()
+        .start();
+  }
+
+  /** Stops backend {@code i}'s server at once, waiting (bounded) until it has terminated. */
+  void kill(int i) throws InterruptedException {
+    Server s = get(i).server;
+    s.shutdownNow();
+    if (!s.awaitTermination(10, TimeUnit.SECONDS)) {
+      throw new AssertionError("backend " + i + " did not stop within 10 s");
+    }
+  }
+
+  /** Starts backend {@code i} again on its port (after {@link #kill}). */
+  void restart(int i) throws IOException {
+    Backend b = get(i);
+    b.server = start(b, b.port);
   }
 
   Backend get(int i) {
@@ -134,8 +166,14 @@ final class Backends implements AutoCloseable {
 
   /** A channel to every backend through the static resolver, with this load-balancing config. */
   ManagedChannel channel(String target, String policy, Map<String, ?> config) {
+    return channel(target, policy, config, Lb4jGrpcOptions.DEFAULTS);
+  }
+
+  /** A channel as {@link #channel(String, String, Map)}, whose lb4j policies get these options. */
+  ManagedChannel channel(String target, String policy, Map<String, ?> config, Lb4jGrpcOptions options) {
     ManagedChannel ch = NettyChannelBuilder.forTarget(target)
         .defaultServiceConfig(Map.of("loadBalancingConfig", List.of(Map.of(policy, config))))
+        .setNameResolverArg(Lb4jGrpc.OPTIONS, options)
         .usePlaintext()
         .build();
     channels.add(ch);

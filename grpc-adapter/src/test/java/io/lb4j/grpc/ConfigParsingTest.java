@@ -1,6 +1,7 @@
 package io.lb4j.grpc;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -220,6 +221,23 @@ class ConfigParsingTest {
   }
 
   @Test
+  void hashPoliciesSkipUnavailableEndpointsAndConnectLazilyUnlessToldOtherwise() {
+    for (LoadBalancerProvider p : List.of(new Lb4jLoadBalancerProvider.Maglev(), new Lb4jLoadBalancerProvider.RingHash())) {
+      Lb4jConfig lazy = ok(p, Map.of());
+      assertTrue(lazy.policy().skipsUnavailable(), p.getPolicyName() + ": A42, over every resolved endpoint");
+      assertFalse(lazy.connectEagerly());
+      assertTrue(ok(p, Map.of("connectEagerly", true)).connectEagerly());
+      assertTrue(ok(p, Map.of("hashBalanceFactor", 1.25)).policy().skipsUnavailable());
+    }
+    Lb4jConfig p2c = ok(new Lb4jLoadBalancerProvider.PowerOfTwoChoices(), Map.of());
+    assertTrue(p2c.connectEagerly());
+    assertFalse(p2c.policy().skipsUnavailable());
+    assertEquals("lb4j_p2c config: connectEagerly: unknown key for lb4j_p2c (known keys: healthCheck,"
+        + " outlierDetection, panicThreshold, slowStartWindow)", new Lb4jLoadBalancerProvider.PowerOfTwoChoices()
+        .parseLoadBalancingPolicyConfig(Map.of("connectEagerly", true)).getError().getDescription());
+  }
+
+  @Test
   void peakEwmaTakesADecayDuration() {
     LoadBalancerProvider peak = new Lb4jLoadBalancerProvider.PeakEwma();
     assertEquals("lb4j_peak_ewma", peak.getPolicyName());
@@ -340,7 +358,10 @@ class ConfigParsingTest {
         new Object[] {peak, Map.of("choiceCount", 2.0), "choiceCount"},
         new Object[] {p2c, Map.of("decay", "10s"), "decay"},
         new Object[] {lr, Map.of("choiceCount", 2.5), "choiceCount"},
-        new Object[] {lr, Map.of("activeRequestBias", "high"), "activeRequestBias"});
+        new Object[] {lr, Map.of("activeRequestBias", "high"), "activeRequestBias"},
+        new Object[] {maglev, Map.of("connectEagerly", "yes"), "connectEagerly"},
+        new Object[] {ring, Map.of("connectEagerly", 1.0), "connectEagerly"},
+        new Object[] {p2c, Map.of("connectEagerly", true), "connectEagerly"});
   }
 
   @ParameterizedTest

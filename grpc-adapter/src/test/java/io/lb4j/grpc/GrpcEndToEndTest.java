@@ -20,6 +20,7 @@ import io.lb4j.health.ProbeResult;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.policy.Policies;
 import io.lb4j.policy.Policy;
+import io.lb4j.testing.RecordingListener;
 import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -220,7 +221,9 @@ class GrpcEndToEndTest {
   @Test
   void serverShutDownMidRunIsRoutedAround() throws Exception {
     backends = new Backends(3);
-    ManagedChannel ch = backends.channel("lb4j_p2c", Map.of());
+    RecordingListener listener = new RecordingListener();
+    ManagedChannel ch = backends.channel(StaticNameResolverProvider.target(backends.endpoints()), "lb4j_p2c", Map.of(),
+        Lb4jGrpcOptions.builder().listener(listener).build());
     backends.warmUp(ch);
     AtomicInteger failures = new AtomicInteger();
     ExecutorService pool = Executors.newFixedThreadPool(4);
@@ -239,7 +242,10 @@ class GrpcEndToEndTest {
         done.add(pool.submit(caller));
       }
       Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> backends.hits().stream().mapToInt(i -> i).sum() >= 60);
+      String lost = backends.get(2).endpoint().address() + " HEALTHY->NOT_CONNECTED";
       backends.get(2).server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+      // The server is gone; the channel learns it when its own transport sees the connection close.
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> listener.events.contains(lost));
       int deadHits = backends.get(2).hits.get();
       for (Future<?> f : done) {
         f.get(60, TimeUnit.SECONDS);

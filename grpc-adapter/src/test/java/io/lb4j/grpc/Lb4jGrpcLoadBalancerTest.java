@@ -22,7 +22,9 @@ import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.ResolvedAddresses;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.lb4j.Connectivity;
 import io.lb4j.Endpoint;
+import io.lb4j.EndpointStatus;
 import io.lb4j.PickContext;
 import io.lb4j.grpc.testing.FakeHelper;
 import java.net.InetSocketAddress;
@@ -110,7 +112,12 @@ class Lb4jGrpcLoadBalancerTest {
     a.setState(ConnectivityStateInfo.forTransientFailure(Status.UNAVAILABLE.withDescription("boom")));
     assertEquals(READY, helper.state);
     assertEquals(Set.of(b), pickMany(50));
-    assertEquals(List.of(Endpoint.parse("127.0.0.1:1002")), ((Lb4jGrpcLoadBalancer) balancer).lb4j().endpoints());
+    io.lb4j.LoadBalancer lb = ((Lb4jGrpcLoadBalancer) balancer).lb4j();
+    assertEquals(3, lb.endpoints().size(), "every resolved address is an endpoint, connected or not");
+    assertEquals(EndpointStatus.NOT_CONNECTED, lb.status(Endpoint.parse("127.0.0.1:1001")));
+    assertEquals(Connectivity.DISCONNECTED, lb.connectivity(Endpoint.parse("127.0.0.1:1001")));
+    assertEquals(Connectivity.CONNECTING, lb.connectivity(Endpoint.parse("127.0.0.1:1003")));
+    assertEquals(EndpointStatus.HEALTHY, lb.status(Endpoint.parse("127.0.0.1:1002")));
   }
 
   @Test
@@ -234,13 +241,14 @@ class Lb4jGrpcLoadBalancerTest {
     Endpoint e = Endpoint.parse("127.0.0.1:1001");
     try (io.lb4j.LoadBalancer lb = io.lb4j.LoadBalancer.builder().endpoints(List.of(e)).policy(recording).build()) {
       Metadata.Key<String> key = Metadata.Key.of("x-user", Metadata.ASCII_STRING_MARSHALLER);
-      PickResult result = PickResult.withNoResult();
-      Lb4jPicker picker = new Lb4jPicker(lb, Map.of(e, result), true, key);
+      Lb4jPicker picker = new Lb4jPicker(lb, true, new HeaderHash(key));
 
       Metadata one = new Metadata();
       one.put(key, "alice");
-      assertSame(result, picker.pickSubchannel(new FakeHelper.Args(CallOptions.DEFAULT, one)));
-      assertEquals(PickContext.ofKey("alice"), seen.get(0));
+      PickResult unattached = picker.pickSubchannel(new FakeHelper.Args(CallOptions.DEFAULT, one));
+      assertTrue(unattached.getStatus().isOk() && unattached.getSubchannel() == null,
+          "an endpoint with no subchannel attached yet waits for the next picker: " + unattached);
+      assertEquals(PickContext.ofKey("alice"), seen.get(0), "the header's stored bytes hash as its String does");
 
       Metadata two = new Metadata();
       two.put(key, "bob");
@@ -294,7 +302,7 @@ class Lb4jGrpcLoadBalancerTest {
       }
     };
     try (io.lb4j.LoadBalancer lb = io.lb4j.LoadBalancer.builder().endpoints(List.of(e)).build()) {
-      ClientStreamTracer t = new LoadReportingTracerFactory(lb, e, next).newClientStreamTracer(
+      ClientStreamTracer t = new LoadReportingTracerFactory(lb.handle(e), true, next).newClientStreamTracer(
           ClientStreamTracer.StreamInfo.newBuilder().build(), new Metadata());
       t.streamCreated(Attributes.EMPTY, new Metadata());
       assertEquals(1, lb.inFlight(e));
@@ -314,7 +322,7 @@ class Lb4jGrpcLoadBalancerTest {
   void aConfigThatCannotBeAppliedIsAnErrorNotAnException() {
     Lb4jConfig ok = (Lb4jConfig) provider.parseLoadBalancingPolicyConfig(Map.of()).getConfig();
     Lb4jConfig broken = new Lb4jConfig(ok.policyName(), ok.policy(), null, null, null, "", 2.0,
-        java.time.Duration.ZERO, FleetConfig.NONE, Map.of("panicThreshold", 2.0));
+        java.time.Duration.ZERO, FleetConfig.NONE, true, Map.of("panicThreshold", 2.0));
     Status first = accept(List.of(group(1001)), broken);
     assertEquals(Status.Code.UNAVAILABLE, first.getCode());
     assertTrue(first.getDescription().contains("panicThreshold"), first.getDescription());

@@ -10,6 +10,7 @@ import io.grpc.LoadBalancer;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
+import io.grpc.NameResolver;
 import io.grpc.SynchronizationContext;
 import java.io.InputStream;
 import java.util.List;
@@ -43,6 +44,10 @@ public final class FakeHelper extends LoadBalancer.Helper implements AutoCloseab
   public int stateUpdates;
   /** Name-resolution refreshes asked for so far. */
   public int refreshes;
+  /** What {@link #getNameResolverArgs()} answers (a channel's custom arguments); null: unsupported. */
+  public volatile NameResolver.Args nameResolverArgs;
+  /** What {@link #getChannelTarget()} answers. */
+  public volatile String channelTarget = "fake:///fake-authority";
   private final boolean autoReady;
   private ScheduledExecutorService scheduler;
 
@@ -105,6 +110,40 @@ public final class FakeHelper extends LoadBalancer.Helper implements AutoCloseab
   @Override
   public String getAuthority() {
     return "fake-authority";
+  }
+
+  @Override
+  public String getChannelTarget() {
+    return channelTarget;
+  }
+
+  /** {@link #nameResolverArgs}; throws {@link UnsupportedOperationException} (gRPC's default) when null. */
+  @Override
+  public NameResolver.Args getNameResolverArgs() {
+    NameResolver.Args args = nameResolverArgs;
+    if (args == null) {
+      throw new UnsupportedOperationException("no name resolver arguments set on this FakeHelper");
+    }
+    return args;
+  }
+
+  /**
+   * Sets {@link #nameResolverArgs} to ones holding {@code value} under {@code key}, as
+   * {@code ManagedChannelBuilder.setNameResolverArg} does.
+   */
+  public <T> void nameResolverArg(NameResolver.Args.Key<T> key, T value) {
+    nameResolverArgs = NameResolver.Args.newBuilder()
+        .setDefaultPort(443)
+        .setProxyDetector(address -> null)
+        .setSynchronizationContext(sync)
+        .setServiceConfigParser(new NameResolver.ServiceConfigParser() {
+          @Override
+          public NameResolver.ConfigOrError parseServiceConfig(java.util.Map<String, ?> rawServiceConfig) {
+            return NameResolver.ConfigOrError.fromConfig(rawServiceConfig);
+          }
+        })
+        .setArg(key, value)
+        .build();
   }
 
   @Override
