@@ -232,8 +232,9 @@ class ConfigParsingTest {
     Lb4jConfig p2c = ok(new Lb4jLoadBalancerProvider.PowerOfTwoChoices(), Map.of());
     assertTrue(p2c.connectEagerly());
     assertFalse(p2c.policy().skipsUnavailable());
-    assertEquals("lb4j_p2c config: connectEagerly: unknown key for lb4j_p2c (known keys: healthCheck,"
-        + " outlierDetection, panicThreshold, slowStartWindow)", new Lb4jLoadBalancerProvider.PowerOfTwoChoices()
+    assertEquals("lb4j_p2c config: connectEagerly: unknown key for lb4j_p2c (known keys: aperture, clientZones,"
+        + " healthCheck, localZone, outlierDetection, overprovisioningFactor, panicThreshold, slowStartWindow, split,"
+        + " subsetHeader, subsets, zoneRoutingMinSize)", new Lb4jLoadBalancerProvider.PowerOfTwoChoices()
         .parseLoadBalancingPolicyConfig(Map.of("connectEagerly", true)).getError().getDescription());
   }
 
