@@ -61,9 +61,12 @@ import okhttp3.ResponseBody;
  * turns verification off: a certificate that does not prove the name fails the handshake, which
  * counts as a {@code CONNECT_FAILURE} of that endpoint (retried elsewhere, ejected by the usual
  * rules) and never carries the request. Each attempt gets an {@link Lb4jTag}, and the selection is
- * released with
- * the {@link FailureClassifier classified} outcome and latency when the response body is closed,
- * read to the end or fails, so a streaming download counts as load while it lasts. Requests for
+ * released with the {@link FailureClassifier classified} outcome and latency when the response body
+ * is closed, read to the end or fails, so a streaming download counts as load while it lasts. It
+ * follows the body through the call's events ({@code Call.addEventListener}), so the caller gets
+ * OkHttp's own response; a failure that only a later interceptor's decoding of the body raises is
+ * not the network's and counts with the response's outcome (OkHttp's transparent gzip and cached
+ * responses keep a releasing body, so a corrupt gzip stream still counts). Requests for
  * other hosts pass through untouched after one map lookup. A balancer with no endpoint to offer
  * fails the call with an {@link IOException} whose cause is the {@link NoEndpointAvailableException}.
  *
