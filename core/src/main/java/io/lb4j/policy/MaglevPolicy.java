@@ -35,9 +35,9 @@ import java.util.function.LongSupplier;
  * this balancer's (Envoy's are the cluster's, per process), and there is no retry {@code attempt}
  * that changes the home slot.
  *
- * <p>Cost: building a picker is O(M log M) expected plus O(n log n) for sorting keys (1,000
- * endpoints at M = 65,537: a few milliseconds) and holds M references. A pick is one unsigned
- * remainder and one array read: O(1), no lock, no allocation. Bounded load adds one in-flight read
+ * <p>Cost: building a picker is that of {@link MaglevTable} (1,000 endpoints at M = 65,537: about
+ * 1.5 ms) and holds M references. A pick is one unsigned remainder (two multiplications, no
+ * division) and one array read: O(1), no lock, no allocation. Bounded load adds one in-flight read
  * per pick, one total read when the home endpoint has 2 or more in flight, and, when the home
  * endpoint is over its bound, a spill: seeding the generator (about 400 steps) and one in-flight
  * read per endpoint tried, allocation-free after the thread's first spill. Immutable and
@@ -107,7 +107,8 @@ public final class MaglevPolicy implements Policy {
     EndpointView[] table = new EndpointView[tableSize];
     MaglevTable.fill(hosts, table);
     int m = tableSize;
-    return ctx -> table[(int) Long.remainderUnsigned(HashPolicySupport.requestHash(ctx), m)];
+    long reciprocal = MaglevTable.reciprocal(m);
+    return ctx -> table[MaglevTable.slot(HashPolicySupport.requestHash(ctx), m, reciprocal)];
   }
 
   /** Builds the table; with bounded load, picks read {@code totalInFlight}. */
@@ -126,9 +127,10 @@ public final class MaglevPolicy implements Policy {
     MaglevTable.fill(hosts.withItems(placed), table);
     BoundedLoad bounded = new BoundedLoad(placed, balancePercent, totalInFlight, scratch);
     int m = tableSize;
+    long reciprocal = MaglevTable.reciprocal(m);
     return ctx -> {
       long hash = HashPolicySupport.requestHash(ctx);
-      return bounded.pick(table[(int) Long.remainderUnsigned(hash, m)], hash);
+      return bounded.pick(table[MaglevTable.slot(hash, m, reciprocal)], hash);
     };
   }
 
