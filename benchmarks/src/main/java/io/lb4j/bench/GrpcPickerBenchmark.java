@@ -2,28 +2,11 @@ package io.lb4j.bench;
 
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
-import io.grpc.ChannelLogger;
 import io.grpc.ClientStreamTracer;
-import io.grpc.ConnectivityState;
-import io.grpc.ConnectivityStateInfo;
-import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
-import io.grpc.LoadBalancerProvider;
-import io.grpc.LoadBalancerRegistry;
-import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
-import io.grpc.MethodDescriptor;
-import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.Status;
-import io.grpc.SynchronizationContext;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -43,7 +26,7 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * lb4j's gRPC pickers next to gRPC-java's own ({@code round_robin} from grpc-util,
  * {@code least_request_experimental} and {@code ring_hash_experimental} from grpc-xds), each built
- * by its real {@link LoadBalancerProvider} over the same fake, always-READY subchannels and driven
+ * by its real {@link io.grpc.LoadBalancerProvider} over the same fake, always-READY subchannels and driven
  * through {@link LoadBalancer.SubchannelPicker#pickSubchannel}.
  *
  * <ul>
@@ -63,11 +46,6 @@ import org.openjdk.jmh.infra.Blackhole;
 @Fork(1)
 public class GrpcPickerBenchmark {
 
-  static {
-    // gRPC-java's ring hash reads the request hash from a header only behind this flag.
-    System.setProperty("GRPC_EXPERIMENTAL_RING_HASH_SET_REQUEST_HASH_KEY", "true");
-  }
-
   private static final String HASH_HEADER = "x-user-id";
   private static final int KEYS = 1024;
   private static final Metadata.Key<String> HEADER_KEY = Metadata.Key.of(HASH_HEADER, Metadata.ASCII_STRING_MARSHALLER);
@@ -81,7 +59,7 @@ public class GrpcPickerBenchmark {
   @Param({"8", "64", "512"})
   public int endpoints;
 
-  private FakeHelper helper;
+  private FakeGrpcChannel helper;
   private LoadBalancer balancer;
   private LoadBalancer.SubchannelPicker picker;
   private LoadBalancer.PickSubchannelArgs[] args;
@@ -94,10 +72,6 @@ public class GrpcPickerBenchmark {
 
   @Setup(Level.Trial)
   public void setUp() {
-    LoadBalancerProvider provider = LoadBalancerRegistry.getDefaultRegistry().getProvider(policy);
-    if (provider == null) {
-      throw new IllegalStateException("no provider for " + policy + " on the class path");
-    }
     boolean hashing = policy.contains("ring_hash") || policy.contains("maglev");
     Map<String, ?> json = switch (policy) {
       case "lb4j_ring_hash", "lb4j_maglev" -> Map.of("hashHeader", HASH_HEADER);
@@ -105,49 +79,16 @@ public class GrpcPickerBenchmark {
       case "least_request_experimental" -> Map.of("choiceCount", 2.0);
       default -> Map.of();
     };
-    ConfigOrError config = provider.parseLoadBalancingPolicyConfig(json);
-    if (config.getError() != null) {
-      throw new IllegalStateException(policy + " rejected " + json + ": " + config.getError());
-    }
-    List<EquivalentAddressGroup> groups = new ArrayList<>();
-    for (int i = 0; i < endpoints; i++) {
-      groups.add(new EquivalentAddressGroup(new InetSocketAddress("127.0.0.1", 10_000 + i)));
-    }
-    helper = new FakeHelper();
-    balancer = provider.newLoadBalancer(helper);
-    helper.sync.execute(() -> {
-      Status s = balancer.acceptResolvedAddresses(LoadBalancer.ResolvedAddresses.newBuilder()
-          .setAddresses(groups).setLoadBalancingPolicyConfig(config.getConfig()).build());
-      if (!s.isOk()) {
-        throw new IllegalStateException(policy + " refused the addresses: " + s);
-      }
-    });
-
-    args = new LoadBalancer.PickSubchannelArgs[KEYS];
-    for (int i = 0; i < KEYS; i++) {
-      Metadata headers = new Metadata();
-      if (hashing) {
-        headers.put(HEADER_KEY, "user-" + i);
-      }
-      args[i] = new Args(headers);
-    }
-    // Lazy policies (ring hash) connect a subchannel only when a pick lands on it: pick until
-    // every pick is answered by a READY subchannel.
-    int answeredInARow = 0;
-    for (int i = 0; i < 1_000_000 && answeredInARow < 20 * endpoints + KEYS; i++) {
-      LoadBalancer.PickResult r = helper.picker.pickSubchannel(args[ThreadLocalRandom.current().nextInt(KEYS)]);
-      answeredInARow = r.getSubchannel() != null ? answeredInARow + 1 : 0;
-    }
+    helper = new FakeGrpcChannel();
+    balancer = helper.start(policy, FakeGrpcChannel.resolved(policy, json, endpoints));
+    args = FakeGrpcChannel.Args.withHeader(hashing ? HEADER_KEY : null, KEYS);
+    helper.pickUntilReady(args, 20 * endpoints + KEYS);
     picker = helper.picker;
-    if (helper.state != ConnectivityState.READY || answeredInARow == 0) {
-      throw new IllegalStateException(policy + " never became READY: " + helper.state + ", " + picker);
-    }
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    helper.sync.execute(balancer::shutdown);
-    helper.scheduler.shutdownNow();
+    helper.close(balancer);
   }
 
   @Benchmark
@@ -166,167 +107,5 @@ public class GrpcPickerBenchmark {
       t.streamClosed(Status.OK);
     }
     bh.consume(r);
-  }
-
-  /** Arguments of one call: default options, the given headers. */
-  private static final class Args extends LoadBalancer.PickSubchannelArgs {
-    private static final MethodDescriptor<Void, Void> METHOD = MethodDescriptor.<Void, Void>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName("bench/Call")
-        .setRequestMarshaller(new NoMarshaller())
-        .setResponseMarshaller(new NoMarshaller())
-        .build();
-
-    private final Metadata headers;
-
-    Args(Metadata headers) {
-      this.headers = headers;
-    }
-
-    @Override
-    public CallOptions getCallOptions() {
-      return CallOptions.DEFAULT;
-    }
-
-    @Override
-    public Metadata getHeaders() {
-      return headers;
-    }
-
-    @Override
-    public MethodDescriptor<?, ?> getMethodDescriptor() {
-      return METHOD;
-    }
-  }
-
-  private static final class NoMarshaller implements MethodDescriptor.Marshaller<Void> {
-    @Override
-    public InputStream stream(Void value) {
-      return InputStream.nullInputStream();
-    }
-
-    @Override
-    public Void parse(InputStream stream) {
-      return null;
-    }
-  }
-
-  /** A channel stand-in whose subchannels turn READY as soon as they are asked to connect. */
-  private static final class FakeHelper extends LoadBalancer.Helper {
-    final SynchronizationContext sync = new SynchronizationContext((t, e) -> {
-      throw new IllegalStateException("failure in synchronization context", e);
-    });
-    final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
-      Thread t = new Thread(r, "grpc-bench-scheduler");
-      t.setDaemon(true);
-      return t;
-    });
-    volatile ConnectivityState state;
-    volatile LoadBalancer.SubchannelPicker picker;
-
-    @Override
-    public LoadBalancer.Subchannel createSubchannel(LoadBalancer.CreateSubchannelArgs args) {
-      return new FakeSubchannel(this, args);
-    }
-
-    @Override
-    public ManagedChannel createOobChannel(EquivalentAddressGroup eag, String authority) {
-      throw new UnsupportedOperationException("not in benchmarks");
-    }
-
-    @Override
-    public void updateBalancingState(ConnectivityState newState, LoadBalancer.SubchannelPicker newPicker) {
-      state = newState;
-      picker = newPicker;
-    }
-
-    @Override
-    public void refreshNameResolution() {}
-
-    @Override
-    public SynchronizationContext getSynchronizationContext() {
-      return sync;
-    }
-
-    @Override
-    public ScheduledExecutorService getScheduledExecutorService() {
-      return scheduler;
-    }
-
-    @Override
-    public String getAuthority() {
-      return "bench";
-    }
-
-    @Override
-    public ChannelLogger getChannelLogger() {
-      return QuietLogger.INSTANCE;
-    }
-  }
-
-  private static final class FakeSubchannel extends LoadBalancer.Subchannel {
-    private final FakeHelper helper;
-    private final LoadBalancer.CreateSubchannelArgs args;
-    private LoadBalancer.SubchannelStateListener listener;
-    private boolean connected;
-
-    FakeSubchannel(FakeHelper helper, LoadBalancer.CreateSubchannelArgs args) {
-      this.helper = helper;
-      this.args = args;
-    }
-
-    @Override
-    public void start(LoadBalancer.SubchannelStateListener listener) {
-      this.listener = listener;
-    }
-
-    @Override
-    public void requestConnection() {
-      if (connected || listener == null) {
-        return;
-      }
-      connected = true;
-      helper.sync.executeLater(() -> {
-        listener.onSubchannelState(ConnectivityStateInfo.forNonError(ConnectivityState.CONNECTING));
-        listener.onSubchannelState(ConnectivityStateInfo.forNonError(ConnectivityState.READY));
-        // Petiole policies (round_robin, least_request) also listen for health; report healthy.
-        LoadBalancer.SubchannelStateListener health = args.getOption(LoadBalancer.HEALTH_CONSUMER_LISTENER_ARG_KEY);
-        if (health != null) {
-          health.onSubchannelState(ConnectivityStateInfo.forNonError(ConnectivityState.READY));
-        }
-      });
-      helper.sync.drain();
-    }
-
-    @Override
-    public void shutdown() {}
-
-    @Override
-    public List<EquivalentAddressGroup> getAllAddresses() {
-      return args.getAddresses();
-    }
-
-    @Override
-    public Attributes getAttributes() {
-      return args.getAttributes();
-    }
-
-    @Override
-    public ChannelLogger getChannelLogger() {
-      return QuietLogger.INSTANCE;
-    }
-
-    @Override
-    public void updateAddresses(List<EquivalentAddressGroup> addrs) {}
-  }
-
-  private static final class QuietLogger extends ChannelLogger {
-    static final QuietLogger INSTANCE = new QuietLogger();
-
-    @Override
-    public void log(ChannelLogLevel level, String message) {}
-
-    @Override
-    public void log(ChannelLogLevel level, String messageFormat, Object... args) {}
   }
 }

@@ -52,45 +52,76 @@ final class HashRing {
   }
 
   /**
-   * A ring over entries already sorted by unsigned hash, with their items, and its index.
+   * A ring over these entries, in any order: sorted by unsigned hash (stably, so equal hashes keep
+   * their order here) and indexed.
    *
-   * @param hashes entry hashes in ascending unsigned order, at least one
+   * <p>The sort is the index's own counting pass: entries are counted per bucket, the counts'
+   * prefix sums are the bucket starts, entries are scattered to their buckets in order, and an
+   * insertion sort orders each bucket's few entries. O(R) for spread hashes; if a bucket holds more
+   * than {@value #MAX_BUCKET_RUN} entries, a radix sort instead, and no index.
+   *
+   * @param hashes entry hashes, at least one; not modified
    * @param items the item of each entry, same length
    */
-  static HashRing ofSorted(long[] hashes, Object[] items, int minEntriesPerHost, int maxEntriesPerHost) {
+  static HashRing of(long[] hashes, Object[] items, int minEntriesPerHost, int maxEntriesPerHost) {
     int size = hashes.length;
-    long[] keys = new long[size + 1];
-    for (int i = 0; i < size; i++) {
-      keys[i] = hashes[i] ^ Long.MIN_VALUE;
-    }
-    keys[size] = Long.MAX_VALUE; // 2^64 - 1 unsigned: at or above every hash
-    Object[] withSentinel = Arrays.copyOf(items, size + 1);
-    withSentinel[size] = items[0];
     int bits = Math.max(1, 31 - Integer.numberOfLeadingZeros(size));
     int shift = Long.SIZE - bits;
-    int[] starts = index(keys, size, bits, shift);
-    return new HashRing(keys, withSentinel, starts, shift, minEntriesPerHost, maxEntriesPerHost);
+    int[] starts = new int[(1 << bits) + 1];
+    for (long h : hashes) {
+      starts[(int) (h >>> shift) + 1]++;
+    }
+    boolean spread = true;
+    for (int b = 1; b < starts.length; b++) {
+      spread &= starts[b] <= MAX_BUCKET_RUN;
+      starts[b] += starts[b - 1];
+    }
+    long[] keys = new long[size + 1];
+    Object[] sorted = new Object[size + 1];
+    if (spread) {
+      int[] next = Arrays.copyOf(starts, starts.length - 1);
+      for (int i = 0; i < size; i++) {
+        int at = next[(int) (hashes[i] >>> shift)]++;
+        keys[at] = hashes[i] ^ Long.MIN_VALUE;
+        sorted[at] = items[i];
+      }
+      insertionSort(keys, sorted, size);
+    } else {
+      long[] radix = hashes.clone();
+      int[] order = new int[size];
+      Arrays.setAll(order, i -> i);
+      sortByUnsignedHash(radix, order);
+      for (int i = 0; i < size; i++) {
+        keys[i] = radix[i] ^ Long.MIN_VALUE;
+        sorted[i] = items[order[i]];
+      }
+      starts = null;
+    }
+    keys[size] = Long.MAX_VALUE; // 2^64 - 1 unsigned: at or above every hash
+    sorted[size] = sorted[0];
+    return new HashRing(keys, sorted, starts, shift, minEntriesPerHost, maxEntriesPerHost);
   }
 
   /**
-   * {@code starts[b]}: the first of the {@code size} entries at or above bucket {@code b}'s lower
-   * bound; null if a bucket holds more than {@link #MAX_BUCKET_RUN} entries.
+   * Sorts {@code keys[0..size)} (signed order) carrying {@code items} along, stably. Cheap only
+   * when every key is already near its place, as after the bucket scatter.
    */
-  private static int[] index(long[] keys, int size, int bits, int shift) {
-    int buckets = 1 << bits;
-    int[] starts = new int[buckets];
-    int at = 0;
-    for (int b = 0; b < buckets; b++) {
-      long lower = ((long) b << shift) ^ Long.MIN_VALUE;
-      while (at < size && keys[at] < lower) {
-        at++;
+  private static void insertionSort(long[] keys, Object[] items, int size) {
+    for (int j = 1; j < size; j++) {
+      long key = keys[j];
+      if (keys[j - 1] <= key) {
+        continue;
       }
-      if (b > 0 && at - starts[b - 1] > MAX_BUCKET_RUN) {
-        return null;
-      }
-      starts[b] = at;
+      Object item = items[j];
+      int k = j;
+      do {
+        keys[k] = keys[k - 1];
+        items[k] = items[k - 1];
+        k--;
+      } while (k > 0 && keys[k - 1] > key);
+      keys[k] = key;
+      items[k] = item;
     }
-    return size - starts[buckets - 1] > MAX_BUCKET_RUN ? null : starts;
   }
 
   /**
@@ -158,7 +189,7 @@ final class HashRing {
     }
     int size = (int) total;
     long[] hashes = new long[size];
-    int[] owners = new int[size];
+    Object[] items = new Object[size];
     int min = Integer.MAX_VALUE;
     int max = 0;
     int at = 0;
@@ -171,21 +202,17 @@ final class HashRing {
       System.arraycopy(key, 0, buf, 0, key.length);
       buf[key.length] = '_';
       int prefix = key.length + 1;
+      Object item = hosts.items[h];
       for (int i = 0; i < counts[h]; i++) {
         int len = prefix + writeDecimal(i, buf, prefix);
         hashes[at] = HashPolicySupport.XXH64.hashBytes(buf, 0, len);
-        owners[at] = h;
+        items[at] = item;
         at++;
       }
       min = Math.min(min, (int) counts[h]);
       max = Math.max(max, (int) counts[h]);
     }
-    sortByUnsignedHash(hashes, owners);
-    Object[] items = new Object[size];
-    for (int i = 0; i < size; i++) {
-      items[i] = hosts.items[owners[i]];
-    }
-    return ofSorted(hashes, items, min, max);
+    return of(hashes, items, min, max);
   }
 
   /**

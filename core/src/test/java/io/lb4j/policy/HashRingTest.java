@@ -83,17 +83,39 @@ class HashRingTest {
 
   /** A ring over exactly these hashes (any order, repeats kept), entry i's item being "e" + i. */
   private static HashRing ringOf(long... hashes) {
-    long[] sorted = hashes.clone();
-    for (int i = 0; i < sorted.length; i++) {
-      sorted[i] ^= Long.MIN_VALUE;
+    Object[] items = new Object[hashes.length];
+    Arrays.setAll(items, i -> "e" + i);
+    return HashRing.of(hashes, items, 1, 1);
+  }
+
+  /** The ring's entries are its input stably sorted by unsigned hash, index or not. */
+  private static void assertStablySorted(String label, long[] hashes) {
+    HashRing ring = ringOf(hashes);
+    Integer[] order = new Integer[hashes.length];
+    Arrays.setAll(order, i -> i);
+    Arrays.sort(order, (a, b) -> Long.compareUnsigned(hashes[a], hashes[b])); // a stable merge sort
+    assertEquals(hashes.length, ring.size());
+    for (int i = 0; i < hashes.length; i++) {
+      assertEquals(hashes[order[i]], ring.hashAt(i), label + ": hash at " + i);
+      assertEquals("e" + order[i], ring.itemAt(i), label + ": item at " + i);
     }
-    Arrays.sort(sorted);
-    Object[] items = new Object[sorted.length];
-    for (int i = 0; i < sorted.length; i++) {
-      sorted[i] ^= Long.MIN_VALUE;
-      items[i] = "e" + i;
+  }
+
+  @Test
+  void entriesAreStablySorted() {
+    for (int trial = 0; trial < 100; trial++) {
+      int n = 1 + RANDOM.nextInt(2000);
+      long[] hashes = new long[n];
+      for (int i = 0; i < n; i++) {
+        // Some repeats (equal hashes keep input order) among spread hashes.
+        hashes[i] = i > 0 && RANDOM.nextInt(10) == 0 ? hashes[RANDOM.nextInt(i)] : RANDOM.nextLong();
+      }
+      assertStablySorted("spread, trial " + trial, hashes);
+      for (int i = 0; i < n; i++) {
+        hashes[i] = 0x7000_0000_0000_0000L + RANDOM.nextLong(1L << 40) * (RANDOM.nextInt(3) == 0 ? 0 : 1);
+      }
+      assertStablySorted("clustered, trial " + trial, hashes);
     }
-    return HashRing.ofSorted(sorted, items, 1, 1);
   }
 
   @Test
