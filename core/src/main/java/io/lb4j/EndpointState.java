@@ -18,6 +18,7 @@ final class EndpointState implements EndpointView {
 
   private static final VarHandle IN_FLIGHT;
   private static final VarHandle LATENCY_EWMA;
+  private static final VarHandle FAILURE_RATIO;
   private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
   private static final Outcome[] OUTCOMES = Outcome.values();
 
@@ -26,6 +27,7 @@ final class EndpointState implements EndpointView {
       MethodHandles.Lookup lookup = MethodHandles.lookup();
       IN_FLIGHT = lookup.findVarHandle(EndpointState.class, "inFlight", int.class);
       LATENCY_EWMA = lookup.findVarHandle(EndpointState.class, "latencyEwma", double.class);
+      FAILURE_RATIO = lookup.findVarHandle(EndpointState.class, "failureRatio", double.class);
     } catch (ReflectiveOperationException e) {
       throw new ExceptionInInitializerError(e);
     }
@@ -33,6 +35,10 @@ final class EndpointState implements EndpointView {
 
   /** Weight of the newest latency sample in the moving average. */
   static final double EWMA_ALPHA = 0.2;
+  /** Weight of the newest outcome in the failure ratio. */
+  static final double FAILURE_ALPHA = 0.25;
+  /** A failure ratio below this becomes exactly 0, so healthy endpoints leave the pickers' fast path. */
+  static final double FAILURE_FLOOR = 1.0 / 1024;
 
   final String address;
   private volatile Endpoint endpoint;
@@ -40,6 +46,8 @@ final class EndpointState implements EndpointView {
   private volatile int inFlight;
   // Racy read-modify-write: a lost update under contention only loses one sample of an average.
   private volatile double latencyEwma;
+  // Same racy read-modify-write, same reason; see failureRatio().
+  private volatile double failureRatio;
   /** Cumulative released requests per {@link Outcome#ordinal()}; never reset, so readers take deltas. */
   private final long[] outcomes = new long[OUTCOMES.length];
   /** The weight pickers see; recomputed by each rebuild (slow start), read lock-free. */
@@ -72,8 +80,12 @@ final class EndpointState implements EndpointView {
     this.address = endpoint.address();
     this.endpoint = endpoint;
     this.effectiveWeight = endpoint.weight();
-    this.outlier = detector == null ? null : detector.newTracker(this::requests);
-    this.health = checker == null ? null : checker.newTarget(this::endpoint);
+    OutlierDetector.Tracker tracker = detector == null ? null : detector.newTracker(this::requests);
+    this.outlier = tracker;
+    // A passed probe refutes an ejection for connection failures; a recovery seen by the probes ends
+    // any ejection (see OutlierDetector#probePassed).
+    this.health = checker == null ? null
+        : checker.newTarget(this::endpoint, tracker == null ? null : recovered -> detector.probePassed(tracker, recovered));
   }
 
   @Override
@@ -98,6 +110,11 @@ final class EndpointState implements EndpointView {
   @Override
   public int effectiveWeight() {
     return effectiveWeight;
+  }
+
+  @Override
+  public double failureRatio() {
+    return failureRatio;
   }
 
   void effectiveWeight(int weight) {
@@ -126,6 +143,7 @@ final class EndpointState implements EndpointView {
       // A release store: readers see a whole value without the full fence a volatile write costs.
       LATENCY_EWMA.setRelease(this, old == 0.0 ? latencyNanos : old + EWMA_ALPHA * (latencyNanos - old));
     }
+    recordFailureRatio(outcome);
     OutlierDetector.Tracker t = outlier;
     if (t != null) {
       t.record(outcome);
@@ -133,6 +151,21 @@ final class EndpointState implements EndpointView {
     Timer timer = latencyTimer;
     if (timer != null && latencyNanos >= 0) {
       timer.record(latencyNanos, TimeUnit.NANOSECONDS);
+    }
+  }
+
+  /** Folds the outcome into the failure ratio; a success of an endpoint at 0 writes nothing. */
+  private void recordFailureRatio(Outcome outcome) {
+    double old = failureRatio;
+    switch (outcome) {
+      case SUCCESS -> {
+        if (old != 0.0) {
+          double next = old * (1 - FAILURE_ALPHA);
+          FAILURE_RATIO.setRelease(this, next < FAILURE_FLOOR ? 0.0 : next);
+        }
+      }
+      case SERVER_ERROR, CONNECT_FAILURE, TIMEOUT -> FAILURE_RATIO.setRelease(this, old + FAILURE_ALPHA * (1 - old));
+      default -> { } // cancelled: neither
     }
   }
 

@@ -60,7 +60,8 @@ import org.slf4j.LoggerFactory;
  * in with one volatile write whenever that set changes. {@link #pick} reads it, picks, and bumps the
  * endpoint's in-flight count; {@link Selection#release} records the outcome. Neither takes a lock
  * nor allocates in steady state. When fewer than {@code panicThreshold} of the present endpoints
- * are eligible, the balancer picks among all present endpoints instead (Envoy's panic mode),
+ * are eligible, the balancer picks among all present endpoints instead (Envoy's panic mode; lb4j
+ * leaves out endpoints known dead, see {@link Builder#panicThreshold}),
  * because spreading load over some bad endpoints beats overloading the few good ones.
  *
  * <p><b>Health.</b> Optional parts, all off by default: passive outlier detection
@@ -709,15 +710,19 @@ public final class LoadBalancer implements AutoCloseable {
       s.lastStatus = status;
     }
     // Endpoints still waiting for their first probe are not judged yet: they do not count towards
-    // panic, so a first probe round or a scale-up does not flip the balancer into panic.
-    int total = usable.size() - unknown;
-    boolean panic = total > 0 && eligible.size() < panicThreshold * total;
-    List<EndpointState> chosen = panic ? usable : preferred(usable, eligible);
+    // panic, so a first probe round or a scale-up does not flip the balancer into panic. Endpoints
+    // known dead do not count either, and panic mode does not pick them (see PanicRule).
+    PanicRule.Decision<EndpointState> decision = PanicRule.decide(usable, eligible,
+        s -> s.lastStatus == EndpointStatus.UNKNOWN && !s.lastEligible, LoadBalancer::knownDead,
+        LoadBalancer::failedProbes, panicThreshold);
+    int total = decision.alive();
+    boolean panic = decision.panic();
+    List<EndpointState> chosen = decision.offered() != null ? decision.offered() : preferred(usable, eligible);
     boolean wasPanic = snapshot.panic;
     int eligibleCount = eligible.size();
     if (panic != wasPanic) {
       if (panic) {
-        log.warn("lb={} entering panic mode: {} of {} endpoints eligible, below threshold {}; picking among all",
+        log.warn("lb={} entering panic mode: {} of {} endpoints eligible, below threshold {}; picking among all not known dead",
             name, eligibleCount, total, panicThreshold);
       } else {
         log.info("lb={} leaving panic mode: {} of {} endpoints eligible", name, eligibleCount, total);
@@ -743,6 +748,15 @@ public final class LoadBalancer implements AutoCloseable {
       scheduleRampRefresh();
     }
     return events;
+  }
+
+  private static boolean failedProbes(EndpointState s) {
+    return s.health != null && s.health.state() == HealthChecker.State.UNHEALTHY;
+  }
+
+  /** Failed its active checks, or ejected because it refused every connection: hard evidence. */
+  private static boolean knownDead(EndpointState s) {
+    return failedProbes(s) || (s.outlier != null && s.outlier.ejected() && s.outlier.unreachable());
   }
 
   /**
@@ -997,12 +1011,16 @@ public final class LoadBalancer implements AutoCloseable {
     }
 
     /**
-     * Panic mode (Envoy's): when fewer than this fraction of the judged endpoints are eligible,
-     * pick among all present endpoints instead (ejected and unhealthy ones included, drained ones
-     * not), because spreading load over some bad endpoints beats overloading the few good ones.
-     * Judged endpoints are the present, not draining ones, less those still waiting for their first
-     * health probe. Entering is logged at WARN, leaving at INFO, once each. {@code 0.0} disables
-     * panic mode. Default 0.5.
+     * Panic mode (Envoy's, with one difference): when fewer than this fraction of the judged
+     * endpoints are eligible, pick among all present endpoints instead (ejected ones included,
+     * drained ones not), because spreading load over some bad endpoints beats overloading the few
+     * good ones. Judged endpoints are the present, not draining ones, less those still waiting for
+     * their first health probe and less those <em>known dead</em> (failed their active health
+     * checks, or ejected because every one of their last {@code consecutiveLocalFailures} requests
+     * failed to connect), which panic mode never picks: when every endpoint failed its health
+     * checks, picks fail at once; when some are dead only by outlier detection's word, all are
+     * tried. Entering is logged at WARN, leaving at INFO, once each. {@code 0.0} disables panic
+     * mode. Default 0.5.
      */
     public Builder panicThreshold(double fraction) {
       if (!(fraction >= 0.0 && fraction <= 1.0)) {

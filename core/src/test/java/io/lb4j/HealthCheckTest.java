@@ -330,6 +330,52 @@ class HealthCheckTest {
     assertNotEquals(EndpointStatus.HEALTHY, lb.status(e));
   }
 
+  @Test
+  void aPassedProbeEndsAnEjectionForRefusedConnectionsButNotOneForErrors() throws Exception {
+    ScriptedProbe probe = new ScriptedProbe();
+    LoadBalancer lb = LoadBalancer.builder().name("back").endpoints(endpoints(4))
+        .policy(TestPolicies.roundRobin()).clock(clock).backgroundTasks(false).listener(listener)
+        .healthCheck(HealthCheckConfig.defaults(), probe)
+        .outlierDetection(OutlierDetectionConfig.defaults()).build();
+    opened.add(lb);
+    probeRound(lb);
+    Endpoint refused = lb.endpoints().get(0);
+    Endpoint erring = lb.endpoints().get(1);
+    for (int i = 0; i < 5; i++) {
+      EndpointState r = lb.state(refused);
+      r.acquire();
+      lb.onRelease(r, Outcome.CONNECT_FAILURE, 1);
+      EndpointState e = lb.state(erring);
+      e.acquire();
+      lb.onRelease(e, Outcome.SERVER_ERROR, 1);
+    }
+    assertEquals(EndpointStatus.EJECTED, lb.status(refused));
+    assertEquals(EndpointStatus.EJECTED, lb.status(erring));
+    probeRound(lb); // both answer healthy: the restarted one is reachable, the erring one may still err
+    assertEquals(EndpointStatus.HEALTHY, lb.status(refused));
+    assertEquals(EndpointStatus.EJECTED, lb.status(erring));
+    assertTrue(listener.reasons.contains("an active health check passed"), listener.reasons.toString());
+    assertTrue(picked(lb, 8).contains(refused));
+  }
+
+  @Test
+  void whenEveryEndpointFailsItsProbesPicksFailAtOnceAndComeBackWithTheProbes() throws Exception {
+    ScriptedProbe probe = new ScriptedProbe();
+    LoadBalancer lb = lb(3, HealthCheckConfig.builder().unhealthyThreshold(1).healthyThreshold(1).build(), probe);
+    probeRound(lb);
+    for (Endpoint e : lb.endpoints()) {
+      probe.script(e, "F");
+    }
+    probeRound(lb);
+    NoEndpointAvailableException ex = org.junit.jupiter.api.Assertions.assertThrows(
+        NoEndpointAvailableException.class, lb::pick);
+    assertEquals("load balancer 'hc': all 3 endpoints are unavailable (0 ejected, 3 unhealthy, 0 draining)",
+        ex.getMessage());
+    assertTrue(!lb.inPanic(), "nothing to panic over: every endpoint is known dead");
+    probeRound(lb); // the scripts are empty: healthy again
+    assertEquals(3, picked(lb, 9).size());
+  }
+
   static long lbThreads(String prefix) {
     return Thread.getAllStackTraces().keySet().stream()
         .filter(t -> t.isAlive() && t.getName().startsWith(prefix)).count();

@@ -320,6 +320,76 @@ class OutlierDetectionTest {
   }
 
   @Test
+  void unreachableEndpointsAreEjectedWhateverTheCapAndKnownDeadInPanic() {
+    // Issue 10 setup 2: one endpoint always 503, one closed port, two good; default cap (10 %).
+    LoadBalancer lb = lb(4, OutlierDetectionConfig.defaults());
+    Endpoint failing = lb.endpoints().get(0);
+    Endpoint closed = lb.endpoints().get(1);
+    record(lb, failing, Outcome.SERVER_ERROR, 5);
+    assertEquals(EndpointStatus.EJECTED, lb.status(failing), "one ejection is always allowed");
+    assertFalse(lb.state(failing).outlier.unreachable());
+    record(lb, closed, Outcome.CONNECT_FAILURE, 5);
+    assertEquals(EndpointStatus.EJECTED, lb.status(closed), "refused connections eject past the cap");
+    assertTrue(lb.state(closed).outlier.unreachable());
+    assertTrue(listener.reasons.get(1).startsWith("5 consecutive connection failures, ejected for 30s"),
+        listener.reasons.get(1));
+    assertEquals(2, detector(lb).ejectedCount());
+    assertEquals(0, lb.state(closed).outlier.ejectionsOverflowed());
+    // A second endpoint failing with errors is still capped: only the unreachable one is exempt.
+    record(lb, lb.endpoints().get(2), Outcome.SERVER_ERROR, 5);
+    assertEquals(EndpointStatus.HEALTHY, lb.status(lb.endpoints().get(2)));
+    assertEquals(1, lb.state(lb.endpoints().get(2)).outlier.ejectionsOverflowed());
+    // 2 eligible of 3 not known dead: no panic, and picks never reach the closed port.
+    assertFalse(lb.inPanic());
+    for (int i = 0; i < 20; i++) {
+      Selection s = lb.pick();
+      assertNotEquals(closed, s.endpoint());
+      assertNotEquals(failing, s.endpoint());
+      s.release(Outcome.CANCELLED, 1);
+    }
+  }
+
+  @Test
+  void mixedLocalFailuresAreNotUnreachableAndStayCapped() {
+    LoadBalancer lb = lb(4, OutlierDetectionConfig.builder().consecutiveFailures(1_000).build());
+    record(lb, lb.endpoints().get(0), Outcome.TIMEOUT, 5);
+    assertEquals(EndpointStatus.EJECTED, lb.status(lb.endpoints().get(0)));
+    Endpoint e = lb.endpoints().get(1);
+    record(lb, e, Outcome.CONNECT_FAILURE, 4);
+    record(lb, e, Outcome.TIMEOUT, 1);
+    assertEquals(EndpointStatus.HEALTHY, lb.status(e), "a timeout is not proof of death: capped");
+    record(lb, e, Outcome.CONNECT_FAILURE, 4);
+    record(lb, e, Outcome.SUCCESS, 1);
+    record(lb, e, Outcome.CONNECT_FAILURE, 4);
+    assertEquals(EndpointStatus.HEALTHY, lb.status(e), "a success restarts the run");
+    record(lb, e, Outcome.CONNECT_FAILURE, 1);
+    assertEquals(EndpointStatus.EJECTED, lb.status(e));
+    assertTrue(lb.state(e).outlier.unreachable());
+  }
+
+  @Test
+  void whenEveryEndpointIsUnreachablePanicStillTriesThemAll() {
+    LoadBalancer lb = lb(3, OutlierDetectionConfig.defaults());
+    for (Endpoint e : lb.endpoints()) {
+      record(lb, e, Outcome.CONNECT_FAILURE, 5);
+    }
+    assertEquals(3, detector(lb).ejectedCount());
+    assertTrue(lb.inPanic(), "only traffic can tell that an endpoint is back");
+    java.util.Set<Endpoint> seen = new java.util.HashSet<>();
+    for (int i = 0; i < 6; i++) {
+      Selection s = lb.pick();
+      seen.add(s.endpoint());
+      s.release(Outcome.CANCELLED, 1);
+    }
+    assertEquals(3, seen.size());
+    // The ejection ends on time, the flag with it.
+    clock.advance(Duration.ofSeconds(30));
+    detector(lb).sweep();
+    assertFalse(lb.state(lb.endpoints().get(0)).outlier.unreachable());
+    assertEquals(0, detector(lb).ejectedCount());
+  }
+
+  @Test
   void withPanicDisabledAllEjectedSaysWhy() {
     LoadBalancer lb = LoadBalancer.builder().name("nopanic").endpoints(endpoints(3))
         .policy(Policies.random()).panicThreshold(0.0).clock(clock).backgroundTasks(false)

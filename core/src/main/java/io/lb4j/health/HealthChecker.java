@@ -128,10 +128,31 @@ public final class HealthChecker {
 
   /** Makes the target for one endpoint; it is probed once {@link #add added}. */
   public Target newTarget(Supplier<Endpoint> endpoint) {
+    return newTarget(endpoint, null);
+  }
+
+  /** Told about each passed probe of one endpoint (the balancer ends outlier ejections with it). */
+  @FunctionalInterface
+  public interface PassListener {
+    /**
+     * Called after a probe of the endpoint passed, without any lock of the checker held.
+     *
+     * @param recovered whether this pass turned an {@link State#UNHEALTHY UNHEALTHY} verdict back
+     *     to {@link State#HEALTHY HEALTHY}
+     */
+    void passed(boolean recovered);
+  }
+
+  /**
+   * Makes the target for one endpoint, with a listener told about every passed probe.
+   *
+   * @param onPass told after each healthy answer, or null
+   */
+  public Target newTarget(Supplier<Endpoint> endpoint, PassListener onPass) {
     if (endpoint == null) {
       throw new IllegalArgumentException("endpoint must not be null");
     }
-    return new Target(endpoint);
+    return new Target(endpoint, onPass);
   }
 
   /** Starts probing the endpoint; no-op if already tracked. */
@@ -283,6 +304,7 @@ public final class HealthChecker {
 
   private void record(Target t, ProbeResult r) {
     boolean changed = false;
+    boolean recovered = false;
     synchronized (lock) {
       if (closed || !targets.contains(t)) {
         return;
@@ -324,7 +346,11 @@ public final class HealthChecker {
         t.reason = why;
         t.state = after;
         changed = true;
+        recovered = before == State.UNHEALTHY && after == State.HEALTHY;
       }
+    }
+    if (r.status() == ProbeResult.Status.HEALTHY && t.onPass != null) {
+      t.onPass.passed(recovered);
     }
     if (changed) {
       onChange.run();
@@ -356,6 +382,7 @@ public final class HealthChecker {
    */
   public static final class Target {
     private final Supplier<Endpoint> endpoint;
+    private final PassListener onPass;
     private final AtomicBoolean probing = new AtomicBoolean();
     private volatile State state = State.UNKNOWN;
     private volatile String reason = "not probed yet";
@@ -365,8 +392,9 @@ public final class HealthChecker {
     private ProbeResult lastResult;
     private ScheduledFuture<?> next;
 
-    private Target(Supplier<Endpoint> endpoint) {
+    private Target(Supplier<Endpoint> endpoint, PassListener onPass) {
       this.endpoint = endpoint;
+      this.onPass = onPass;
     }
 
     /** The current verdict. */

@@ -39,6 +39,15 @@ import java.util.function.ToLongFunction;
  *   <li><b>Cap:</b> an ejection is refused when it would make more than {@code maxEjectionPercent}
  *       of the tracked endpoints ejected, except that one endpoint may always be ejected when none
  *       is (Envoy's {@code always_eject_one_host}).
+ *   <li><b>Unreachable endpoints</b> (lb4j, not Envoy): an endpoint whose last
+ *       {@code consecutiveLocalFailures} requests all failed to connect never received them; that is
+ *       hard evidence that it is down, not a judgement of how it serves. Its ejection is always
+ *       allowed and does not count against {@code maxEjectionPercent} (the cap protects the fleet
+ *       from ejecting too many endpoints that still answer, and a refused connection protects
+ *       nothing); {@link Tracker#unreachable()} says so, and the balancer treats it as known dead
+ *       in panic mode. A passed active health check ends such an ejection at once
+ *       ({@link #probePassed}), since the endpoint is reachable again; health checks that see an
+ *       endpoint go down and come back end any ejection.
  *   <li><b>Backoff:</b> each ejection raises the endpoint's multiplier by one (while
  *       {@code multiplier * base < max + base}); it lasts {@code min(baseEjectionTime * multiplier,
  *       maxEjectionTime)}. Every sweep that finds the endpoint not ejected, at least one interval
@@ -71,6 +80,8 @@ public final class OutlierDetector {
   private final Set<Tracker> tracked = new LinkedHashSet<>();
   /** Tracked endpoints currently ejected, guarded by {@link #lock}. */
   private int ejectedCount;
+  /** Of those, the ones ejected as unreachable (not counted by the cap), guarded by {@link #lock}. */
+  private int unreachableCount;
 
   /**
    * Creates a detector. The {@link io.lb4j.LoadBalancer} makes one per balancer; it is public so
@@ -155,6 +166,7 @@ public final class OutlierDetector {
         t.lastFailures = failures(t);
         if (t.ejected) {
           ejectedCount++;
+          unreachableCount += t.unreachable ? 1 : 0;
         }
       }
     }
@@ -165,6 +177,7 @@ public final class OutlierDetector {
     synchronized (lock) {
       if (tracked.remove(t) && t.ejected) {
         ejectedCount--;
+        unreachableCount -= t.unreachable ? 1 : 0;
       }
     }
   }
@@ -188,11 +201,7 @@ public final class OutlierDetector {
       List<Tracker> candidates = new ArrayList<>(tracked.size());
       for (Tracker t : tracked) {
         if (t.ejected && now - t.ejectedAtMillis >= t.ejectionMillis) {
-          t.ejected = false;
-          ejectedCount--;
-          t.lastUnejectedAtMillis = now;
-          t.resetAll();
-          t.reason = "ejection of " + format(t.ejectionMillis) + " ended";
+          uneject(t, now, "ejection of " + format(t.ejectionMillis) + " ended");
           changed = true;
         }
         long s = successes(t);
@@ -248,7 +257,7 @@ public final class OutlierDetector {
       if (rate < threshold && enforced(config.successRateEnforcementPercentage())) {
         changed |= eject(t, now, Cause.SUCCESS_RATE, String.format(Locale.ROOT,
             "success rate %.1f%% below threshold %.1f%% (mean %.1f%%, %d requests)",
-            rate, threshold, mean, t.intervalVolume()));
+            rate, threshold, mean, t.intervalVolume()), false);
       }
     }
     return changed;
@@ -274,7 +283,7 @@ public final class OutlierDetector {
           && enforced(config.failurePercentageEnforcementPercentage())) {
         changed |= eject(t, now, Cause.FAILURE_PERCENTAGE, String.format(Locale.ROOT,
             "failure percentage %.1f%% at or above %d%% (%d requests)",
-            failurePercent, config.failurePercentageThreshold(), t.intervalVolume()));
+            failurePercent, config.failurePercentageThreshold(), t.intervalVolume()), false);
       }
     }
     return changed;
@@ -284,13 +293,47 @@ public final class OutlierDetector {
     return percent >= 100 || random.getAsDouble() * 100.0 < percent;
   }
 
+  /**
+   * An active health check of the endpoint passed. An ejection as {@link Tracker#unreachable()
+   * unreachable} ends now (the endpoint accepts connections again). Any other ejection ends only if
+   * this pass is a recovery the checks saw (their verdict went from unhealthy back to healthy: the
+   * endpoint was down and is back, so what ejected it most likely was that outage); otherwise it
+   * stands, since a health endpoint may pass while requests fail. (Envoy's
+   * {@code successful_active_health_check_uneject_host} ends every ejection at any passed check.)
+   * The balancer calls this from its health checker; no-op if not tracked or not ejected.
+   *
+   * @param recovered whether the checks' verdict just went from unhealthy to healthy
+   */
+  public void probePassed(Tracker t, boolean recovered) {
+    synchronized (lock) {
+      if (!t.ejected || !(t.unreachable || recovered) || !tracked.contains(t)) {
+        return;
+      }
+      uneject(t, clock.millis(), recovered ? "active health checks pass again" : "an active health check passed");
+    }
+    onChange.run();
+  }
+
+  /** Ends an ejection; caller holds {@link #lock}. */
+  private void uneject(Tracker t, long now, String why) {
+    t.ejected = false;
+    ejectedCount--;
+    if (t.unreachable) {
+      t.unreachable = false;
+      unreachableCount--;
+    }
+    t.lastUnejectedAtMillis = now;
+    t.resetAll();
+    t.reason = why;
+  }
+
   /** Called on the releasing thread by the failure that reached a consecutive count. */
-  void onConsecutive(Tracker t, boolean local, int count) {
+  void onConsecutive(Tracker t, boolean local, int count, boolean unreachable) {
     boolean changed;
     synchronized (lock) {
       // Restart the count whether or not the ejection is allowed, so a capped endpoint is
       // tried again after another full run of failures (Envoy does the same).
-      if (local) {
+      if (local && !unreachable) {
         t.resetLocal();
       } else {
         t.resetAll();
@@ -298,19 +341,32 @@ public final class OutlierDetector {
       if (!tracked.contains(t) || t.ejected) {
         return;
       }
-      changed = eject(t, clock.millis(), local ? Cause.LOCAL : Cause.CONSECUTIVE, count + (local ? " consecutive local-origin failures" : " consecutive failures"));
+      String why = unreachable ? count + " consecutive connection failures"
+          : count + (local ? " consecutive local-origin failures" : " consecutive failures");
+      changed = eject(t, clock.millis(), local ? Cause.LOCAL : Cause.CONSECUTIVE, why, unreachable);
     }
     if (changed) {
       onChange.run();
     }
   }
 
-  /** Ejects if the cap allows; caller holds {@link #lock}. */
-  private boolean eject(Tracker t, long now, Cause cause, String why) {
-    int total = tracked.size();
-    boolean allowed = ejectedCount == 0
-        || 100.0 * (ejectedCount + 1) / total <= config.maxEjectionPercent();
-    if (!allowed) {
+  /**
+   * Whether {@code maxEjectionPercent} allows one more ejection: Envoy's rule (at most that
+   * percentage of the tracked endpoints ejected, but one may always go when none is) applied to
+   * the ejections the cap counts, which are all but the unreachable ones (those are always
+   * allowed; see the class comment).
+   *
+   * @param capped ejections in force that count against the cap
+   * @param tracked tracked endpoints, ejected or not
+   * @param maxEjectionPercent the cap, 0..100
+   */
+  static boolean capAllows(int capped, int tracked, int maxEjectionPercent) {
+    return capped == 0 || 100.0 * (capped + 1) / tracked <= maxEjectionPercent;
+  }
+
+  /** Ejects if the cap allows (an unreachable endpoint always goes); caller holds {@link #lock}. */
+  private boolean eject(Tracker t, long now, Cause cause, String why, boolean unreachable) {
+    if (!unreachable && !capAllows(ejectedCount - unreachableCount, tracked.size(), config.maxEjectionPercent())) {
       t.overflows++;
       return false;
     }
@@ -322,6 +378,10 @@ public final class OutlierDetector {
     t.ejections++;
     t.ejected = true;
     ejectedCount++;
+    if (unreachable) {
+      t.unreachable = true;
+      unreachableCount++;
+    }
     t.reason = why + ", ejected for " + format(t.ejectionMillis);
     ejectionsByCause.incrementAndGet(cause.ordinal());
     return true;
@@ -360,12 +420,14 @@ public final class OutlierDetector {
 
     private static final VarHandle CONSECUTIVE;
     private static final VarHandle CONSECUTIVE_LOCAL;
+    private static final VarHandle CONSECUTIVE_CONNECT;
 
     static {
       try {
         MethodHandles.Lookup l = MethodHandles.lookup();
         CONSECUTIVE = l.findVarHandle(Tracker.class, "consecutive", int.class);
         CONSECUTIVE_LOCAL = l.findVarHandle(Tracker.class, "consecutiveLocal", int.class);
+        CONSECUTIVE_CONNECT = l.findVarHandle(Tracker.class, "consecutiveConnect", int.class);
       } catch (ReflectiveOperationException e) {
         throw new ExceptionInInitializerError(e);
       }
@@ -379,8 +441,12 @@ public final class OutlierDetector {
     private volatile int consecutive;
     @SuppressWarnings("unused") // accessed through CONSECUTIVE_LOCAL
     private volatile int consecutiveLocal;
+    @SuppressWarnings("unused") // accessed through CONSECUTIVE_CONNECT
+    private volatile int consecutiveConnect;
 
     private volatile boolean ejected;
+    /** Ejected on consecutive connection failures; written under the detector's lock. */
+    private volatile boolean unreachable;
     private volatile String reason = "";
 
     // Guarded by the detector's lock.
@@ -417,22 +483,36 @@ public final class OutlierDetector {
           if (consecutiveLocal != 0) {
             CONSECUTIVE_LOCAL.setVolatile(this, 0);
           }
+          if (consecutiveConnect != 0) {
+            CONSECUTIVE_CONNECT.setVolatile(this, 0);
+          }
         }
         case SERVER_ERROR -> {
           if (consecutiveLocal != 0) {
             CONSECUTIVE_LOCAL.setVolatile(this, 0);
           }
+          if (consecutiveConnect != 0) {
+            CONSECUTIVE_CONNECT.setVolatile(this, 0);
+          }
           if ((int) CONSECUTIVE.getAndAdd(this, 1) + 1 == maxConsecutive) {
-            detector.onConsecutive(this, false, maxConsecutive);
+            detector.onConsecutive(this, false, maxConsecutive, false);
           }
         }
         case CONNECT_FAILURE, TIMEOUT -> {
           boolean all = (int) CONSECUTIVE.getAndAdd(this, 1) + 1 == maxConsecutive;
           boolean local = (int) CONSECUTIVE_LOCAL.getAndAdd(this, 1) + 1 == maxConsecutiveLocal;
+          int connect = 0;
+          if (outcome == Outcome.CONNECT_FAILURE) {
+            connect = (int) CONSECUTIVE_CONNECT.getAndAdd(this, 1) + 1;
+          } else if (consecutiveConnect != 0) {
+            CONSECUTIVE_CONNECT.setVolatile(this, 0);
+          }
+          // Every one of the last consecutiveLocalFailures attempts failed to connect: unreachable.
+          boolean unreachable = connect >= maxConsecutiveLocal;
           if (all) {
-            detector.onConsecutive(this, false, maxConsecutive);
+            detector.onConsecutive(this, false, maxConsecutive, unreachable);
           } else if (local) {
-            detector.onConsecutive(this, true, maxConsecutiveLocal);
+            detector.onConsecutive(this, true, maxConsecutiveLocal, unreachable);
           }
         }
         case CANCELLED -> { }
@@ -443,6 +523,16 @@ public final class OutlierDetector {
     /** Whether the endpoint is ejected now. */
     public boolean ejected() {
       return ejected;
+    }
+
+    /**
+     * Whether the endpoint is ejected because its last {@code consecutiveLocalFailures} requests all
+     * failed to connect (hard evidence that it is down): such an ejection is not counted against
+     * {@code maxEjectionPercent}, the balancer treats the endpoint as known dead in panic mode, and a
+     * passed active health check ends it.
+     */
+    public boolean unreachable() {
+      return unreachable;
     }
 
     /** Why the endpoint was last ejected or un-ejected, e.g. {@code "5 consecutive failures, ejected for 30s"}. */
@@ -499,16 +589,18 @@ public final class OutlierDetector {
     private void resetAll() {
       CONSECUTIVE.setVolatile(this, 0);
       CONSECUTIVE_LOCAL.setVolatile(this, 0);
+      CONSECUTIVE_CONNECT.setVolatile(this, 0);
     }
 
     private void resetLocal() {
       CONSECUTIVE_LOCAL.setVolatile(this, 0);
+      CONSECUTIVE_CONNECT.setVolatile(this, 0);
     }
 
     @Override
     public String toString() {
       return "Tracker{consecutive=" + consecutive + ", consecutiveLocal=" + consecutiveLocal
-          + (ejected ? ", ejected" : "") + "}";
+          + (ejected ? unreachable ? ", ejected (unreachable)" : ", ejected" : "") + "}";
     }
   }
 }

@@ -25,4 +25,18 @@ public interface EndpointView {
    * (at least every tenth of the window during a ramp).
    */
   int effectiveWeight();
+
+  /**
+   * The endpoint's recent share of failed requests, 0.0 to 1.0: a moving average over released
+   * requests in which each failure (server error, connect failure, timeout) weighs 1 and each
+   * success 0, the newest with weight {@code 1/4}; cancelled requests do not count. It is exactly 0
+   * until the first failure and again once successes have brought it near 0, so pickers can skip
+   * the penalty entirely for endpoints that do not fail. Load-aware pickers divide an endpoint's
+   * load by {@code 1 - failureRatio} (its cost per successful request), so an endpoint that fails
+   * fast does not attract traffic by having nothing in flight. One volatile read. The default (for
+   * views that track no outcomes) is 0.
+   */
+  default double failureRatio() {
+    return 0.0;
+  }
 }

@@ -31,6 +31,14 @@ import java.util.concurrent.ThreadLocalRandom;
  *       least loaded of the draws as the bias grows.
  * </ul>
  *
+ * <p><b>Failing endpoints</b> (lb4j, not Envoy): an endpoint with a non-zero
+ * {@link EndpointView#failureRatio()} costs {@code (inFlight + 1) / (1 - failureRatio)} in the
+ * equal-weights compare, and its acceptance is multiplied by {@code 1 - failureRatio} with unequal
+ * weights: its load per successful request, so an endpoint that fails fast does not attract
+ * traffic by having nothing in flight. The ratio counts as at most 0.95, and one pick in 32 that
+ * meets a failing endpoint ignores the penalty, so a recovered endpoint is sampled again. Endpoints
+ * without failures are compared exactly as above.
+ *
  * <p>Weights are {@link EndpointView#effectiveWeight()} (after slow start). Cost per pick: equal
  * weights, {@code choiceCount} random draws and volatile reads (above 64 endpoints with
  * {@code choiceCount >= 3}, plus O(choiceCount²) comparisons in a per-thread scratch array;
@@ -104,6 +112,11 @@ public final class LeastRequestPolicy implements Policy {
    * tie goes to a uniformly random one of the tied endpoints.
    */
   private static final class BestOfDistinct implements Picker {
+    // Whether this pick applies the failure penalty: decided at the first candidate that has one.
+    private static final int UNDECIDED = 0;
+    private static final int YES = 1;
+    private static final int NO = 2;
+
     private final EndpointView[] views;
     private final int draws;
     private final ThreadLocal<int[]> scratch; // only for k >= 3 over more than 64 endpoints
@@ -122,15 +135,21 @@ public final class LeastRequestPolicy implements Policy {
 
     private EndpointView scanAll(ThreadLocalRandom rnd) {
       EndpointView best = null;
-      int bestLoad = Integer.MAX_VALUE;
+      double bestCost = Double.MAX_VALUE;
       int ties = 0;
+      int penalize = UNDECIDED;
       for (EndpointView v : views) {
         int load = v.inFlight();
-        if (load < bestLoad) {
+        double f = v.failureRatio();
+        if (f != 0.0 && penalize == UNDECIDED) {
+          penalize = PickerSupport.explore(rnd) ? NO : YES;
+        }
+        double cost = f == 0.0 || penalize == NO ? load + 1.0 : PickerSupport.cost(load, f);
+        if (cost < bestCost) {
           best = v;
-          bestLoad = load;
+          bestCost = cost;
           ties = 1;
-        } else if (load == bestLoad && rnd.nextInt(++ties) == 0) {
+        } else if (cost == bestCost && rnd.nextInt(++ties) == 0) {
           best = v; // reservoir: each of the tied endpoints wins with probability 1 / ties
         }
       }
@@ -154,8 +173,9 @@ public final class LeastRequestPolicy implements Policy {
         }
       }
       EndpointView best = null;
-      int bestLoad = Integer.MAX_VALUE;
+      double bestCost = Double.MAX_VALUE;
       int ties = 0;
+      int penalize = UNDECIDED;
       for (int m = 0, j = n - k; j < n; j++, m++) {
         int t = rnd.nextInt(j + 1);
         boolean taken;
@@ -168,11 +188,16 @@ public final class LeastRequestPolicy implements Policy {
         }
         EndpointView v = views[taken ? j : t];
         int load = v.inFlight();
-        if (load < bestLoad) {
+        double f = v.failureRatio();
+        if (f != 0.0 && penalize == UNDECIDED) {
+          penalize = PickerSupport.explore(rnd) ? NO : YES;
+        }
+        double cost = f == 0.0 || penalize == NO ? load + 1.0 : PickerSupport.cost(load, f);
+        if (cost < bestCost) {
           best = v;
-          bestLoad = load;
+          bestCost = cost;
           ties = 1;
-        } else if (load == bestLoad && rnd.nextInt(++ties) == 0) {
+        } else if (cost == bestCost && rnd.nextInt(++ties) == 0) {
           best = v;
         }
       }
@@ -211,10 +236,13 @@ public final class LeastRequestPolicy implements Policy {
       for (int d = 0; d < MAX_DRAWS; d++) {
         int i = sampler.sample(rnd);
         int load = views[i].inFlight();
-        if (load <= 0) {
+        double failures = views[i].failureRatio();
+        if (load <= 0 && failures == 0.0) {
           return views[i];
         }
-        double accept = linear ? 1.0 / (load + 1) : Math.pow(load + 1, -bias);
+        // The failure penalty: accepted (1 - failureRatio) as often, per successful request.
+        double success = failures == 0.0 || PickerSupport.explore(rnd) ? 1.0 : PickerSupport.successShare(failures);
+        double accept = success * (linear ? 1.0 / (load + 1) : Math.pow(load + 1, -bias));
         double u = rnd.nextDouble();
         if (u < accept) {
           return views[i];
@@ -228,8 +256,10 @@ public final class LeastRequestPolicy implements Policy {
         // underflows to 0 (2^-1100 is below the smallest double), so the race is run on the
         // bias-th root of E / r, which orders the same and never under- or overflows:
         //   (E * (1 - accept))^(1 / bias) * (load + 1).
-        double e = -Math.log((u - accept) / (1 - accept));
-        double key = linear ? e * load : Math.pow(e * (1 - accept), 1 / bias) * (load + 1);
+        // A failure penalty also divides r by `success` (E / r by 1 / success), and leaves the linear
+        // shortcut (1 - accept) * (load + 1) = load untrue, so a penalized draw takes the root form.
+        double e = -Math.log((u - accept) / (1 - accept)) / success;
+        double key = linear && success == 1.0 ? e * load : Math.pow(e * (1 - accept), 1 / bias) * (load + 1);
         if (kept < 0 || key < keptKey) {
           kept = i;
           keptKey = key;

@@ -1,11 +1,43 @@
 package io.lb4j.policy;
 
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /** Small helpers shared by the built-in policies. */
 final class PickerSupport {
 
+  /**
+   * Failure ratios above this count as this: an endpoint that fails every request costs 20 times
+   * its load, so it still wins against endpoints loaded 20 times more.
+   */
+  static final double MAX_FAILURE_RATIO = 0.95;
+  /**
+   * One load compare in this many between penalized endpoints ignores the penalty, so an endpoint
+   * that failed and stopped getting traffic still gets a trickle and its ratio can come down once it
+   * recovers (nothing else would ever sample it).
+   */
+  static final int EXPLORE_ONE_IN = 32;
+
   private PickerSupport() {}
+
+  /**
+   * An endpoint's cost per successful request: {@code (inFlight + 1) / (1 - failureRatio)}, the
+   * ratio capped at {@link #MAX_FAILURE_RATIO}. Only for endpoints with failures; without, the
+   * pickers compare in-flight counts as they are.
+   */
+  static double cost(int inFlight, double failureRatio) {
+    return (inFlight + 1.0) / successShare(failureRatio);
+  }
+
+  /** {@code 1 - failureRatio}, the ratio capped at {@link #MAX_FAILURE_RATIO}: at least 0.05. */
+  static double successShare(double failureRatio) {
+    return 1.0 - Math.min(failureRatio, MAX_FAILURE_RATIO);
+  }
+
+  /** Whether this compare ignores the failure penalty (one in {@link #EXPLORE_ONE_IN}). */
+  static boolean explore(ThreadLocalRandom rnd) {
+    return rnd.nextInt(EXPLORE_ONE_IN) == 0;
+  }
 
   /** Copies the eligible list into an array, rejecting an empty or null list with a clear message. */
   static EndpointView[] toArray(List<? extends EndpointView> eligible) {

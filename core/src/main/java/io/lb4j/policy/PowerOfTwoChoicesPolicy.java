@@ -5,11 +5,15 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Power of two choices: draw two <em>distinct</em> endpoints at random and take the one with fewer
- * requests in flight; a tie goes to either at random. Unlike gRPC's and Envoy's variants, the two
+ * requests in flight; a tie goes to either at random. An endpoint that has been failing costs
+ * {@code (inFlight + 1) / (1 - failureRatio)} instead (see {@link EndpointView#failureRatio()}),
+ * its expected cost per successful request, so one that fails fast does not win by having nothing
+ * in flight; one compare in 32 between such endpoints ignores the penalty so that a recovered
+ * endpoint is sampled again. Unlike gRPC's and Envoy's variants, the two
  * draws never hit the same endpoint, so with two endpoints the less loaded one always wins.
  *
- * <p>Weights are ignored. Cost: two random draws and two volatile reads per pick; no shared
- * mutable state in the picker. Building is O(n).
+ * <p>Weights are ignored. Cost: two random draws and four volatile reads per pick (a third draw
+ * when a candidate has failures); no shared mutable state in the picker. Building is O(n).
  */
 public final class PowerOfTwoChoicesPolicy implements Policy {
 
@@ -42,8 +46,13 @@ public final class PowerOfTwoChoicesPolicy implements Policy {
       EndpointView b = views[j];
       int la = a.inFlight();
       int lb = b.inFlight();
+      double fa = a.failureRatio();
+      double fb = b.failureRatio();
       // on a tie 'a' is already a fair coin: the ordered pair (i, j) is uniformly random
-      return lb < la ? b : a;
+      if ((fa == 0.0 && fb == 0.0) || PickerSupport.explore(rnd)) {
+        return lb < la ? b : a;
+      }
+      return PickerSupport.cost(lb, fb) < PickerSupport.cost(la, fa) ? b : a;
     };
   }
 

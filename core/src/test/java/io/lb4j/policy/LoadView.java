@@ -4,11 +4,12 @@ import io.lb4j.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A test view whose load and effective weight the test sets by hand. */
+/** A test view whose load, effective weight and failure ratio the test sets by hand. */
 final class LoadView implements EndpointView {
   final Endpoint endpoint;
   volatile int inFlight;
   volatile int weight;
+  volatile double failureRatio;
 
   LoadView(int port, int weight) {
     this(Endpoint.of("127.0.0.1", port).withWeight(weight));
@@ -47,6 +48,11 @@ final class LoadView implements EndpointView {
   @Override
   public int effectiveWeight() {
     return weight;
+  }
+
+  @Override
+  public double failureRatio() {
+    return failureRatio;
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.lb4j.okhttp;
 
 import io.lb4j.Endpoint;
-import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.NoEndpointAvailableException;
 import io.lb4j.Outcome;
@@ -13,6 +12,7 @@ import io.micrometer.core.instrument.Tags;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.net.Proxy;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -68,7 +68,6 @@ import okhttp3.ResponseBody;
 public final class LoadBalancingInterceptor implements Interceptor {
 
   private static final long SLEEP_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
-  private static final int MAX_OTHER_CHOICES = 16;
 
   private final Map<String, Service> services;
   private final RetryPolicy retry;
@@ -129,7 +128,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
       service.budget.deposit();
     }
     Endpoint next = null; // the endpoint of a retry, chosen before the previous attempt is given up
-    Endpoint[] tried = null; // allocated on the first retry only
+    List<Endpoint> tried = null; // allocated on the first retry only
     for (int attempt = 1; ; attempt++) {
       Selection selection = start(lb, service, ctx, key, next, attempt == 1);
       Endpoint endpoint = selection.endpoint(); // read before release: the selection is recycled
@@ -152,8 +151,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
         }
         Outcome outcome = classify(classifier, call, e);
         selection.release(outcome, System.nanoTime() - startNanos);
-        tried = remember(tried, endpoint, attempt);
-        next = attempt < maxAttempts ? retryTarget(request, outcome, call, service, ctx, tried, attempt) : null;
+        tried = remember(tried, endpoint);
+        next = attempt < maxAttempts ? retryTarget(request, outcome, call, service, ctx, tried) : null;
         if (next == null) {
           throw e;
         }
@@ -165,8 +164,8 @@ public final class LoadBalancingInterceptor implements Interceptor {
       }
       Outcome outcome = classify(response);
       if (outcome != Outcome.SUCCESS && attempt < maxAttempts) {
-        tried = remember(tried, endpoint, attempt);
-        next = retryTarget(request, outcome, call, service, ctx, tried, attempt);
+        tried = remember(tried, endpoint);
+        next = retryTarget(request, outcome, call, service, ctx, tried);
         if (next != null) {
           long pauseNanos = retry.backoffNanos(attempt, response);
           response.close();
@@ -277,20 +276,21 @@ public final class LoadBalancingInterceptor implements Interceptor {
 
   /**
    * The endpoint to retry on, or null when this attempt must not be retried: not retryable, the call
-   * is cancelled, no endpoint left, or the budget is spent (counted).
+   * is cancelled, no endpoint left, or the budget is spent (counted; connect failures do not draw on
+   * it).
    */
   private Endpoint retryTarget(Request request, Outcome outcome, Call call, Service service,
-      PickContext ctx, Endpoint[] tried, int attempts) {
+      PickContext ctx, List<Endpoint> tried) {
     if (!retry.isRetryable(request, outcome) || call.isCanceled()) {
       return null;
     }
     Endpoint other;
     try {
-      other = otherEndpoint(service.lb, ctx, tried, attempts);
+      other = retry.retryEndpoint(service.lb, ctx, tried);
     } catch (NoEndpointAvailableException | IllegalStateException e) {
       return null;
     }
-    if (!service.budget.tryWithdraw()) {
+    if (retry.withdrawsFromBudget(outcome) && !service.budget.tryWithdraw()) {
       service.budgetExhausted();
       return null;
     }
@@ -298,44 +298,10 @@ public final class LoadBalancingInterceptor implements Interceptor {
     return other;
   }
 
-  /** An endpoint not tried yet if the balancer offers one, else whatever it offers. */
-  private static Endpoint otherEndpoint(LoadBalancer lb, PickContext ctx, Endpoint[] tried, int count) {
-    Endpoint first = lb.choose(ctx);
-    if (!contains(tried, count, first)) {
-      return first;
-    }
-    // The same hash picks the same endpoint: ask the policy without it, a bounded number of times.
-    for (int i = 0; i < MAX_OTHER_CHOICES; i++) {
-      Endpoint e = lb.choose(PickContext.EMPTY);
-      if (!contains(tried, count, e)) {
-        return e;
-      }
-    }
-    List<Endpoint> all = lb.endpoints();
-    for (Endpoint e : all) {
-      if (!contains(tried, count, e) && lb.status(e) == EndpointStatus.HEALTHY) {
-        return e;
-      }
-    }
-    return first;
-  }
-
-  private static Endpoint[] remember(Endpoint[] tried, Endpoint e, int attempt) {
-    Endpoint[] t = tried == null ? new Endpoint[4] : tried;
-    if (attempt > t.length) {
-      t = java.util.Arrays.copyOf(t, attempt * 2);
-    }
-    t[attempt - 1] = e;
+  private static List<Endpoint> remember(List<Endpoint> tried, Endpoint e) {
+    List<Endpoint> t = tried == null ? new ArrayList<>(4) : tried;
+    t.add(e);
     return t;
-  }
-
-  private static boolean contains(Endpoint[] tried, int count, Endpoint e) {
-    for (int i = 0; i < count; i++) {
-      if (tried[i].address().equals(e.address())) {
-        return true;
-      }
-    }
-    return false;
   }
 
   /** Sleeps between attempts in short slices so a cancelled call or an interrupt ends it at once. */

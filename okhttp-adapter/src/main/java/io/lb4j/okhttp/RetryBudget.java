@@ -10,7 +10,9 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * (default 10) per second of the window, so a full outage cannot multiply the load on a service
  * while a trickle of traffic can still retry.
  *
- * <p>Every request {@link #deposit deposits}; every retry must {@link #tryWithdraw withdraw}. The
+ * <p>Every request {@link #deposit deposits}; every retry must {@link #tryWithdraw withdraw}, except
+ * that {@link LoadBalancingInterceptor} does not withdraw for a retry after a connect failure
+ * ({@link RetryPolicy#withdrawsFromBudget}). The
  * window is ten time slots; each slot is one packed {@code long} (slot epoch and balance) updated by
  * compare-and-set, so both calls are lock-free and allocation-free. Under contention a withdrawal
  * may overdraw by at most one retry per racing thread. Thread-safe; one budget is shared by all

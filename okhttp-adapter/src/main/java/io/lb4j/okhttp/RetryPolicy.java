@@ -1,10 +1,15 @@
 package io.lb4j.okhttp;
 
 import io.github.resilience4j.core.IntervalFunction;
+import io.lb4j.Endpoint;
+import io.lb4j.EndpointStatus;
+import io.lb4j.LoadBalancer;
 import io.lb4j.Outcome;
+import io.lb4j.PickContext;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import okhttp3.Request;
@@ -25,7 +30,11 @@ import okhttp3.Response;
  *       {@code IntervalFunction.ofExponentialRandomBackoff}), base 25 ms, cap 1 s. A 503's
  *       {@code Retry-After} (seconds or HTTP date) is honoured up to the cap.
  *   <li>A {@link RetryBudget} per service (default {@link RetryBudget#defaults()}: 20 % of requests
- *       plus 10 retries/s over 10 s) so an outage cannot multiply the load.
+ *       plus 10 retries/s over 10 s) so an outage cannot multiply the load. Retries after a
+ *       {@code CONNECT_FAILURE} do not draw on it ({@link #withdrawsFromBudget}): the attempt never
+ *       reached a server, so retrying it adds no load anywhere, and a dead endpoint must not use up
+ *       the retries that a live but failing one needs (Finagle does the same for requests it could
+ *       not get a connection for). Their bound is {@code maxAttempts}.
  * </ul>
  *
  * <p>The backoff pauses the thread running the call (a dispatcher thread for {@code enqueue}) in
@@ -39,6 +48,8 @@ public final class RetryPolicy {
     YES
   }
 
+  /** Draws without the request's hash when looking for an endpoint not tried yet. */
+  private static final int MAX_OTHER_CHOICES = 16;
   // resilience4j requires a randomization factor below 1; this is full jitter in practice.
   private static final double FULL_JITTER = 0.999;
   /** Longer backoffs are clamped to this (lb4j core's longest duration), far from any overflow. */
@@ -125,10 +136,62 @@ public final class RetryPolicy {
   }
 
   /**
+   * Whether a retry after an attempt that ended with {@code outcome} withdraws from the
+   * {@link RetryBudget}: every retry does except one after a {@code CONNECT_FAILURE}, which never
+   * reached a server (see the class comment).
+   */
+  public boolean withdrawsFromBudget(Outcome outcome) {
+    return outcome != Outcome.CONNECT_FAILURE;
+  }
+
+  /**
+   * The endpoint a retry goes to: one not tried yet by this request if the balancer offers one
+   * (asked with the request's context, then up to {@value #MAX_OTHER_CHOICES} times without its
+   * hash, since the same hash picks the same endpoint), else any untried endpoint whose status is
+   * {@code HEALTHY}, else whatever the balancer offers. Public so that simulations and other
+   * transports retry exactly as {@link LoadBalancingInterceptor} does.
+   *
+   * @param lb the service's balancer
+   * @param ctx the request's pick context
+   * @param tried the endpoints this request has already been sent to (not empty)
+   * @throws io.lb4j.NoEndpointAvailableException if the balancer has no endpoint to offer
+   * @throws IllegalStateException if the balancer is closed
+   */
+  public Endpoint retryEndpoint(LoadBalancer lb, PickContext ctx, List<Endpoint> tried) {
+    Endpoint first = lb.choose(ctx);
+    if (!contains(tried, first)) {
+      return first;
+    }
+    for (int i = 0; i < MAX_OTHER_CHOICES; i++) {
+      Endpoint e = lb.choose(PickContext.EMPTY);
+      if (!contains(tried, e)) {
+        return e;
+      }
+    }
+    for (Endpoint e : lb.endpoints()) {
+      if (!contains(tried, e) && lb.status(e) == EndpointStatus.HEALTHY) {
+        return e;
+      }
+    }
+    return first;
+  }
+
+  private static boolean contains(List<Endpoint> tried, Endpoint e) {
+    for (int i = 0, n = tried.size(); i < n; i++) {
+      if (tried.get(i).address().equals(e.address())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
    * The pause before retry number {@code retry} (1 for the first retry), in nanoseconds: the jittered
    * backoff, or a 503's {@code Retry-After} if longer, never more than {@code maxBackoff}.
+   *
+   * @param response the failed attempt's response, or null if it ended with an exception
    */
-  long backoffNanos(int retry, Response response) {
+  public long backoffNanos(int retry, Response response) {
     long millis = Math.min(backoff.apply(retry), maxBackoff.toMillis());
     if (response != null && response.code() == 503) {
       long retryAfter = retryAfterMillis(response.header("Retry-After"));

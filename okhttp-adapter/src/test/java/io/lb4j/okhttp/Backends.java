@@ -82,14 +82,16 @@ final class Backends implements AutoCloseable {
     s.setServerSocketFactory(new ServerSocketFactory() {
       @Override
       public ServerSocket createServerSocket() throws IOException {
-        return new ServerSocket() {
+        ServerSocket socket = new ServerSocket() {
           @Override
           public Socket accept() throws IOException {
-            Socket socket = super.accept();
-            socket.setTcpNoDelay(true);
-            return socket;
+            Socket accepted = super.accept();
+            accepted.setTcpNoDelay(true);
+            return accepted;
           }
         };
+        socket.setReuseAddress(true); // a restart on the same port must not wait out TIME_WAIT
+        return socket;
       }
 
       @Override

@@ -221,6 +221,31 @@ class LoadBalancingInterceptorTest {
   }
 
   @Test
+  void connectFailureRetriesDoNotDrawOnTheBudget() throws IOException {
+    Backends b = backends(1);
+    b.codes.get(0).set(503);
+    List<Endpoint> endpoints = new ArrayList<>(b.endpoints());
+    endpoints.add(0, Endpoint.of("127.0.0.1", Backends.closedPort()));
+    endpoints.add(1, Endpoint.of("127.0.0.1", Backends.closedPort()));
+    LoadBalancer lb = lb(endpoints, Backends.roundRobin(), null);
+    // An empty budget: no retry may withdraw.
+    RetryPolicy retry = RetryPolicy.builder().maxAttempts(4).backoff(Duration.ZERO, Duration.ZERO)
+        .budget(() -> RetryBudget.builder().minRetriesPerSecond(0).percentCanRetry(0).build()).build();
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).retry(retry)
+        .meterRegistry(registry).build());
+    // Refused, refused, then the live server: two free retries reach it. Its 503 is a server error,
+    // whose retry needs the (empty) budget: the caller gets the 503 after three attempts, not four.
+    try (Response r = get(client, "http://orders/x")) {
+      assertEquals(503, r.code());
+      assertEquals(3, r.request().tag(Lb4jTag.class).attempt());
+    }
+    assertEquals(2, registry.get("lb4j.retries").tag("lb", "orders").counter().count());
+    assertEquals(1, registry.get("lb4j.retry.budget.exhausted").tag("lb", "orders").counter().count());
+    assertEquals(1, b.totalRequests());
+  }
+
+  @Test
   void postWith503IsSentOnceUnlessTaggedIdempotent() throws Exception {
     Backends b = backends(2);
     b.codes.forEach(c -> c.set(503));
