@@ -1,16 +1,11 @@
 package io.lb4j.bench;
 
-import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
 import io.grpc.Metadata;
 import io.lb4j.Endpoint;
 import io.lb4j.policy.Policies;
 import io.lb4j.policy.Policy;
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -82,13 +77,11 @@ public class GrpcRingBuildBenchmark {
   private Policy ringHash;
   private List<StaticView> views;
   /** gRPC: {@code buildRing} and its arguments. */
-  private MethodHandle grpcBuildRing;
-  private Map<EquivalentAddressGroup, Long> grpcWeights;
-  private double grpcScale;
+  private GrpcRingBuild grpcRing;
 
   /** Builds both paths' inputs and a READY balancer of {@link #policy}. */
   @Setup(Level.Trial)
-  public void setUp() throws Throwable {
+  public void setUp() {
     lb4j = policy.startsWith("lb4j_");
     Map<String, ?> json = Map.of("minRingSize", (double) minRingSize, "maxRingSize", (double) GRPC_MAX_RING_SIZE,
         lb4j ? "hashHeader" : "requestHashHeader", HASH_HEADER.name());
@@ -106,19 +99,9 @@ public class GrpcRingBuildBenchmark {
     views = StaticView.of(list);
     ringHash = Policies.ringHash(minRingSize, GRPC_MAX_RING_SIZE);
 
-    Class<?> grpcBalancer = Class.forName("io.grpc.xds.RingHashLoadBalancer");
-    Method buildRing = grpcBalancer.getDeclaredMethod("buildRing", Map.class, long.class, double.class);
-    buildRing.setAccessible(true);
-    grpcBuildRing = MethodHandles.lookup().unreflect(buildRing);
-    grpcWeights = new LinkedHashMap<>();
-    for (EquivalentAddressGroup group : resolved.getAddresses()) {
-      grpcWeights.put(group, 1L);
-    }
-    // gRPC's scale: the lightest host gets a whole number of entries, within maxRingSize.
-    double minNormalized = 1.0 / endpoints;
-    grpcScale = Math.min(Math.ceil(minNormalized * minRingSize) / minNormalized, GRPC_MAX_RING_SIZE);
+    grpcRing = new GrpcRingBuild(resolved.getAddresses(), minRingSize, GRPC_MAX_RING_SIZE);
     // Both use Envoy's running sums in double, which may give one entry more than the scale.
-    int entries = ((List<?>) grpcBuildRing.invoke(grpcWeights, (long) endpoints, grpcScale)).size();
+    int entries = grpcRing.build().size();
     int expected = (int) Math.min((long) Math.ceil((double) minRingSize / endpoints) * endpoints, GRPC_MAX_RING_SIZE);
     if (Math.abs(entries - expected) > 1) {
       throw new IllegalStateException("gRPC built " + entries + " entries, expected " + expected);
@@ -132,8 +115,8 @@ public class GrpcRingBuildBenchmark {
 
   /** The ring alone (see the class comment for what each side includes). */
   @Benchmark
-  public Object ring() throws Throwable {
-    return lb4j ? ringHash.newPicker(views) : grpcBuildRing.invoke(grpcWeights, (long) endpoints, grpcScale);
+  public Object ring() {
+    return lb4j ? ringHash.newPicker(views) : grpcRing.build();
   }
 
   /** A re-resolution with the same addresses through the balancer (see the class comment). */

@@ -61,9 +61,10 @@ final class HashRing {
    * than {@value #MAX_BUCKET_RUN} entries, a radix sort instead, and no index.
    *
    * @param hashes entry hashes, at least one; not modified
-   * @param items the item of each entry, same length
+   * @param owners for each entry, the index of its item in {@code items}
+   * @param items the entries' items
    */
-  static HashRing of(long[] hashes, Object[] items, int minEntriesPerHost, int maxEntriesPerHost) {
+  static HashRing of(long[] hashes, int[] owners, Object[] items, int minEntriesPerHost, int maxEntriesPerHost) {
     int size = hashes.length;
     int bits = Math.max(1, 31 - Integer.numberOfLeadingZeros(size));
     int shift = Long.SIZE - bits;
@@ -77,25 +78,30 @@ final class HashRing {
       starts[b] += starts[b - 1];
     }
     long[] keys = new long[size + 1];
-    Object[] sorted = new Object[size + 1];
+    // Entry indices travel with the keys, and the items are written in ring order at the end: a
+    // reference stored at a random index of a large array costs the garbage collector's write
+    // barrier a card of its own, in-order stores share cards.
+    int[] order = new int[size];
     if (spread) {
       int[] next = Arrays.copyOf(starts, starts.length - 1);
       for (int i = 0; i < size; i++) {
         int at = next[(int) (hashes[i] >>> shift)]++;
         keys[at] = hashes[i] ^ Long.MIN_VALUE;
-        sorted[at] = items[i];
+        order[at] = i;
       }
-      insertionSort(keys, sorted, size);
+      insertionSort(keys, order, size);
     } else {
       long[] radix = hashes.clone();
-      int[] order = new int[size];
       Arrays.setAll(order, i -> i);
       sortByUnsignedHash(radix, order);
       for (int i = 0; i < size; i++) {
         keys[i] = radix[i] ^ Long.MIN_VALUE;
-        sorted[i] = items[order[i]];
       }
       starts = null;
+    }
+    Object[] sorted = new Object[size + 1];
+    for (int i = 0; i < size; i++) {
+      sorted[i] = items[owners[order[i]]];
     }
     keys[size] = Long.MAX_VALUE; // 2^64 - 1 unsigned: at or above every hash
     sorted[size] = sorted[0];
@@ -103,24 +109,24 @@ final class HashRing {
   }
 
   /**
-   * Sorts {@code keys[0..size)} (signed order) carrying {@code items} along, stably. Cheap only
+   * Sorts {@code keys[0..size)} (signed order) carrying {@code order} along, stably. Cheap only
    * when every key is already near its place, as after the bucket scatter.
    */
-  private static void insertionSort(long[] keys, Object[] items, int size) {
+  private static void insertionSort(long[] keys, int[] order, int size) {
     for (int j = 1; j < size; j++) {
       long key = keys[j];
       if (keys[j - 1] <= key) {
         continue;
       }
-      Object item = items[j];
+      int entry = order[j];
       int k = j;
       do {
         keys[k] = keys[k - 1];
-        items[k] = items[k - 1];
+        order[k] = order[k - 1];
         k--;
       } while (k > 0 && keys[k - 1] > key);
       keys[k] = key;
-      items[k] = item;
+      order[k] = entry;
     }
   }
 
@@ -189,7 +195,7 @@ final class HashRing {
     }
     int size = (int) total;
     long[] hashes = new long[size];
-    Object[] items = new Object[size];
+    int[] owners = new int[size];
     int min = Integer.MAX_VALUE;
     int max = 0;
     int at = 0;
@@ -202,17 +208,16 @@ final class HashRing {
       System.arraycopy(key, 0, buf, 0, key.length);
       buf[key.length] = '_';
       int prefix = key.length + 1;
-      Object item = hosts.items[h];
       for (int i = 0; i < counts[h]; i++) {
         int len = prefix + writeDecimal(i, buf, prefix);
         hashes[at] = HashPolicySupport.XXH64.hashBytes(buf, 0, len);
-        items[at] = item;
+        owners[at] = h;
         at++;
       }
       min = Math.min(min, (int) counts[h]);
       max = Math.max(max, (int) counts[h]);
     }
-    return of(hashes, items, min, max);
+    return of(hashes, owners, hosts.items, min, max);
   }
 
   /**
