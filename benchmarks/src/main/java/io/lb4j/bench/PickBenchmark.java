@@ -41,7 +41,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       policies spill on nearly every pick: the cost of the spill path (Envoy's seeded shuffle).
  * </ul>
  *
- * Weights are mixed (1..4) so weighted policies do real work.
+ * Weights are mixed (1..4) so weighted policies do real work. Besides the default list,
+ * {@code -p policy=ring_hash_64k} (see {@link PolicyNames#BENCHMARK_ONLY}) runs Envoy's ring with a
+ * minimum of 65,536 entries.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
