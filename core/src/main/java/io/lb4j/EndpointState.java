@@ -1,18 +1,16 @@
 package io.lb4j;
 
 import io.lb4j.health.HealthChecker;
-import io.lb4j.outlier.OutlierDetector;
 import io.lb4j.policy.EndpointView;
-import io.micrometer.core.instrument.Timer;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.concurrent.TimeUnit;
 
 /**
  * The live, mutable state of one endpoint inside one {@link LoadBalancer}: what pickers read and
- * what {@link Selection#release} writes. Keyed by address, it survives endpoint-list updates for
- * endpoints that stay. The fields that picks and releases touch are read and written without locks;
- * the eligibility bookkeeping is guarded by the balancer's lock.
+ * what a {@link Selection} release writes. Keyed by address in the {@link EndpointRegistry}, it
+ * survives endpoint-list updates for endpoints that stay. The fields that picks and releases touch
+ * are read and written without locks; the bookkeeping fields at the end are written only by the
+ * balancer's serialised rebuilds (under its lock) and published with the next snapshot.
  */
 final class EndpointState implements EndpointView {
 
@@ -53,37 +51,51 @@ final class EndpointState implements EndpointView {
   /** The weight pickers see; recomputed by each rebuild (slow start), read lock-free. */
   private volatile int effectiveWeight;
 
-  /** This endpoint's latency timer, resolved once when it joined; null without a MeterRegistry. */
-  volatile Timer latencyTimer;
+  /** This endpoint's latency meter, set once when it joined; null without a meter registry. */
+  volatile LatencyRecorder latencyRecorder;
+
+  /** The peak-EWMA latency, made once; null unless the policy reads it. */
+  private final PeakLatency peakLatency;
 
   /** Passive-health counters, made once; null when outlier detection is off. */
-  final OutlierDetector.Tracker outlier;
+  final OutlierTracker outlier;
   /** Active-health verdicts, made once; null when health checking is off. */
-  final HealthChecker.Target health;
+  final ActiveHealthChecker.Target health;
 
   /** Set while the endpoint is explicitly drained or has been removed from the list. */
   volatile boolean draining;
   /** Set once the endpoint left the endpoint list; its state then only waits for in-flight to end. */
   volatile boolean removed;
+  /** Whether the current picker may return this endpoint; written by rebuilds before publishing. */
+  volatile boolean pickable;
 
-  // Guarded by the balancer's lock.
-  /** Status seen by the last rebuild, to log and report each change once; null before the first. */
-  EndpointStatus lastStatus;
+  /**
+   * Status seen by the last rebuild (what the picker and the listeners were told), to report each
+   * change once and to answer {@code LoadBalancer.status}; null before the first. Written by rebuilds.
+   */
+  volatile EndpointStatus lastStatus;
+  /** {@link #lastStatus} once the listeners were told of it: what {@code LoadBalancer.status} answers. */
+  volatile EndpointStatus reportedStatus;
+
+  // Written by rebuilds only (under the balancer's lock).
   /** Whether the last rebuild found the endpoint eligible. */
   boolean lastEligible;
-  /** Start of the current slow-start ramp in clock millis, or -1 when not ramping. */
-  long rampStartMillis = -1;
+  /** Start of the current slow-start ramp in ticker nanos, valid while {@link #ramping}. */
+  long rampStartNanos;
+  /** Whether a slow-start ramp is running. */
+  boolean ramping;
   /** Ramp once the endpoint next becomes eligible (it joined late or came back). */
   boolean rampPending;
 
-  EndpointState(Endpoint endpoint, OutlierDetector detector, HealthChecker checker) {
+  EndpointState(Endpoint endpoint, OutlierEngine detector, ActiveHealthChecker checker, PeakLatency peakLatency) {
     this.address = endpoint.address();
+    this.peakLatency = peakLatency;
     this.endpoint = endpoint;
     this.effectiveWeight = endpoint.weight();
-    OutlierDetector.Tracker tracker = detector == null ? null : detector.newTracker(this::requests);
+    OutlierTracker tracker = detector == null ? null : detector.newTracker(this::requests);
     this.outlier = tracker;
     // A passed probe refutes an ejection for connection failures; a recovery seen by the probes ends
-    // any ejection (see OutlierDetector#probePassed).
+    // any ejection (see OutlierEngine#probePassed).
     this.health = checker == null ? null
         : checker.newTarget(this::endpoint, tracker == null ? null : recovered -> detector.probePassed(tracker, recovered));
   }
@@ -105,6 +117,18 @@ final class EndpointState implements EndpointView {
   @Override
   public double latencyEwmaNanos() {
     return latencyEwma;
+  }
+
+  @Override
+  public double peakEwmaNanos() {
+    PeakLatency p = peakLatency;
+    return p == null ? 0.0 : p.estimate();
+  }
+
+  @Override
+  public long peakEwmaStampNanos() {
+    PeakLatency p = peakLatency;
+    return p == null ? 0L : p.stamp();
   }
 
   @Override
@@ -132,8 +156,9 @@ final class EndpointState implements EndpointView {
 
   /**
    * Ends one request: decrements in-flight, counts the outcome, folds the latency into the moving
-   * average and feeds outlier detection. Lock-free and allocation-free unless this release is the
-   * failure that ejects the endpoint.
+   * averages (and the peak EWMA, if kept) and feeds outlier detection. Lock-free and allocation-free;
+   * the failure that reaches a consecutive-failure count only marks the endpoint for the next
+   * (coalesced) rebuild.
    */
   void release(Outcome outcome, long latencyNanos) {
     IN_FLIGHT.getAndAdd(this, -1);
@@ -142,15 +167,19 @@ final class EndpointState implements EndpointView {
       double old = latencyEwma;
       // A release store: readers see a whole value without the full fence a volatile write costs.
       LATENCY_EWMA.setRelease(this, old == 0.0 ? latencyNanos : old + EWMA_ALPHA * (latencyNanos - old));
+      PeakLatency p = peakLatency;
+      if (p != null) {
+        p.observe(outcome, latencyNanos);
+      }
+      LatencyRecorder recorder = latencyRecorder;
+      if (recorder != null) {
+        recorder.record(latencyNanos);
+      }
     }
     recordFailureRatio(outcome);
-    OutlierDetector.Tracker t = outlier;
+    OutlierTracker t = outlier;
     if (t != null) {
       t.record(outcome);
-    }
-    Timer timer = latencyTimer;
-    if (timer != null && latencyNanos >= 0) {
-      timer.record(latencyNanos, TimeUnit.NANOSECONDS);
     }
   }
 
@@ -167,6 +196,51 @@ final class EndpointState implements EndpointView {
       case SERVER_ERROR, CONNECT_FAILURE, TIMEOUT -> FAILURE_RATIO.setRelease(this, old + FAILURE_ALPHA * (1 - old));
       default -> { } // cancelled: neither
     }
+  }
+
+  /** Where the endpoint stands now, from its live flags and verdicts (see {@link LoadBalancer#status}). */
+  EndpointStatus status() {
+    HealthChecker.State health = this.health == null ? HealthChecker.State.HEALTHY : this.health.state();
+    if (draining || health == HealthChecker.State.DRAINING) {
+      return EndpointStatus.DRAINING;
+    }
+    if (outlier != null && outlier.ejected()) {
+      return EndpointStatus.EJECTED;
+    }
+    return switch (health) {
+      case UNHEALTHY -> EndpointStatus.UNHEALTHY;
+      case UNKNOWN -> EndpointStatus.UNKNOWN;
+      default -> EndpointStatus.HEALTHY;
+    };
+  }
+
+  /** Whether the endpoint failed its active health checks: hard evidence that it is down. */
+  boolean failedProbes() {
+    return health != null && health.state() == HealthChecker.State.UNHEALTHY;
+  }
+
+  /** Failed its active checks, or ejected because it refused every connection: known dead. */
+  boolean knownDead() {
+    return failedProbes() || (outlier != null && outlier.ejected() && outlier.unreachable());
+  }
+
+  /** Whether the endpoint is not drained and active checks have given it a verdict. */
+  boolean probed() {
+    return !draining && health != null && health.state() != HealthChecker.State.UNKNOWN;
+  }
+
+  /** Why the status changed, for the log line and the listener. */
+  String reason(EndpointStatus from, EndpointStatus to) {
+    if (to == EndpointStatus.DRAINING && draining) {
+      return removed ? "removed from the endpoint list" : "drained";
+    }
+    if (outlier != null && (to == EndpointStatus.EJECTED || from == EndpointStatus.EJECTED)) {
+      return outlier.reason();
+    }
+    if (health != null) {
+      return health.reason();
+    }
+    return from == EndpointStatus.DRAINING ? "added back" : "";
   }
 
   @Override

@@ -2,9 +2,11 @@ package io.lb4j;
 
 /**
  * Receives a balancer's events as objects, for applications that want more than the log lines.
- * Every method has an empty default, so implement only what you need. Callbacks run on the thread
- * that caused the change (a releasing request thread, the sweep or probe scheduler, an endpoint
- * update) after the change took effect; they must be quick and must not throw (a throwing
+ * Every method has an empty default, so implement only what you need. Callbacks run after the
+ * change took effect (the new picker is in place): on the thread that called
+ * {@code updateEndpoints} or {@code drain}, or on the balancer's scheduler thread for ejections,
+ * probe verdicts and everything else (never on a releasing request thread). They must be quick,
+ * must not block (they delay the balancer's other background work) and must not throw (a throwing
  * listener is logged and ignored).
  */
 public interface LoadBalancerListener {

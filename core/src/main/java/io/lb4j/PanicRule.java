@@ -21,10 +21,12 @@ import java.util.function.Predicate;
  *   <li>in panic, picks go to every usable endpoint that is not known dead (ejected for errors
  *       included, as in Envoy);
  *   <li>when every judged endpoint is known dead and none is eligible: endpoints still waiting for a
- *       first probe are offered if any; else, if some endpoint is dead only by outlier detection's
- *       word, all usable endpoints are (only traffic can tell that it is back, so Envoy's panic
- *       applies); else (every one failed its active health checks, which keep probing) none is, and
- *       picks fail at once with a message that says so.
+ *       first probe are offered if any; else all usable endpoints are, as in Envoy. A verdict that
+ *       condemns the whole fleet is more often the verdict's fault than the fleet's (a broken health
+ *       endpoint, a probe path blocked by a firewall, a client too starved of CPU to finish its
+ *       probes in time), and failing every request then would turn a health-check problem into an
+ *       outage; when the fleet really is down, each request still fails promptly (refused
+ *       connections), within {@code maxAttempts} and the retry budget.
  * </ul>
  *
  * <p>A threshold of 0 disables panic mode altogether: only eligible endpoints are ever offered.
@@ -38,7 +40,7 @@ final class PanicRule {
    *
    * @param panic whether the balancer is in panic mode
    * @param offered the endpoints to pick among, or null to use the eligible ones (the caller may
-   *     then prefer a zone); empty when every endpoint is known dead by active health checks
+   *     then prefer a zone)
    * @param alive the panic denominator: judged endpoints not known dead
    */
   record Decision<T>(boolean panic, List<T> offered, int alive) {}
@@ -52,20 +54,16 @@ final class PanicRule {
    *     first health probe (it counts neither way)
    * @param dead whether a usable endpoint is known dead (failed active checks, or ejected as
    *     unreachable)
-   * @param deadByProbe whether a usable endpoint failed its active health checks
    * @param threshold the panic threshold, 0..1
    */
   static <T> Decision<T> decide(List<T> usable, List<T> eligible, Predicate<T> unjudged, Predicate<T> dead,
-      Predicate<T> deadByProbe, double threshold) {
+      double threshold) {
     List<T> notDead = new ArrayList<>(usable.size());
     int alive = 0;
-    boolean onlyProbedDead = true;
     for (T e : usable) {
       if (!dead.test(e)) {
         notDead.add(e);
         alive += unjudged.test(e) ? 0 : 1;
-      } else if (!deadByProbe.test(e)) {
-        onlyProbedDead = false;
       }
     }
     if (threshold <= 0) {
@@ -81,6 +79,6 @@ final class PanicRule {
     if (!notDead.isEmpty()) {
       return new Decision<>(true, notDead, 0);
     }
-    return onlyProbedDead ? new Decision<>(false, List.of(), 0) : new Decision<>(true, usable, 0);
+    return new Decision<>(true, usable, 0);
   }
 }

@@ -7,10 +7,9 @@ package io.lb4j;
  * (for a streamed response: when the body is closed). Until then the endpoint's in-flight count
  * includes this request.
  *
- * <p><b>Recycling.</b> To keep the pick path free of allocation, selection objects are recycled:
- * once released, the same object may be handed out again by a later pick. A second
- * {@code release} on a selection that has not been handed out again is ignored; keep no reference
- * to a selection after releasing it. {@code release} may be called from any thread.
+ * <p>Each pick returns a new selection, never a recycled one, so any {@code release} after the
+ * first is ignored, however late it comes: a stale release can never end another request.
+ * {@code release} may be called from any thread.
  */
 public interface Selection {
 

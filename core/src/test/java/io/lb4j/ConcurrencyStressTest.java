@@ -70,7 +70,7 @@ class ConcurrencyStressTest {
     CountDownLatch start = new CountDownLatch(1);
 
     try (LoadBalancer lb = LoadBalancer.builder().name("stress-" + name).endpoints(LIST_A)
-        .policy(policy.get()).backgroundTasks(false).build()) {
+        .policy(policy.get()).build()) {
       List<Thread> threads = new ArrayList<>();
       for (int t = 0; t < PICKERS; t++) {
         threads.add(new Thread(() -> {

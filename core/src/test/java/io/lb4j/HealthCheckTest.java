@@ -3,6 +3,7 @@ package io.lb4j;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lb4j.health.HealthCheckConfig;
@@ -12,6 +13,8 @@ import io.lb4j.health.ProbeResult;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import io.lb4j.testing.Balancers;
+import io.lb4j.testing.RecordingListener;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.HashSet;
@@ -21,21 +24,17 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class HealthCheckTest {
 
-  private final FakeClock clock = new FakeClock();
-  private final RecordingListener listener = new RecordingListener();
-  private final List<LoadBalancer> opened = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() {
-    opened.forEach(LoadBalancer::close);
-  }
+  @RegisterExtension
+  final Balancers lbs = new Balancers();
+  private final RecordingListener listener = lbs.listener;
 
   /** Answers from a per-endpoint script ('H' healthy, 'F' unhealthy, 'D' draining); healthy when the script is empty. */
   static final class ScriptedProbe implements HealthProbe {
@@ -75,23 +74,15 @@ class HealthCheckTest {
   }
 
   private static List<Endpoint> endpoints(int n) {
-    List<Endpoint> list = new ArrayList<>();
-    for (int i = 1; i <= n; i++) {
-      list.add(Endpoint.of("127.0.0.1", 20_000 + i));
-    }
-    return list;
+    return Balancers.endpoints(20_000, n);
   }
 
   private LoadBalancer lb(int n, HealthCheckConfig config, HealthProbe probe) {
-    LoadBalancer lb = LoadBalancer.builder().name("hc").endpoints(endpoints(n))
-        .policy(TestPolicies.roundRobin()).healthCheck(config, probe).clock(clock)
-        .backgroundTasks(false).listener(listener).build();
-    opened.add(lb);
-    return lb;
+    return lbs.build(lbs.builder("hc").endpoints(endpoints(n)).healthCheck(config, probe));
   }
 
-  private static void probeRound(LoadBalancer lb) throws Exception {
-    lb.healthChecker().orElseThrow().probeAll().get(10, TimeUnit.SECONDS);
+  private void probeRound(LoadBalancer lb) {
+    lbs.probeRound(lb);
   }
 
   private static Set<Endpoint> picked(LoadBalancer lb, int picks) {
@@ -105,7 +96,7 @@ class HealthCheckTest {
   }
 
   @Test
-  void thresholdsKeepAFlappingEndpointFromFlapping() throws Exception {
+  void thresholdsKeepAFlappingEndpointFromFlapping() {
     ScriptedProbe probe = new ScriptedProbe();
     LoadBalancer lb = lb(4, HealthCheckConfig.builder().unhealthyThreshold(3).healthyThreshold(2).build(), probe);
     Endpoint e = lb.endpoints().get(0);
@@ -137,7 +128,7 @@ class HealthCheckTest {
   }
 
   @Test
-  void coldStartServesThenNewEndpointsWaitForTheirFirstPass() throws Exception {
+  void coldStartServesThenNewEndpointsWaitForTheirFirstPass() {
     ScriptedProbe probe = new ScriptedProbe();
     LoadBalancer lb = lb(2, HealthCheckConfig.defaults(), probe);
     assertEquals(EndpointStatus.UNKNOWN, lb.status(lb.endpoints().get(0)));
@@ -159,7 +150,7 @@ class HealthCheckTest {
   }
 
   @Test
-  void aFailingFirstProbeKeepsANewEndpointOut() throws Exception {
+  void aFailingFirstProbeKeepsANewEndpointOut() {
     ScriptedProbe probe = new ScriptedProbe();
     LoadBalancer lb = lb(4, HealthCheckConfig.defaults(), probe);
     probe.script(lb.endpoints().get(3), "F");
@@ -169,7 +160,7 @@ class HealthCheckTest {
   }
 
   @Test
-  void aDrainingAnswerDrains() throws Exception {
+  void aDrainingAnswerDrains() {
     ScriptedProbe probe = new ScriptedProbe();
     LoadBalancer lb = lb(3, HealthCheckConfig.defaults(), probe);
     Endpoint e = lb.endpoints().get(1);
@@ -185,15 +176,14 @@ class HealthCheckTest {
   }
 
   @Test
-  void allUnhealthyReportsWhyWhenPanicIsOff() throws Exception {
+  void allUnhealthyReportsWhyWhenPanicIsOff() {
     ScriptedProbe probe = new ScriptedProbe();
-    LoadBalancer lb = LoadBalancer.builder().name("hc0").endpoints(endpoints(2)).panicThreshold(0.0)
-        .healthCheck(HealthCheckConfig.defaults(), probe).backgroundTasks(false).build();
-    opened.add(lb);
+    LoadBalancer lb = lbs.build(lbs.builder("hc0").endpoints(endpoints(2)).panicThreshold(0.0)
+        .healthCheck(HealthCheckConfig.defaults(), probe));
     probe.script(lb.endpoints().get(0), "F");
     probe.script(lb.endpoints().get(1), "F");
     probeRound(lb);
-    NoEndpointAvailableException ex = org.junit.jupiter.api.Assertions.assertThrows(NoEndpointAvailableException.class, lb::pick);
+    NoEndpointAvailableException ex = assertThrows(NoEndpointAvailableException.class, lb::pick);
     assertEquals("load balancer 'hc0': all 2 endpoints are unavailable (0 ejected, 2 unhealthy, 0 draining)", ex.getMessage());
   }
 
@@ -218,14 +208,18 @@ class HealthCheckTest {
     };
     HealthCheckConfig config = HealthCheckConfig.builder().timeout(Duration.ofMillis(100)).build();
     LoadBalancer lb = lb(4, config, probe);
-    probeRound(lb);
-    probeRound(lb);
+    for (int round = 0; round < 2; round++) {
+      CompletableFuture<Void> answers = lb.healthChecker().orElseThrow().probeAll();
+      lbs.clock.forward(Duration.ofMillis(100)); // the hung probe's timeout, on the fake scheduler
+      answers.get(10, TimeUnit.SECONDS);
+    }
     assertEquals(EndpointStatus.UNHEALTHY, lb.status(eps.get(0)));
     assertEquals(EndpointStatus.UNHEALTHY, lb.status(eps.get(1)));
     assertEquals(EndpointStatus.UNHEALTHY, lb.status(eps.get(2)));
     assertEquals(EndpointStatus.HEALTHY, lb.status(eps.get(3)));
-    assertEquals(2, throwCalls.get());
-    assertEquals(2, goodCalls.get());
+    // Probed again after throwing (periodic probes may add calls while the fake time moves).
+    assertTrue(throwCalls.get() >= 2, "throwing probe called " + throwCalls.get() + " times");
+    assertTrue(goodCalls.get() >= 2, "good probe called " + goodCalls.get() + " times");
     assertTrue(listener.reasons.contains("no answer within 100ms"), listener.reasons.toString());
     assertTrue(listener.reasons.contains("probe threw java.lang.IllegalStateException: probe bug"), listener.reasons.toString());
     assertTrue(listener.reasons.contains("probe returned a null stage"), listener.reasons.toString());
@@ -245,32 +239,73 @@ class HealthCheckTest {
       goodCalls.incrementAndGet();
       return CompletableFuture.completedFuture(ProbeResult.healthy("ok"));
     };
-    LoadBalancer lb = LoadBalancer.builder().name("hcbg").endpoints(eps)
+    LoadBalancer lb = lbs.build(lbs.builder("hcbg").endpoints(eps)
         .healthCheck(HealthCheckConfig.builder().interval(Duration.ofMillis(20)).timeout(Duration.ofMillis(30))
-            .jitter(0.5).build(), probe)
-        .build();
-    opened.add(lb);
-    await().atMost(Duration.ofSeconds(10)).until(() -> goodCalls.get() >= 10);
-    await().atMost(Duration.ofSeconds(10)).until(() -> lb.status(eps.get(1)) == EndpointStatus.UNHEALTHY);
+            .jitter(0.5).build(), probe));
+    lbs.clock.forward(Duration.ofSeconds(1));
+    assertTrue(goodCalls.get() >= 40, "about one probe per 20 ms, was " + goodCalls.get());
     assertEquals(EndpointStatus.UNHEALTHY, lb.status(eps.get(0)));
+    assertEquals(EndpointStatus.UNHEALTHY, lb.status(eps.get(1)));
     assertEquals(EndpointStatus.HEALTHY, lb.status(eps.get(2)));
   }
 
   @Test
   void firstProbesAreSpreadByJitter() {
     Map<String, Long> firstProbe = new ConcurrentHashMap<>();
-    LoadBalancer lb = LoadBalancer.builder().name("jitter").endpoints(endpoints(20))
+    lbs.build(lbs.builder("jitter").endpoints(endpoints(20))
         .healthCheck(HealthCheckConfig.builder().interval(Duration.ofMillis(400)).jitter(1.0).build(), e -> {
-          firstProbe.putIfAbsent(e.address(), System.nanoTime());
+          firstProbe.putIfAbsent(e.address(), lbs.clock.nanos());
           return CompletableFuture.completedFuture(ProbeResult.healthy("ok"));
-        })
-        .build();
-    opened.add(lb);
-    await().atMost(Duration.ofSeconds(10)).until(() -> firstProbe.size() == 20);
+        }));
+    lbs.clock.forward(Duration.ofMillis(400));
+    assertEquals(20, firstProbe.size(), "every first probe within interval x jitter");
     long spread = firstProbe.values().stream().mapToLong(Long::longValue).max().getAsLong()
         - firstProbe.values().stream().mapToLong(Long::longValue).min().getAsLong();
     // Uniform over 400 ms: 20 first probes all within 40 ms of each other has odds below 1e-17.
     assertTrue(spread > TimeUnit.MILLISECONDS.toNanos(40), "first probes spread over " + spread + " ns");
+  }
+
+  @Test
+  void aProbeThatBlocksCostsOnlyItsOwnEndpoint() {
+    // Real threads and time: the probe of eps[0] blocks inside probe() until the test ends.
+    List<Endpoint> eps = endpoints(3);
+    CountDownLatch unblock = new CountDownLatch(1);
+    Map<Endpoint, AtomicInteger> calls = new ConcurrentHashMap<>();
+    HealthProbe probe = e -> {
+      calls.computeIfAbsent(e, k -> new AtomicInteger()).incrementAndGet();
+      if (e.equals(eps.get(0))) {
+        try {
+          unblock.await();
+        } catch (InterruptedException ex) {
+          Thread.currentThread().interrupt();
+        }
+      }
+      return CompletableFuture.completedFuture(ProbeResult.healthy("ok"));
+    };
+    LoadBalancer lb = lbs.track(LoadBalancer.builder().name("blocking").endpoints(eps)
+        .healthCheck(HealthCheckConfig.builder().interval(Duration.ofMillis(20)).timeout(Duration.ofMillis(50))
+            .unhealthyThreshold(1).build(), probe)
+        .outlierDetection(OutlierDetectionConfig.builder().interval(Duration.ofMillis(20))
+            .baseEjectionTime(Duration.ofMillis(100)).maxEjectionPercent(100).build())
+        .listener(listener)
+        .build());
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> lb.status(eps.get(0)) == EndpointStatus.UNHEALTHY);
+      assertEquals("no answer within 50ms", lb.state(eps.get(0)).health.reason(), "counted failed at its timeout");
+      int before = calls.get(eps.get(2)).get();
+      await().atMost(Duration.ofSeconds(10)).until(() -> calls.get(eps.get(2)).get() >= before + 10);
+      assertEquals(1, calls.get(eps.get(0)).get(), "not called again while the first call blocks");
+      // Ejections still expire on schedule: eject eps[1] and watch the sweep bring it back.
+      for (int i = 0; i < 5; i++) {
+        lb.begin(eps.get(1)).release(Outcome.SERVER_ERROR, 1);
+      }
+      await().atMost(Duration.ofSeconds(10)).until(() -> listener.events.contains("127.0.0.1:20002 EJECTED->HEALTHY"));
+      assertTrue(listener.events.indexOf("127.0.0.1:20002 HEALTHY->EJECTED")
+          < listener.events.indexOf("127.0.0.1:20002 EJECTED->HEALTHY"), listener.events.toString());
+      assertEquals(EndpointStatus.HEALTHY, lb.status(eps.get(2)));
+    } finally {
+      unblock.countDown();
+    }
   }
 
   @Test
@@ -296,59 +331,46 @@ class HealthCheckTest {
 
   @Test
   void noSchedulerWithoutTimedFeatures() {
-    LoadBalancer lb = LoadBalancer.builder().name("plain").endpoints(endpoints(2)).build();
-    opened.add(lb);
+    LoadBalancer lb = lbs.track(LoadBalancer.builder().name("plain").endpoints(endpoints(2)).build());
     assertEquals(0, lbThreads("lb4j-plain-"));
     assertTrue(lb.healthChecker().isEmpty());
     assertTrue(lb.outlierDetector().isEmpty());
   }
 
   @Test
-  void activeAndPassiveStatusesCombine() throws Exception {
+  void activeAndPassiveStatusesCombine() {
     ScriptedProbe probe = new ScriptedProbe();
-    LoadBalancer lb = LoadBalancer.builder().name("both").endpoints(endpoints(4))
-        .policy(TestPolicies.roundRobin()).clock(clock).backgroundTasks(false)
+    LoadBalancer lb = lbs.build(lbs.builder("both").endpoints(endpoints(4))
         .healthCheck(HealthCheckConfig.defaults(), probe)
-        .outlierDetection(OutlierDetectionConfig.defaults()).build();
-    opened.add(lb);
+        .outlierDetection(OutlierDetectionConfig.defaults()));
     probeRound(lb);
     Endpoint e = lb.endpoints().get(0);
-    EndpointState s = lb.state(e);
-    for (int i = 0; i < 5; i++) {
-      s.acquire();
-      lb.onRelease(s, Outcome.CONNECT_FAILURE, 1);
-    }
+    lbs.record(lb, e, Outcome.CONNECT_FAILURE, 5);
     assertEquals(EndpointStatus.EJECTED, lb.status(e));
-    probe.script(e, "FFF");
+    probe.script(e, "F".repeat(20)); // enough for the periodic probes during the 30 s below too
     probeRound(lb);
     probeRound(lb);
     probeRound(lb);
     assertEquals(EndpointStatus.EJECTED, lb.status(e), "ejected wins over unhealthy");
-    clock.advance(Duration.ofSeconds(30));
-    lb.outlierDetector().orElseThrow().sweep();
+    lbs.clock.forward(Duration.ofSeconds(30)); // the sweep at 30 s ends the ejection
     assertEquals(EndpointStatus.UNHEALTHY, lb.status(e));
     assertNotEquals(EndpointStatus.HEALTHY, lb.status(e));
   }
 
   @Test
-  void aPassedProbeEndsAnEjectionForRefusedConnectionsButNotOneForErrors() throws Exception {
+  void aPassedProbeEndsAnEjectionForRefusedConnectionsButNotOneForErrors() {
     ScriptedProbe probe = new ScriptedProbe();
-    LoadBalancer lb = LoadBalancer.builder().name("back").endpoints(endpoints(4))
-        .policy(TestPolicies.roundRobin()).clock(clock).backgroundTasks(false).listener(listener)
+    LoadBalancer lb = lbs.build(lbs.builder("back").endpoints(endpoints(4))
         .healthCheck(HealthCheckConfig.defaults(), probe)
-        .outlierDetection(OutlierDetectionConfig.defaults()).build();
-    opened.add(lb);
+        .outlierDetection(OutlierDetectionConfig.defaults()));
     probeRound(lb);
     Endpoint refused = lb.endpoints().get(0);
     Endpoint erring = lb.endpoints().get(1);
     for (int i = 0; i < 5; i++) {
-      EndpointState r = lb.state(refused);
-      r.acquire();
-      lb.onRelease(r, Outcome.CONNECT_FAILURE, 1);
-      EndpointState e = lb.state(erring);
-      e.acquire();
-      lb.onRelease(e, Outcome.SERVER_ERROR, 1);
+      lb.begin(refused).release(Outcome.CONNECT_FAILURE, 1);
+      lb.begin(erring).release(Outcome.SERVER_ERROR, 1);
     }
+    lbs.clock.runDue(); // the rebuild the releases asked for
     assertEquals(EndpointStatus.EJECTED, lb.status(refused));
     assertEquals(EndpointStatus.EJECTED, lb.status(erring));
     probeRound(lb); // both answer healthy: the restarted one is reachable, the erring one may still err
@@ -359,7 +381,7 @@ class HealthCheckTest {
   }
 
   @Test
-  void whenEveryEndpointFailsItsProbesPicksFailAtOnceAndComeBackWithTheProbes() throws Exception {
+  void whenEveryEndpointFailsItsProbesTheBalancerPanicsOverAllOfThem() {
     ScriptedProbe probe = new ScriptedProbe();
     LoadBalancer lb = lb(3, HealthCheckConfig.builder().unhealthyThreshold(1).healthyThreshold(1).build(), probe);
     probeRound(lb);
@@ -367,12 +389,15 @@ class HealthCheckTest {
       probe.script(e, "F");
     }
     probeRound(lb);
-    NoEndpointAvailableException ex = org.junit.jupiter.api.Assertions.assertThrows(
-        NoEndpointAvailableException.class, lb::pick);
-    assertEquals("load balancer 'hc': all 3 endpoints are unavailable (0 ejected, 3 unhealthy, 0 draining)",
-        ex.getMessage());
-    assertTrue(!lb.inPanic(), "nothing to panic over: every endpoint is known dead");
+    // A verdict against the whole fleet is more likely the checks' fault than every endpoint down:
+    // Envoy's panic over all of them rather than an outage on the checks' word.
+    assertTrue(lb.inPanic(), "every endpoint failed its probes: panic over all of them");
+    assertEquals(3, picked(lb, 30).size());
+    for (Endpoint e : lb.endpoints()) {
+      assertEquals(EndpointStatus.UNHEALTHY, lb.status(e));
+    }
     probeRound(lb); // the scripts are empty: healthy again
+    assertTrue(!lb.inPanic());
     assertEquals(3, picked(lb, 9).size());
   }
 

@@ -5,10 +5,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lb4j.health.HealthCheckConfig;
-import io.lb4j.metrics.LoadBalancerMetrics;
 import io.lb4j.health.ProbeResult;
+import io.lb4j.metrics.LoadBalancerMetrics;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.policy.Policy;
+import io.lb4j.testing.FakeClock;
+import io.lb4j.testing.TestPolicies;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -28,10 +30,11 @@ class LoadBalancerMetricsTest {
   private static final Policy ROTATE = TestPolicies.roundRobin();
 
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final FakeClock clock = new FakeClock();
 
   private LoadBalancer.Builder lb(Endpoint... endpoints) {
     return LoadBalancer.builder().name("orders").endpoints(List.of(endpoints)).policy(ROTATE)
-        .meterRegistry(registry);
+        .meterRegistry(registry).ticker(clock).scheduler(clock);
   }
 
   private double requests(Endpoint e, String outcome) {
@@ -89,11 +92,12 @@ class LoadBalancerMetricsTest {
   void ejectionsByReasonAndPanic() {
     OutlierDetectionConfig od = OutlierDetectionConfig.builder()
         .consecutiveFailures(2).consecutiveLocalFailures(2).maxEjectionPercent(100).build();
-    try (LoadBalancer balancer = lb(A, B).outlierDetection(od).backgroundTasks(false).build()) {
+    try (LoadBalancer balancer = lb(A, B).outlierDetection(od).build()) {
       assertEquals(0, gauge("lb4j.panic"));
       for (int i = 0; i < 4; i++) { // round robin: A, B, A, B
         balancer.pick().release(i < 2 ? Outcome.SERVER_ERROR : Outcome.CONNECT_FAILURE, 1);
       }
+      clock.runDue(); // the rebuild the releases asked for
       // A failed SERVER_ERROR then CONNECT_FAILURE: 2 in a row; same for B.
       double consecutive = registry.get("lb4j.ejections").tags("reason", "consecutive").functionCounter().count();
       double local = registry.get("lb4j.ejections").tags("reason", "local").functionCounter().count();
@@ -110,21 +114,23 @@ class LoadBalancerMetricsTest {
   void localOriginEjectionsHaveTheirOwnReason() {
     OutlierDetectionConfig od = OutlierDetectionConfig.builder()
         .consecutiveFailures(5).consecutiveLocalFailures(2).maxEjectionPercent(100).build();
-    try (LoadBalancer balancer = lb(A).outlierDetection(od).backgroundTasks(false).build()) {
+    try (LoadBalancer balancer = lb(A).outlierDetection(od).build()) {
       balancer.pick().release(Outcome.TIMEOUT, 1);
       balancer.pick().release(Outcome.CONNECT_FAILURE, 1);
+      clock.runDue();
       assertEquals(1, registry.get("lb4j.ejections").tags("reason", "local").functionCounter().count());
     }
   }
 
   @Test
   void healthChecksByResult() {
-    try (LoadBalancer balancer = lb(A, B).backgroundTasks(false)
+    try (LoadBalancer balancer = lb(A, B)
         .healthCheck(HealthCheckConfig.defaults(), e -> CompletableFuture.completedFuture(
             e.equals(A) ? ProbeResult.healthy("ok") : ProbeResult.unhealthy("refused")))
         .build()) {
       balancer.healthChecker().orElseThrow().probeAll().join();
       balancer.healthChecker().orElseThrow().probeAll().join();
+      clock.runDue();
       assertEquals(2, registry.get("lb4j.health.checks").tags("result", "healthy").functionCounter().count());
       assertEquals(2, registry.get("lb4j.health.checks").tags("result", "unhealthy").functionCounter().count());
       assertEquals(1, gauge("lb4j.endpoints", "status", "unhealthy"));
@@ -177,7 +183,7 @@ class LoadBalancerMetricsTest {
   }
 
   @Test
-  void releaseWithARegistryAllocatesNothing() {
+  void releaseWithARegistryAllocatesNoMoreThanTheSelection() {
     var mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
     if (!mx.isThreadAllocatedMemorySupported()) {
       return;
@@ -189,8 +195,8 @@ class LoadBalancerMetricsTest {
       long before = mx.getThreadAllocatedBytes(tid);
       run(balancer, 200_000);
       long allocated = mx.getThreadAllocatedBytes(tid) - before;
-      // One object per request would be >= 3 MB.
-      assertTrue(allocated < 16_384, "allocated " + allocated + " bytes over 200,000 pick/release");
+      // At most the 24-byte selection per pick; anything more per request would add >= 3 MB.
+      assertTrue(allocated <= 200_000L * 24 + 16_384, "allocated " + allocated + " bytes over 200,000 pick/release");
       assertEquals(400_000, requests(A, "success") + requests(B, "success"));
     }
   }
@@ -198,6 +204,26 @@ class LoadBalancerMetricsTest {
   private static void run(LoadBalancer lb, int n) {
     for (int i = 0; i < n; i++) {
       lb.pick().release(Outcome.SUCCESS, 1_000 + i);
+    }
+  }
+
+  @Test
+  void aSecondLiveBalancerWithTheSameNameOnOneRegistryIsRefused() {
+    try (LoadBalancer first = lb(A).build()) {
+      IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> lb(B).build());
+      assertTrue(e.getMessage().contains("'orders'") && e.getMessage().contains("meterRegistry"), e.getMessage());
+      assertEquals(1, registry.find("lb4j.inflight").meters().size(), "the refused one registered nothing");
+      try (LoadBalancer other = lb(B).name("orders-2").build()) {
+        assertEquals(2, registry.find("lb4j.panic").meters().size());
+        assertTrue(other.endpoints().contains(B));
+      }
+      assertEquals(1, registry.find("lb4j.panic").meters().size(), "closing one left the other's meters");
+      first.pick().release(Outcome.SUCCESS, 1);
+      assertEquals(1, requests(A, "success"), "the first one's meters still count");
+    }
+    try (LoadBalancer again = lb(B).build()) { // the name is free once the first closed
+      assertEquals(1, registry.find("lb4j.panic").meters().size());
+      assertTrue(again.endpoints().contains(B));
     }
   }
 

@@ -9,71 +9,43 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.outlier.OutlierDetector;
 import io.lb4j.policy.Policies;
+import io.lb4j.testing.Balancers;
+import io.lb4j.testing.RecordingListener;
+import io.lb4j.testing.TestPolicies;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
+/** Outlier detection through the balancer, on the fake clock: sweeps run every interval as in production. */
 class OutlierDetectionTest {
 
-  private final FakeClock clock = new FakeClock();
-  private final RecordingListener listener = new RecordingListener();
-  private final List<LoadBalancer> opened = new ArrayList<>();
-
-  @AfterEach
-  void closeAll() {
-    opened.forEach(LoadBalancer::close);
-  }
-
-  private static List<Endpoint> endpoints(int n) {
-    List<Endpoint> list = new ArrayList<>();
-    for (int i = 1; i <= n; i++) {
-      list.add(Endpoint.of("127.0.0.1", 10_000 + i));
-    }
-    return list;
-  }
+  @RegisterExtension
+  final Balancers lbs = new Balancers();
+  private final RecordingListener listener = lbs.listener;
 
   private LoadBalancer lb(int n, OutlierDetectionConfig config) {
-    LoadBalancer lb = LoadBalancer.builder()
-        .name("od")
-        .endpoints(endpoints(n))
-        .policy(TestPolicies.roundRobin())
-        .outlierDetection(config)
-        .clock(clock)
-        .backgroundTasks(false)
-        .listener(listener)
-        .build();
-    opened.add(lb);
-    return lb;
+    return lbs.build(lbs.builder("od").endpoints(Balancers.endpoints(10_000, n)).outlierDetection(config));
   }
 
   private static OutlierDetector detector(LoadBalancer lb) {
     return lb.outlierDetector().orElseThrow();
   }
 
-  /** Releases {@code count} requests on {@code target} with {@code outcome}, going through pick. */
-  private static void release(LoadBalancer lb, Endpoint target, Outcome outcome, int count) {
-    int done = 0;
-    for (int guard = 0; done < count && guard < 100_000; guard++) {
-      Selection s = lb.pick();
-      if (s.endpoint().equals(target)) {
-        s.release(outcome, 1_000);
-        done++;
-      } else {
-        s.release(Outcome.CANCELLED, 1_000);
-      }
-    }
-    assertEquals(count, done, "could not route " + count + " requests to " + target);
+  private void release(LoadBalancer lb, Endpoint target, Outcome outcome, int count) {
+    lbs.release(lb, target, outcome, count);
   }
 
-  /** Releases directly on the endpoint's state, bypassing the picker (e.g. while it is ejected). */
-  private static void record(LoadBalancer lb, Endpoint target, Outcome outcome, int count) {
-    EndpointState s = lb.state(target);
-    for (int i = 0; i < count; i++) {
-      s.acquire();
-      lb.onRelease(s, outcome, 1_000);
-    }
+  private void record(LoadBalancer lb, Endpoint target, Outcome outcome, int count) {
+    lbs.record(lb, target, outcome, count);
+  }
+
+  /** Runs one sweep now and the rebuild it asks for. */
+  private void sweep(LoadBalancer lb) {
+    detector(lb).sweep();
+    lbs.clock.runDue();
   }
 
   @Test
@@ -91,8 +63,12 @@ class OutlierDetectionTest {
     assertEquals(4, failures);
     assertEquals(EndpointStatus.HEALTHY, lb.status(bad), "4 failures must not eject");
     assertEquals(4, lb.state(bad).outlier.consecutiveFailures());
-    release(lb, bad, Outcome.SERVER_ERROR, 1);
-    assertEquals(EndpointStatus.EJECTED, lb.status(bad), "the 5th failure ejects at once, not at a sweep");
+    Selection fifth = Balancers.pickUntil(lb, bad);
+    fifth.release(Outcome.SERVER_ERROR, 1_000);
+    assertEquals(EndpointStatus.HEALTHY, lb.status(bad), "the releasing thread only marks the endpoint");
+    assertEquals(2, lbs.clock.pendingTasks(), "and asks for one rebuild (besides the sweep due in 10 s)");
+    lbs.clock.runDue();
+    assertEquals(EndpointStatus.EJECTED, lb.status(bad), "the 5th failure ejects at the next rebuild, not at a sweep");
     assertEquals(List.of("127.0.0.1:10002 HEALTHY->EJECTED"), listener.events);
     assertTrue(listener.reasons.get(0).contains("5 consecutive failures, ejected for 30s"), listener.reasons.get(0));
     for (int i = 0; i < 100; i++) {
@@ -131,50 +107,42 @@ class OutlierDetectionTest {
 
   @Test
   void ejectionExpiresOnTheSweepAndReEjectionBacksOff() {
+    // Sweeps every 10 s (the default interval) from t = 0, driven by the fake scheduler.
     LoadBalancer lb = lb(4, OutlierDetectionConfig.builder()
         .baseEjectionTime(Duration.ofSeconds(30)).maxEjectionTime(Duration.ofSeconds(75)).build());
-    OutlierDetector od = detector(lb);
     Endpoint e = lb.endpoints().get(0);
-    OutlierDetector.Tracker t = lb.state(e).outlier;
+    OutlierTracker t = lb.state(e).outlier;
 
-    record(lb, e, Outcome.SERVER_ERROR, 5);
+    record(lb, e, Outcome.SERVER_ERROR, 5); // ejected at t = 0
     assertEquals(Duration.ofSeconds(30), t.ejectionTime());
-    clock.advance(Duration.ofSeconds(29));
-    od.sweep();
+    lbs.clock.forward(Duration.ofSeconds(29));
     assertEquals(EndpointStatus.EJECTED, lb.status(e), "not before 30 s");
-    clock.advance(Duration.ofSeconds(1));
-    od.sweep();
+    lbs.clock.forward(Duration.ofSeconds(1));
     assertEquals(EndpointStatus.HEALTHY, lb.status(e), "un-ejected by the sweep at 30 s");
     assertTrue(listener.reasons.get(1).contains("ejection of 30s ended"), listener.reasons.get(1));
 
-    // Fails again at once: the multiplier is now 2, so 60 s.
+    // Fails again at once (t = 30): the multiplier is now 2, so 60 s.
     release(lb, e, Outcome.SERVER_ERROR, 5);
     assertEquals(Duration.ofSeconds(60), t.ejectionTime());
-    clock.advance(Duration.ofSeconds(59));
-    od.sweep();
+    lbs.clock.forward(Duration.ofSeconds(59));
     assertEquals(EndpointStatus.EJECTED, lb.status(e));
-    clock.advance(Duration.ofSeconds(1));
-    od.sweep();
-    assertEquals(EndpointStatus.HEALTHY, lb.status(e));
+    lbs.clock.forward(Duration.ofSeconds(1));
+    assertEquals(EndpointStatus.HEALTHY, lb.status(e), "un-ejected by the sweep at 90 s");
 
-    // Third time: 90 s would exceed maxEjectionTime, so 75 s.
+    // Third time (t = 90): 90 s would exceed maxEjectionTime, so 75 s, ending at the sweep at 170 s.
     record(lb, e, Outcome.SERVER_ERROR, 5);
     assertEquals(Duration.ofSeconds(75), t.ejectionTime());
     assertEquals(3, t.ejections());
-    clock.advance(Duration.ofSeconds(75));
-    od.sweep();
+    lbs.clock.forward(Duration.ofSeconds(79));
+    assertEquals(EndpointStatus.EJECTED, lb.status(e), "the sweep at 160 s is 70 s in");
+    lbs.clock.forward(Duration.ofSeconds(1));
     assertEquals(EndpointStatus.HEALTHY, lb.status(e));
-    assertEquals(3, t.multiplier());
+    assertEquals(3, t.multiplier(), "no decay in the sweep that un-ejects");
 
-    // Healthy for a while: one step of decay per sweep at least an interval after the un-ejection.
-    clock.advance(Duration.ofSeconds(5));
-    od.sweep();
-    assertEquals(3, t.multiplier(), "less than one interval since the un-ejection");
-    clock.advance(Duration.ofSeconds(5));
-    od.sweep();
+    // Healthy: one step of decay per sweep at least an interval after the un-ejection.
+    lbs.clock.forward(Duration.ofSeconds(10));
     assertEquals(2, t.multiplier());
-    clock.advance(Duration.ofSeconds(10));
-    od.sweep();
+    lbs.clock.forward(Duration.ofSeconds(10));
     assertEquals(1, t.multiplier());
     record(lb, e, Outcome.SERVER_ERROR, 5);
     assertEquals(Duration.ofSeconds(60), t.ejectionTime(), "forgiven down to multiplier 1, so 2 x 30 s");
@@ -193,7 +161,7 @@ class OutlierDetectionTest {
         record(lb, e, fail ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 1);
       }
     }
-    detector(lb).sweep();
+    sweep(lb);
     for (int i = 0; i < all.size(); i++) {
       assertEquals(i == 6 ? EndpointStatus.EJECTED : EndpointStatus.HEALTHY, lb.status(all.get(i)), "endpoint " + i);
     }
@@ -209,7 +177,7 @@ class OutlierDetectionTest {
         record(few, few.endpoints().get(i), fail ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 1);
       }
     }
-    detector(few).sweep();
+    sweep(few);
     assertEquals(EndpointStatus.HEALTHY, few.status(few.endpoints().get(0)), "4 hosts < minimumHosts 5");
 
     LoadBalancer quiet = lb(10, OutlierDetectionConfig.builder().build());
@@ -219,7 +187,7 @@ class OutlierDetectionTest {
         record(quiet, quiet.endpoints().get(i), fail ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 1);
       }
     }
-    detector(quiet).sweep();
+    sweep(quiet);
     assertEquals(EndpointStatus.HEALTHY, quiet.status(quiet.endpoints().get(0)), "volume 99 < 100");
     assertEquals(0, detector(quiet).ejectedCount());
   }
@@ -233,16 +201,13 @@ class OutlierDetectionTest {
         record(lb, lb.endpoints().get(i), fail ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 1);
       }
     }
-    OutlierDetector od = detector(lb);
-    od.sweep();
+    lbs.clock.forward(Duration.ofSeconds(10)); // the first periodic sweep
     assertEquals(EndpointStatus.EJECTED, lb.status(lb.endpoints().get(3)));
-    clock.advance(Duration.ofSeconds(30));
-    od.sweep();
+    lbs.clock.forward(Duration.ofSeconds(30));
     assertEquals(EndpointStatus.HEALTHY, lb.status(lb.endpoints().get(3)));
     // No new requests: nothing to judge, nothing ejected again.
-    clock.advance(Duration.ofSeconds(10));
-    od.sweep();
-    assertEquals(0, od.ejectedCount());
+    lbs.clock.forward(Duration.ofSeconds(10));
+    assertEquals(0, detector(lb).ejectedCount());
   }
 
   @Test
@@ -256,7 +221,7 @@ class OutlierDetectionTest {
         record(lb, lb.endpoints().get(i), fail ? Outcome.CONNECT_FAILURE : Outcome.SUCCESS, 1);
       }
     }
-    detector(lb).sweep();
+    sweep(lb);
     assertEquals(EndpointStatus.EJECTED, lb.status(lb.endpoints().get(4)));
     assertEquals(1, detector(lb).ejectedCount());
     assertTrue(listener.reasons.get(0).startsWith("failure percentage 90.0% at or above 85%"), listener.reasons.get(0));
@@ -270,7 +235,7 @@ class OutlierDetectionTest {
     for (int i = 0; i < 5; i++) {
       record(lb, lb.endpoints().get(i), i == 0 ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 200);
     }
-    detector(lb).sweep();
+    sweep(lb);
     assertEquals(0, detector(lb).ejectedCount());
   }
 
@@ -281,7 +246,7 @@ class OutlierDetectionTest {
       for (Endpoint e : lb.endpoints()) {
         record(lb, e, Outcome.SERVER_ERROR, 5);
       }
-      detector(lb).sweep();
+      sweep(lb);
     }
     assertEquals(4, detector(lb).ejectedCount());
     long ejected = lb.endpoints().stream().filter(e -> lb.status(e) == EndpointStatus.EJECTED).count();
@@ -305,15 +270,14 @@ class OutlierDetectionTest {
     assertTrue(lb.inPanic());
     assertEquals(1, listener.count("panic true"), listener.events.toString());
     // Panic picks among all present endpoints.
-    java.util.Set<Endpoint> seen = new java.util.HashSet<>();
+    Set<Endpoint> seen = new HashSet<>();
     for (int i = 0; i < 8; i++) {
       Selection s = lb.pick();
       seen.add(s.endpoint());
       s.release(Outcome.CANCELLED, 1);
     }
     assertEquals(4, seen.size());
-    clock.advance(Duration.ofSeconds(30));
-    detector(lb).sweep();
+    lbs.clock.forward(Duration.ofSeconds(30));
     assertFalse(lb.inPanic());
     assertEquals(1, listener.count("panic false"));
     assertEquals(1, listener.count("panic true"));
@@ -375,7 +339,7 @@ class OutlierDetectionTest {
     }
     assertEquals(3, detector(lb).ejectedCount());
     assertTrue(lb.inPanic(), "only traffic can tell that an endpoint is back");
-    java.util.Set<Endpoint> seen = new java.util.HashSet<>();
+    Set<Endpoint> seen = new HashSet<>();
     for (int i = 0; i < 6; i++) {
       Selection s = lb.pick();
       seen.add(s.endpoint());
@@ -383,18 +347,16 @@ class OutlierDetectionTest {
     }
     assertEquals(3, seen.size());
     // The ejection ends on time, the flag with it.
-    clock.advance(Duration.ofSeconds(30));
-    detector(lb).sweep();
+    lbs.clock.forward(Duration.ofSeconds(30)); // the sweep at 30 s
     assertFalse(lb.state(lb.endpoints().get(0)).outlier.unreachable());
     assertEquals(0, detector(lb).ejectedCount());
   }
 
   @Test
   void withPanicDisabledAllEjectedSaysWhy() {
-    LoadBalancer lb = LoadBalancer.builder().name("nopanic").endpoints(endpoints(3))
-        .policy(Policies.random()).panicThreshold(0.0).clock(clock).backgroundTasks(false)
-        .outlierDetection(OutlierDetectionConfig.builder().maxEjectionPercent(100).build()).build();
-    opened.add(lb);
+    LoadBalancer lb = lbs.build(lbs.builder("nopanic").endpoints(Balancers.endpoints(10_000, 3))
+        .policy(Policies.random()).panicThreshold(0.0)
+        .outlierDetection(OutlierDetectionConfig.builder().maxEjectionPercent(100).build()));
     lb.drain(lb.endpoints().get(2));
     for (Endpoint e : lb.endpoints().subList(0, 2)) {
       record(lb, e, Outcome.TIMEOUT, 5);
@@ -408,8 +370,8 @@ class OutlierDetectionTest {
   @Test
   void aThrowingListenerIsIgnored() {
     RecordingListener second = new RecordingListener();
-    LoadBalancer lb = LoadBalancer.builder().name("throwing").endpoints(endpoints(4))
-        .policy(TestPolicies.roundRobin()).clock(clock).backgroundTasks(false)
+    LoadBalancer lb = lbs.track(LoadBalancer.builder().name("throwing").endpoints(Balancers.endpoints(10_000, 4))
+        .policy(TestPolicies.roundRobin()).ticker(lbs.clock).scheduler(lbs.clock)
         .outlierDetection(OutlierDetectionConfig.defaults())
         .listener(new LoadBalancerListener() {
           @Override
@@ -418,8 +380,7 @@ class OutlierDetectionTest {
           }
         })
         .listener(second)
-        .build();
-    opened.add(lb);
+        .build());
     Endpoint e = lb.endpoints().get(0);
     release(lb, e, Outcome.SERVER_ERROR, 5);
     assertEquals(EndpointStatus.EJECTED, lb.status(e));

@@ -7,6 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.List;
 import net.openhft.hashing.LongHashFunction;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -59,6 +61,19 @@ class PickContextTest {
   void anyCharSequenceHashesLikeItsString() {
     assertEquals(PickContext.ofKey("abc"), PickContext.ofKey(new StringBuilder("abc")));
     assertEquals(PickContext.ofKey("ü日本"), PickContext.ofKey(new StringBuilder("ü日本")));
+  }
+
+  @Test
+  void severalValuesAreSortedAndChainedThroughTheSeedAsEnvoyDoes() {
+    long alice = LongHashFunction.xx(0).hashBytes("alice".getBytes(UTF_8));
+    long expected = LongHashFunction.xx(alice).hashBytes("bob".getBytes(UTF_8));
+    assertEquals(PickContext.ofHash(expected), PickContext.ofKeys(List.of("bob", "alice")));
+    assertEquals(PickContext.ofKeys(List.of("alice", "bob")), PickContext.ofKeys(List.of("bob", "alice")));
+    assertEquals(PickContext.ofKey("alice"), PickContext.ofKeys(List.of("alice")), "one value: ofKey");
+    assertEquals(PickContext.EMPTY, PickContext.ofKeys(List.of()));
+    assertThrows(IllegalArgumentException.class, () -> PickContext.ofKeys(null));
+    assertThrows(IllegalArgumentException.class, () -> PickContext.ofKeys(Arrays.asList("a", null)));
+    assertThrows(IllegalArgumentException.class, () -> PickContext.hashKeys(List.of()));
   }
 
   @Test

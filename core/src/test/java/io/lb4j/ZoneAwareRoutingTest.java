@@ -11,10 +11,16 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import io.lb4j.testing.Balancers;
+import io.lb4j.testing.TestPolicies;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Builder.localZone: local endpoints while at least panicThreshold of them are healthy, else all. */
 class ZoneAwareRoutingTest {
+
+  @RegisterExtension
+  final Balancers lbs = new Balancers();
 
   private static List<Endpoint> zone(String zone, int first, int n) {
     List<Endpoint> out = new ArrayList<>();
@@ -49,40 +55,37 @@ class ZoneAwareRoutingTest {
     all.addAll(remote);
     Set<Endpoint> down = ConcurrentHashMap.newKeySet();
     HealthCheckConfig checks = HealthCheckConfig.builder().unhealthyThreshold(1).healthyThreshold(1).build();
-    try (LoadBalancer lb = LoadBalancer.builder().endpoints(all).policy(TestPolicies.roundRobin())
-        .localZone("eu-1a").panicThreshold(0.5).backgroundTasks(false)
+    LoadBalancer lb = lbs.build(lbs.builder("zones").endpoints(all).localZone("eu-1a").panicThreshold(0.5)
         .healthCheck(checks, e -> CompletableFuture.completedFuture(
-            down.contains(e) ? ProbeResult.unhealthy("down") : ProbeResult.healthy("up")))
-        .build()) {
-      lb.healthChecker().orElseThrow().probeAll().join();
-      assertEquals(addresses(local), picked(lb), "all local healthy: local only");
+            down.contains(e) ? ProbeResult.unhealthy("down") : ProbeResult.healthy("up"))));
+    lbs.probeRound(lb);
+    assertEquals(addresses(local), picked(lb), "all local healthy: local only");
 
-      // 3 of 4, then 2 of 4 local endpoints healthy: still >= 0.5 of the zone, stay local.
-      for (int lost = 1; lost <= 2; lost++) {
-        down.add(local.get(lost - 1));
-        lb.healthChecker().orElseThrow().probeAll().join();
-        assertEquals(addresses(local.subList(lost, 4)), picked(lb), lost + " local endpoints down");
-      }
-
-      // 1 of 4: below the threshold, spill over to every eligible endpoint in any zone.
-      down.add(local.get(2));
-      lb.healthChecker().orElseThrow().probeAll().join();
-      Set<String> spill = addresses(remote);
-      spill.add(local.get(3).address());
-      assertEquals(spill, picked(lb));
-      assertFalse(lb.inPanic(), "5 of 8 eligible overall: spill-over, not panic");
-
-      // None left locally: the remote zone carries everything.
-      down.add(local.get(3));
-      lb.healthChecker().orElseThrow().probeAll().join();
-      assertEquals(addresses(remote), picked(lb));
-
-      // Two come back: 2 of 4 again, local only.
-      down.remove(local.get(0));
-      down.remove(local.get(1));
-      lb.healthChecker().orElseThrow().probeAll().join();
-      assertEquals(addresses(local.subList(0, 2)), picked(lb));
+    // 3 of 4, then 2 of 4 local endpoints healthy: still >= 0.5 of the zone, stay local.
+    for (int lost = 1; lost <= 2; lost++) {
+      down.add(local.get(lost - 1));
+      lbs.probeRound(lb);
+      assertEquals(addresses(local.subList(lost, 4)), picked(lb), lost + " local endpoints down");
     }
+
+    // 1 of 4: below the threshold, spill over to every eligible endpoint in any zone.
+    down.add(local.get(2));
+    lbs.probeRound(lb);
+    Set<String> spill = addresses(remote);
+    spill.add(local.get(3).address());
+    assertEquals(spill, picked(lb));
+    assertFalse(lb.inPanic(), "5 of 8 eligible overall: spill-over, not panic");
+
+    // None left locally: the remote zone carries everything.
+    down.add(local.get(3));
+    lbs.probeRound(lb);
+    assertEquals(addresses(remote), picked(lb));
+
+    // Two come back: 2 of 4 again, local only.
+    down.remove(local.get(0));
+    down.remove(local.get(1));
+    lbs.probeRound(lb);
+    assertEquals(addresses(local.subList(0, 2)), picked(lb));
   }
 
   @Test

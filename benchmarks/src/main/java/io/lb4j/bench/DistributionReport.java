@@ -170,8 +170,7 @@ public final class DistributionReport {
   private static void weightedRow(PrintStream out, String label, Policy policy, int outstanding) {
     List<Endpoint> eps = List.of(Endpoint.of("127.0.0.1", 9001).withWeight(1),
         Endpoint.of("127.0.0.1", 9002).withWeight(2), Endpoint.of("127.0.0.1", 9005).withWeight(5));
-    try (LoadBalancer lb = LoadBalancer.builder().name("report").endpoints(eps).policy(policy)
-        .backgroundTasks(false).build()) {
+    try (LoadBalancer lb = LoadBalancer.builder().name("report").endpoints(eps).policy(policy).build()) {
       Map<Endpoint, Integer> counts = new HashMap<>();
       ArrayDeque<Selection> inFlight = new ArrayDeque<>();
       for (int i = 0; i < WEIGHTED_PICKS; i++) {

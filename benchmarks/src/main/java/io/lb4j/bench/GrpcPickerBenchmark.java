@@ -6,6 +6,7 @@ import io.grpc.ClientStreamTracer;
 import io.grpc.LoadBalancer;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.lb4j.grpc.testing.FakeHelper;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -26,7 +27,8 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * lb4j's gRPC pickers next to gRPC-java's own ({@code round_robin} from grpc-util,
  * {@code least_request_experimental} and {@code ring_hash_experimental} from grpc-xds), each built
- * by its real {@link io.grpc.LoadBalancerProvider} over the same fake, always-READY subchannels and driven
+ * by its real {@link io.grpc.LoadBalancerProvider} over the same fake, always-READY subchannels (lb4j-grpc's
+ * test {@link FakeHelper}) and driven
  * through {@link LoadBalancer.SubchannelPicker#pickSubchannel}.
  *
  * <ul>
@@ -59,7 +61,7 @@ public class GrpcPickerBenchmark {
   @Param({"8", "64", "512"})
   public int endpoints;
 
-  private FakeGrpcChannel helper;
+  private FakeHelper helper;
   private LoadBalancer balancer;
   private LoadBalancer.SubchannelPicker picker;
   private LoadBalancer.PickSubchannelArgs[] args;
@@ -79,16 +81,16 @@ public class GrpcPickerBenchmark {
       case "least_request_experimental" -> Map.of("choiceCount", 2.0);
       default -> Map.of();
     };
-    helper = new FakeGrpcChannel();
-    balancer = helper.start(policy, FakeGrpcChannel.resolved(policy, json, endpoints));
-    args = FakeGrpcChannel.Args.withHeader(hashing ? HEADER_KEY : null, KEYS);
-    helper.pickUntilReady(args, 20 * endpoints + KEYS);
+    helper = FakeHelper.autoReady();
+    balancer = GrpcBalancers.start(helper, policy, GrpcBalancers.resolved(policy, json, endpoints));
+    args = GrpcBalancers.args(hashing ? HEADER_KEY : null, KEYS);
+    GrpcBalancers.pickUntilReady(helper, args, 20 * endpoints + KEYS);
     picker = helper.picker;
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    helper.close(balancer);
+    GrpcBalancers.close(helper, balancer);
   }
 
   @Benchmark

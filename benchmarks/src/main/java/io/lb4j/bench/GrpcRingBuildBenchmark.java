@@ -2,6 +2,7 @@ package io.lb4j.bench;
 
 import io.grpc.LoadBalancer;
 import io.grpc.Metadata;
+import io.lb4j.grpc.testing.FakeHelper;
 import io.lb4j.Endpoint;
 import io.lb4j.policy.Policies;
 import io.lb4j.policy.Policy;
@@ -38,8 +39,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *       picker, are not in this number; lb4j's equivalents are.
  *   <li>{@code reResolve}: {@code acceptResolvedAddresses} with the same 1,000 addresses again (a
  *       DNS or xDS refresh that changed nothing), in the channel's synchronization context, on a
- *       READY balancer built by each policy's real {@code LoadBalancerProvider} over
- *       {@link FakeGrpcChannel}. Both rebuild their ring on every resolution. gRPC: address
+ *       READY balancer built by each policy's real {@code LoadBalancerProvider} over lb4j-grpc's
+ *       test {@link FakeHelper} (subchannels READY on request). Both rebuild their ring on every resolution. gRPC: address
  *       validation, its child-balancer bookkeeping, weights, {@code buildRing}, a new picker. lb4j:
  *       its subchannel bookkeeping, {@code LoadBalancer.updateEndpoints} (endpoint states, the ring
  *       through the same path as {@code ring}), a new picker and its pick-result map.
@@ -69,7 +70,7 @@ public class GrpcRingBuildBenchmark {
   @Param({"1024", "4096"})
   public int minRingSize;
 
-  private FakeGrpcChannel channel;
+  private FakeHelper channel;
   private LoadBalancer balancer;
   private LoadBalancer.ResolvedAddresses resolved;
   private boolean lb4j;
@@ -85,12 +86,12 @@ public class GrpcRingBuildBenchmark {
     lb4j = policy.startsWith("lb4j_");
     Map<String, ?> json = Map.of("minRingSize", (double) minRingSize, "maxRingSize", (double) GRPC_MAX_RING_SIZE,
         lb4j ? "hashHeader" : "requestHashHeader", HASH_HEADER.name());
-    resolved = FakeGrpcChannel.resolved(policy, json, endpoints);
-    channel = new FakeGrpcChannel();
-    balancer = channel.start(policy, resolved);
+    resolved = GrpcBalancers.resolved(policy, json, endpoints);
+    channel = FakeHelper.autoReady();
+    balancer = GrpcBalancers.start(channel, policy, resolved);
     // Connect every subchannel (gRPC's ring hash connects on a pick's demand), so that both
     // re-resolve a balancer in the same state.
-    channel.pickUntilReady(FakeGrpcChannel.Args.withHeader(HASH_HEADER, 16_384), 50 * endpoints);
+    GrpcBalancers.pickUntilReady(channel, GrpcBalancers.args(HASH_HEADER, 16_384), 50 * endpoints);
 
     List<Endpoint> list = new ArrayList<>();
     for (int i = 0; i < endpoints; i++) {
@@ -110,7 +111,7 @@ public class GrpcRingBuildBenchmark {
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    channel.close(balancer);
+    GrpcBalancers.close(channel, balancer);
   }
 
   /** The ring alone (see the class comment for what each side includes). */
@@ -122,7 +123,7 @@ public class GrpcRingBuildBenchmark {
   /** A re-resolution with the same addresses through the balancer (see the class comment). */
   @Benchmark
   public LoadBalancer.SubchannelPicker reResolve() {
-    channel.accept(balancer, resolved);
+    GrpcBalancers.accept(channel, balancer, resolved);
     return channel.picker;
   }
 }

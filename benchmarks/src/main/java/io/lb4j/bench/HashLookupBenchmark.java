@@ -50,6 +50,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class HashLookupBenchmark {
 
+  /** As many hashes as {@link PickBenchmark.Cursor} cycles over. */
   private static final int KEYS = 1024;
   private static final int MAGLEV_SLOTS = 65_537;
 
@@ -89,17 +90,6 @@ public class HashLookupBenchmark {
     }
   }
 
-  /** Per-thread cursor over the hashes. */
-  @State(Scope.Thread)
-  public static class Cursor {
-    int i;
-
-    int next() {
-      i = (i + 1) & (KEYS - 1);
-      return i;
-    }
-  }
-
   /** Endpoints, hashes, the Maglev picker and a bare table. */
   @Setup(Level.Trial)
   public void setUp() {
@@ -125,13 +115,13 @@ public class HashLookupBenchmark {
 
   /** lb4j's ring lookup through its picker. */
   @Benchmark
-  public EndpointView ringPicker(Ring ring, Cursor c) {
+  public EndpointView ringPicker(Ring ring, PickBenchmark.Cursor c) {
     return ring.picker.pick(contexts[c.next()]);
   }
 
   /** Floor: a plain binary search over as many sorted hashes. */
   @Benchmark
-  public Object ringBinarySearchFloor(Ring ring, Cursor c) {
+  public Object ringBinarySearchFloor(Ring ring, PickBenchmark.Cursor c) {
     long hash = hashes[c.next()];
     long[] hs = ring.sorted;
     int lo = 0;
@@ -149,25 +139,25 @@ public class HashLookupBenchmark {
 
   /** lb4j's Maglev lookup through its picker. */
   @Benchmark
-  public EndpointView maglevPicker(Cursor c) {
+  public EndpointView maglevPicker(PickBenchmark.Cursor c) {
     return maglev.pick(contexts[c.next()]);
   }
 
   /** lb4j's Maglev slot computation and table read. */
   @Benchmark
-  public Endpoint maglevTableLookup(Cursor c) {
+  public Endpoint maglevTableLookup(PickBenchmark.Cursor c) {
     return maglevTable.lookup(hashes[c.next()]);
   }
 
   /** Floor: a table read at the hash's unsigned remainder, by 64-bit division. */
   @Benchmark
-  public Object maglevRemainderFloor(Cursor c) {
+  public Object maglevRemainderFloor(PickBenchmark.Cursor c) {
     return table[(int) Long.remainderUnsigned(hashes[c.next()], MAGLEV_SLOTS)];
   }
 
   /** Floor: a table read at the hash's low bits. */
   @Benchmark
-  public Object maskFloor(Cursor c) {
+  public Object maskFloor(PickBenchmark.Cursor c) {
     return table[(int) hashes[c.next()] & 65_535];
   }
 }

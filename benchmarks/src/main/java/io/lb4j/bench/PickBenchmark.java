@@ -6,6 +6,7 @@ import io.lb4j.Outcome;
 import io.lb4j.PickContext;
 import io.lb4j.Selection;
 import io.lb4j.outlier.OutlierDetectionConfig;
+import io.lb4j.testing.FakeClock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -41,7 +42,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *       policies spill on nearly every pick: the cost of the spill path (Envoy's seeded shuffle).
  * </ul>
  *
- * Weights are mixed (1..4) so weighted policies do real work. Besides the default list,
+ * Weights are mixed (1..4) so weighted policies do real work. Every release reports 1 µs, so
+ * {@code peak_ewma} pays its full release cost (a ticker read and an {@code exp}) and compares two
+ * estimates with different stamps on every pick. Besides the default list,
  * {@code -p policy=ring_hash_64k} (see {@link PolicyNames#BENCHMARK_ONLY}) runs Envoy's ring with a
  * minimum of 65,536 entries.
  */
@@ -56,8 +59,8 @@ public class PickBenchmark {
   private static final int KEYS = 1024;
 
   /** Policy name, see {@link PolicyNames}. */
-  @Param({"random", "round_robin", "weighted_round_robin", "p2c", "least_request", "ring_hash", "ring_hash_bounded",
-      "ring_hash_stable", "ring_hash_stable_bounded", "maglev", "maglev_bounded"})
+  @Param({"random", "round_robin", "weighted_round_robin", "p2c", "least_request", "peak_ewma", "ring_hash",
+      "ring_hash_bounded", "ring_hash_stable", "ring_hash_stable_bounded", "maglev", "maglev_bounded"})
   public String policy;
 
   /** Number of endpoints. */
@@ -68,6 +71,7 @@ public class PickBenchmark {
   @Param({"false", "true"})
   public boolean outlierDetection;
 
+  private final FakeClock clock = new FakeClock();
   private LoadBalancer lb;
   private PickContext[] hashes;
   private String[] keys;
@@ -117,14 +121,18 @@ public class PickBenchmark {
     }
   }
 
-  /** Builds the balancer (background tasks off) and the precomputed hashes and keys. */
+  /**
+   * Builds the balancer and the precomputed hashes and keys. Its scheduler is a fake clock that is
+   * never advanced: no sweep or rebuild runs during the measurement.
+   */
   @Setup(Level.Trial)
   public void setUp() {
     LoadBalancer.Builder b = LoadBalancer.builder()
         .name("bench")
         .endpoints(endpoints(endpoints))
         .policy(PolicyNames.of(policy))
-        .backgroundTasks(false);
+        .ticker(clock)
+        .scheduler(clock);
     if (outlierDetection) {
       b.outlierDetection(OutlierDetectionConfig.defaults());
     }

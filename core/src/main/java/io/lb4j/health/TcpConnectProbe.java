@@ -105,7 +105,7 @@ public final class TcpConnectProbe implements HealthProbe {
     }
     long start = System.nanoTime();
     CompletableFuture.delayedExecutor(connectTimeout.toNanos(), TimeUnit.NANOSECONDS).execute(() -> {
-      if (result.complete(ProbeResult.unhealthy("connect timed out after " + HealthChecker.format(connectTimeout.toMillis())))) {
+      if (result.complete(ProbeResult.unhealthy("connect timed out after " + format(connectTimeout.toMillis())))) {
         closeQuietly(channel);
       }
     });
@@ -150,5 +150,9 @@ public final class TcpConnectProbe implements HealthProbe {
   @Override
   public String toString() {
     return "TcpConnectProbe{connectTimeout=" + connectTimeout + "}";
+  }
+
+  private static String format(long millis) {
+    return millis % 1000 == 0 ? millis / 1000 + "s" : millis + "ms";
   }
 }

@@ -49,6 +49,11 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class LeastRequestPolicy implements Policy {
 
+  /** Envoy's default {@code choice_count}. */
+  public static final int DEFAULT_CHOICE_COUNT = 2;
+  /** Envoy's default {@code active_request_bias}. */
+  public static final double DEFAULT_ACTIVE_REQUEST_BIAS = 1.0;
+
   /** Draws before the unequal-weights picker stops rejecting and takes the best it saw. */
   static final int MAX_DRAWS = 16;
 

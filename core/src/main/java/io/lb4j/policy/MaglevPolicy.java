@@ -43,7 +43,10 @@ import java.util.function.LongSupplier;
  * read per endpoint tried, allocation-free after the thread's first spill. Immutable and
  * thread-safe.
  */
-public final class MaglevPolicy implements Policy {
+public final class MaglevPolicy implements HashPolicy {
+
+  /** Envoy's default table size, 65,537 (a prime). */
+  public static final int DEFAULT_TABLE_SIZE = MaglevTable.DEFAULT_TABLE_SIZE;
 
   private final int tableSize;
   /** 0 for no bounded load, else the balance factor in percent. */

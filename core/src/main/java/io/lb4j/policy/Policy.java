@@ -6,10 +6,12 @@ import java.util.function.LongSupplier;
 /**
  * A load-balancing algorithm: turns the eligible endpoints into an immutable {@link Picker}.
  *
- * <p>The balancer calls {@link #newPicker} whenever the eligible set changes (endpoints added or
- * removed, ejected, drained, weights changed) and swaps the result in with one volatile write;
- * building may be expensive (a Maglev table), picking must be cheap. Implementations are
- * immutable and thread-safe; get them from {@link Policies}.
+ * <p>The balancer calls {@link #newPicker} when a rebuild changes what the picker is built from:
+ * the chosen endpoints (added, removed, ejected, drained, back), their {@code Endpoint}s (weight,
+ * zone, metadata), and their effective weights if {@link #usesEffectiveWeight()}; otherwise it
+ * keeps the previous picker. It swaps a new picker in with one volatile write; building may be
+ * expensive (a Maglev table), picking must be cheap. Implementations are immutable and
+ * thread-safe; get them from {@link Policies}.
  */
 public interface Policy {
 
@@ -42,11 +44,41 @@ public interface Policy {
   }
 
   /**
-   * Whether this policy's pickers read {@link EndpointView#latencyEwmaNanos()}. When it does not
-   * (no built-in policy does) and no meter registry wants latencies, adapters may skip timing
+   * Whether this policy's pickers read request latencies ({@link EndpointView#latencyEwmaNanos()},
+   * {@link EndpointView#peakEwmaNanos()}). When it does not (of the built-in policies only
+   * {@link PeakEwmaPolicy} does) and no meter registry wants latencies, adapters may skip timing
    * requests: see {@link io.lb4j.LoadBalancer#recordsLatency()}. Default {@code false}.
    */
   default boolean usesLatency() {
     return false;
+  }
+
+  /**
+   * The time constant, in nanoseconds, of the peak-EWMA latency estimate this policy's pickers read
+   * ({@link EndpointView#peakEwmaNanos()}); the balancer keeps that estimate per endpoint only when
+   * this is positive, updating it on each release with the time of its ticker. A policy that returns
+   * a positive value should also return {@code true} from {@link #usesLatency()}, so that adapters
+   * time requests. Default 0: no estimate.
+   */
+  default long peakEwmaDecayNanos() {
+    return 0L;
+  }
+
+  /**
+   * Whether this policy's pickers pick by {@link io.lb4j.PickContext#hash()} (ring hash, Maglev),
+   * so that an adapter knows to compute a request hash. Default {@code false}.
+   */
+  default boolean usesHash() {
+    return false;
+  }
+
+  /**
+   * Whether {@link #newPicker} reads {@link EndpointView#effectiveWeight()}, so that a slow-start
+   * step needs a new picker. Policies that ignore weights, or use {@code Endpoint.weight()} as the
+   * hash policies do, return {@code false} and keep their picker across ramp steps. Default
+   * {@code true} (the safe answer).
+   */
+  default boolean usesEffectiveWeight() {
+    return true;
   }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Cost: one {@link ThreadLocalRandom} draw and one array read per pick; no shared mutable state,
  * so it scales with threads. Building is O(n).
  */
-public final class RandomPolicy implements Policy {
+public final class RandomPolicy implements WeightBlindPolicy {
 
   static final RandomPolicy INSTANCE = new RandomPolicy();
 

@@ -60,12 +60,14 @@ import java.util.function.LongSupplier;
  * no allocation; bounded load adds one in-flight read, and when the home endpoint is over its bound
  * a spill (see {@link MaglevPolicy}). Immutable and thread-safe.
  */
-public final class RingHashPolicy implements Policy {
+public final class RingHashPolicy implements HashPolicy {
 
-  static final int DEFAULT_MIN_RING_SIZE = 1024;
-  static final int DEFAULT_MAX_RING_SIZE = 8_388_608;
+  /** Envoy's default {@code minimum_ring_size}. */
+  public static final int DEFAULT_MIN_RING_SIZE = 1024;
+  /** Envoy's default (and upper bound of) {@code maximum_ring_size}. */
+  public static final int DEFAULT_MAX_RING_SIZE = 8_388_608;
   /** Entries per unit of weight in a stable ring: ketama's 160 (about 8 % spread in key share). */
-  static final int DEFAULT_ENTRIES_PER_WEIGHT = 160;
+  public static final int DEFAULT_ENTRIES_PER_WEIGHT = 160;
   /** The most entries per unit of weight a stable ring takes. */
   static final int MAX_ENTRIES_PER_WEIGHT = 10_000;
 

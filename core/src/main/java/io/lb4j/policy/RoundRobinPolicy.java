@@ -16,7 +16,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * <p>Cost: one atomic increment of a counter shared by all threads of the picker, one unsigned
  * remainder and one array read per pick; no allocation. Building is O(n).
  */
-public final class RoundRobinPolicy implements Policy {
+public final class RoundRobinPolicy implements WeightBlindPolicy {
 
   static final RoundRobinPolicy INSTANCE = new RoundRobinPolicy();
 

@@ -116,8 +116,7 @@ class BoundedLoadPolicyTest {
     List<Endpoint> hosts = envoyBenchmarkHosts(8);
     PickContext hot = PickContext.ofKey("hot-user");
     List<Endpoint> picked = hotKeySequence(Policies.maglev(65_537, 1.25), hosts, hot, 40);
-    try (LoadBalancer lb = LoadBalancer.builder().name("hot").policy(Policies.maglev(65_537, 1.25)).endpoints(hosts)
-        .backgroundTasks(false).build()) {
+    try (LoadBalancer lb = LoadBalancer.builder().name("hot").policy(Policies.maglev(65_537, 1.25)).endpoints(hosts).build()) {
       List<Selection> held = new ArrayList<>();
       for (int i = 0; i < 40; i++) {
         Endpoint chosen = lb.choose(hot);
@@ -132,7 +131,7 @@ class BoundedLoadPolicyTest {
   void otherKeysSpillOnlyFromEndpointsOverTheirBound() {
     List<Endpoint> hosts = envoyBenchmarkHosts(8);
     try (LoadBalancer lb = LoadBalancer.builder().name("bounded").policy(Policies.maglev(65_537, 1.25))
-        .endpoints(hosts).backgroundTasks(false).build()) {
+        .endpoints(hosts).build()) {
       MaglevTable table = MaglevTable.build(hosts, 65_537);
       List<Selection> held = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
@@ -246,8 +245,7 @@ class BoundedLoadPolicyTest {
 
   /** Picks {@code n} requests for one key through a fresh balancer, holding all, in pick order. */
   private static List<Endpoint> hotKeySequence(Policy policy, List<Endpoint> hosts, PickContext key, int n) {
-    try (LoadBalancer lb = LoadBalancer.builder().name("hot").policy(policy).endpoints(hosts)
-        .backgroundTasks(false).build()) {
+    try (LoadBalancer lb = LoadBalancer.builder().name("hot").policy(policy).endpoints(hosts).build()) {
       List<Selection> held = new ArrayList<>();
       List<Endpoint> sequence = new ArrayList<>();
       for (int i = 0; i < n; i++) {

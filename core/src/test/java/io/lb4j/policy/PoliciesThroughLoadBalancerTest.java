@@ -42,9 +42,8 @@ class PoliciesThroughLoadBalancerTest {
   }
 
   @Test
-  void p2cNeverPicksTheStrictlyMostLoaded() {
-    try (LoadBalancer lb = LoadBalancer.builder().endpoints(FOUR).policy(Policies.powerOfTwoChoices())
-        .backgroundTasks(false).build()) {
+  void p2cReadsTheLiveInFlightOfHeldSelections() {
+    try (LoadBalancer lb = LoadBalancer.builder().endpoints(FOUR).policy(Policies.powerOfTwoChoices()).build()) {
       List<Selection> held = hold(lb, 1, 2, 2, 3);
       Map<Endpoint, Integer> counts = pickAndRelease(lb, 20_000);
       assertEquals(null, counts.get(FOUR.get(3)), "most loaded picked: " + counts);
@@ -59,8 +58,7 @@ class PoliciesThroughLoadBalancerTest {
 
   @Test
   void leastRequestWithFullChoiceAlwaysTakesTheLeastLoaded() {
-    try (LoadBalancer lb = LoadBalancer.builder().endpoints(FOUR).policy(Policies.leastRequest(4, 1.0))
-        .backgroundTasks(false).build()) {
+    try (LoadBalancer lb = LoadBalancer.builder().endpoints(FOUR).policy(Policies.leastRequest(4, 1.0)).build()) {
       List<Selection> held = hold(lb, 2, 1, 3, 2);
       assertEquals(Map.of(FOUR.get(1), 1_000), pickAndRelease(lb, 1_000));
       held.forEach(s -> s.release(Outcome.SUCCESS, 0));
@@ -70,8 +68,7 @@ class PoliciesThroughLoadBalancerTest {
   @Test
   void weightedLeastRequestFollowsLiveLoad() {
     List<Endpoint> two = List.of(FOUR.get(0), FOUR.get(1).withWeight(4));
-    try (LoadBalancer lb = LoadBalancer.builder().endpoints(two).policy(Policies.leastRequest(2, 1.0))
-        .backgroundTasks(false).build()) {
+    try (LoadBalancer lb = LoadBalancer.builder().endpoints(two).policy(Policies.leastRequest(2, 1.0)).build()) {
       assertEquals(0.8, pickAndRelease(lb, 50_000).get(two.get(1)) / 50_000.0, 0.03, "no load: 20/80");
       // 3 in flight on the heavy one: 4 / (3 + 1) = 1 against 1 / (0 + 1) = 1
       List<Selection> held = hold(lb, 0, 3);

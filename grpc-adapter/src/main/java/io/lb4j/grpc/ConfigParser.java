@@ -117,7 +117,7 @@ final class ConfigParser {
       }
       // The balancer's own setters check these two, so the balancer built later accepts them.
       io.lb4j.LoadBalancer.Builder check = io.lb4j.LoadBalancer.builder();
-      double panic = 0.5;
+      double panic = io.lb4j.LoadBalancer.DEFAULT_PANIC_THRESHOLD;
       if (raw.get("panicThreshold") != null) {
         panic = number("panicThreshold", raw.get("panicThreshold"));
         set("panicThreshold", check::panicThreshold, panic);
@@ -329,6 +329,12 @@ final class ConfigParser {
     double number(String key, double dflt) {
       Object v = json.get(key);
       return v == null ? dflt : ConfigParser.number(key, v);
+    }
+
+    /** A duration key in gRPC's JSON form ({@code "10s"}, {@code "0.25s"}), or {@code dflt} when absent. */
+    Duration duration(String key, Duration dflt) {
+      Object v = json.get(key);
+      return v == null ? dflt : ConfigParser.duration(key, v);
     }
 
     /**

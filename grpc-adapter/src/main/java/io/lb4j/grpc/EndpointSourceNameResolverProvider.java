@@ -25,9 +25,12 @@ import java.util.function.Function;
  * }</pre>
  *
  * <p>Each resolver starts its own source. Every list the source delivers reaches the channel with
- * weights and zones as {@link Lb4jGrpc#WEIGHT_KEY} / {@link Lb4jGrpc#ZONE_KEY}; a source error
- * reaches the channel as {@code UNAVAILABLE} while the channel keeps the last good list;
- * {@code refresh()} re-delivers the last good list. The source is closed when the channel shuts
+ * weights and zones as {@link Lb4jGrpc#WEIGHT_KEY} / {@link Lb4jGrpc#ZONE_KEY}. The first error of
+ * a failure streak (until the source delivers a list again) reaches the channel as
+ * {@code UNAVAILABLE}, whose description names the source and the reason, while the channel keeps
+ * the last good list; later errors of the streak do not (the source logs each at DEBUG), and the
+ * status carries no cause, because gRPC logs every resolution error as a WARNING with its cause's
+ * full stack trace. {@code refresh()} re-delivers the last good list. The source is closed when the channel shuts
  * the resolver down. Priority 4 (below {@code dns}). Thread-safe.
  */
 public final class EndpointSourceNameResolverProvider extends NameResolverProvider {
@@ -98,6 +101,7 @@ public final class EndpointSourceNameResolverProvider extends NameResolverProvid
     private final SynchronizationContext sync;
     private Listener2 listener;
     private List<EquivalentAddressGroup> lastGood; // only touched in the sync context
+    private boolean failing; // a failure streak is on; only touched in the sync context
     private boolean shutdown;
 
     SourceResolver(String authority, EndpointSource source, SynchronizationContext sync) {
@@ -117,11 +121,15 @@ public final class EndpointSourceNameResolverProvider extends NameResolverProvid
       source.start(
           endpoints -> {
             List<EquivalentAddressGroup> groups = endpoints.stream().map(Addresses::toGroup).toList();
-            sync.execute(() -> deliver(groups));
+            sync.execute(() -> {
+              failing = false;
+              deliver(groups);
+            });
           },
           error -> sync.execute(() -> {
-            if (!shutdown) {
-              listener.onError(Status.UNAVAILABLE.withCause(error)
+            if (!shutdown && !failing) {
+              failing = true;
+              listener.onError(Status.UNAVAILABLE
                   .withDescription("endpoint source " + source + " failed: " + error));
             }
           }));

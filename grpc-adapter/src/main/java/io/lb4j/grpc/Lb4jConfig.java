@@ -32,9 +32,9 @@ record Lb4jConfig(
     Duration slowStartWindow,
     Map<String, ?> json) {
 
-  /** Whether the policy hashes requests (ring hash, Maglev). */
+  /** Whether the policy hashes requests (ring hash, Maglev): {@link Policy#usesHash()}. */
   boolean hashing() {
-    return policyName.equals(Lb4jLoadBalancerProvider.RING_HASH) || policyName.equals(Lb4jLoadBalancerProvider.MAGLEV);
+    return policy.usesHash();
   }
 
   @Override

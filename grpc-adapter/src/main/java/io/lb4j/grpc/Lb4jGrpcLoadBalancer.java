@@ -16,14 +16,13 @@ import io.grpc.SynchronizationContext;
 import io.lb4j.Endpoint;
 import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancerListener;
-import io.lb4j.NoEndpointAvailableException;
-import io.lb4j.PickContext;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -327,11 +326,12 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
       }
     }
     if (!results.isEmpty()) {
-      try {
-        lb.choose(PickContext.EMPTY); // may lb4j pick at all? (all ejected or unhealthy, no panic)
+      // May lb4j pick at all? (not when all are ejected or unhealthy outside panic mode)
+      Optional<String> unavailable = lb.unavailableReason();
+      if (unavailable.isEmpty()) {
         install(READY, new Lb4jPicker(lb, results, config.hashing(), config.hashHeader()));
-      } catch (NoEndpointAvailableException e) {
-        lastError = Status.UNAVAILABLE.withDescription(e.getMessage());
+      } else {
+        lastError = Status.UNAVAILABLE.withDescription(unavailable.get());
         install(TRANSIENT_FAILURE, new FixedPicker(PickResult.withError(lastError)));
       }
     } else if (connecting && state != TRANSIENT_FAILURE) {

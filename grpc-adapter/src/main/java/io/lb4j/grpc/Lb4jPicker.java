@@ -9,13 +9,10 @@ import io.lb4j.Endpoint;
 import io.lb4j.LoadBalancer;
 import io.lb4j.NoEndpointAvailableException;
 import io.lb4j.PickContext;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
-import net.openhft.hashing.LongHashFunction;
 
 /**
  * The gRPC picker over one lb4j {@link LoadBalancer}: asks it to {@link LoadBalancer#choose
@@ -76,22 +73,11 @@ final class Lb4jPicker extends SubchannelPicker {
     if (!it.hasNext()) {
       return PickContext.ofKey(first);
     }
-    // Several values: sorted, then each hashed with the previous hash as seed, as Envoy's
-    // header hash does (so a Java client and an Envoy sidecar agree).
+    // Several values: sorted and chained through the seed, as Envoy's header hash does.
     List<String> all = new ArrayList<>();
     all.add(first);
     it.forEachRemaining(all::add);
-    Collections.sort(all);
-    return PickContext.ofHash(hashValues(all));
-  }
-
-  /** Envoy's hash of several header values: XXH64 chained through the seed, starting at 0. */
-  static long hashValues(List<String> sortedValues) {
-    long hash = 0;
-    for (String v : sortedValues) {
-      hash = LongHashFunction.xx(hash).hashBytes(v.getBytes(StandardCharsets.UTF_8));
-    }
-    return hash;
+    return PickContext.ofKeys(all);
   }
 
   @Override

@@ -24,6 +24,7 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.lb4j.Endpoint;
 import io.lb4j.PickContext;
+import io.lb4j.grpc.testing.FakeHelper;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -250,7 +251,7 @@ class Lb4jGrpcLoadBalancerTest {
       picker.pickSubchannel(new FakeHelper.Args(CallOptions.DEFAULT, two));
       picker.pickSubchannel(new FakeHelper.Args(CallOptions.DEFAULT, twoReversed));
       assertEquals(seen.get(1), seen.get(2), "order of repeated values does not matter");
-      assertEquals(PickContext.ofHash(Lb4jPicker.hashValues(List.of("alice", "bob"))), seen.get(1));
+      assertEquals(PickContext.ofKeys(List.of("alice", "bob")), seen.get(1));
 
       picker.pickSubchannel(new FakeHelper.Args(CallOptions.DEFAULT.withOption(Lb4jGrpc.HASH_KEY, 42L), one));
       assertEquals(PickContext.ofHash(42L), seen.get(3), "HASH_KEY wins over the header");

@@ -150,16 +150,27 @@ class ResolversTest {
     assertEquals(1, rec.errors.size());
     assertEquals(Status.Code.UNAVAILABLE, rec.errors.get(0).getCode());
     assertTrue(rec.errors.get(0).getDescription().contains("registry down"));
+    // gRPC logs each resolution error at WARNING with its cause's stack: the reason is in the
+    // description only, and the rest of the failure streak does not reach the channel.
+    assertNull(rec.errors.get(0).getCause(), "no stack trace for gRPC to log");
+    source.onError.accept(new java.io.IOException("registry still down"));
+    assertEquals(1, rec.errors.size(), "one error per failure streak");
 
     sync.execute(r::refresh);
     assertEquals(2, rec.results.size());
     assertEquals(rec.results.get(0), rec.results.get(1), "refresh re-delivers the last good list");
+    source.onError.accept(new java.io.IOException("registry down for good"));
+    assertEquals(1, rec.errors.size(), "a re-delivered list does not end the source's failure streak");
+    source.onUpdate.accept(first);
+    source.onError.accept(new java.io.IOException("registry down again"));
+    assertEquals(2, rec.errors.size(), "a new streak after the source delivered a list");
+    assertEquals(3, rec.results.size());
 
     r.shutdown();
     assertTrue(source.closed);
     source.onUpdate.accept(List.of(Endpoint.parse("10.0.0.3:80")));
-    assertEquals(2, rec.results.size(), "nothing after shutdown");
-    assertFalse(rec.results.get(1).isEmpty());
+    assertEquals(3, rec.results.size(), "nothing after shutdown");
+    assertFalse(rec.results.get(2).isEmpty());
   }
 
   @Test

@@ -45,8 +45,9 @@ public final class HashKeys {
   /**
    * Session affinity: the first request with a key goes where the balancer's policy sends it (by
    * the key's hash), and later requests with the same key go to that same endpoint, even when the
-   * endpoint set changes, as long as the endpoint stays {@code HEALTHY} and present. Then the key is
-   * placed anew. A key is forgotten after {@code idle} without requests; at most 100 000 keys are
+   * endpoint set changes, as long as the balancer may pick that endpoint
+   * ({@code LoadBalancer.isPickable}: present, eligible or usable in panic mode, in the preferred
+   * zone). Then the key is placed anew. A key is forgotten after {@code idle} without requests; at most 100 000 keys are
    * remembered (see {@link StickyHashKey#maximumSize}).
    *
    * @throws IllegalArgumentException if extractor is null or idle is not positive

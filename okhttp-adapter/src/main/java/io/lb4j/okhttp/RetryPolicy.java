@@ -2,7 +2,6 @@ package io.lb4j.okhttp;
 
 import io.github.resilience4j.core.IntervalFunction;
 import io.lb4j.Endpoint;
-import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.Outcome;
 import io.lb4j.PickContext;
@@ -48,8 +47,6 @@ public final class RetryPolicy {
     YES
   }
 
-  /** Draws without the request's hash when looking for an endpoint not tried yet. */
-  private static final int MAX_OTHER_CHOICES = 16;
   // resilience4j requires a randomization factor below 1; this is full jitter in practice.
   private static final double FULL_JITTER = 0.999;
   /** Longer backoffs are clamped to this (lb4j core's longest duration), far from any overflow. */
@@ -145,10 +142,9 @@ public final class RetryPolicy {
   }
 
   /**
-   * The endpoint a retry goes to: one not tried yet by this request if the balancer offers one
-   * (asked with the request's context, then up to {@value #MAX_OTHER_CHOICES} times without its
-   * hash, since the same hash picks the same endpoint), else any untried endpoint whose status is
-   * {@code HEALTHY}, else whatever the balancer offers. Public so that simulations and other
+   * The endpoint a retry goes to: one this request has not tried yet while the balancer offers one
+   * ({@link LoadBalancer#choose(PickContext, java.util.Collection)}: panic mode and zone preference
+   * apply as for any pick), else whatever the balancer offers. Public so that simulations and other
    * transports retry exactly as {@link LoadBalancingInterceptor} does.
    *
    * @param lb the service's balancer
@@ -158,31 +154,7 @@ public final class RetryPolicy {
    * @throws IllegalStateException if the balancer is closed
    */
   public Endpoint retryEndpoint(LoadBalancer lb, PickContext ctx, List<Endpoint> tried) {
-    Endpoint first = lb.choose(ctx);
-    if (!contains(tried, first)) {
-      return first;
-    }
-    for (int i = 0; i < MAX_OTHER_CHOICES; i++) {
-      Endpoint e = lb.choose(PickContext.EMPTY);
-      if (!contains(tried, e)) {
-        return e;
-      }
-    }
-    for (Endpoint e : lb.endpoints()) {
-      if (!contains(tried, e) && lb.status(e) == EndpointStatus.HEALTHY) {
-        return e;
-      }
-    }
-    return first;
-  }
-
-  private static boolean contains(List<Endpoint> tried, Endpoint e) {
-    for (int i = 0, n = tried.size(); i < n; i++) {
-      if (tried.get(i).address().equals(e.address())) {
-        return true;
-      }
-    }
-    return false;
+    return lb.choose(ctx, tried);
   }
 
   /**

@@ -3,7 +3,6 @@ package io.lb4j.okhttp;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.lb4j.Endpoint;
-import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.PickContext;
 import java.time.Duration;
@@ -55,13 +54,15 @@ public final class StickyHashKey implements HashKeyExtractor {
   }
 
   /**
-   * The endpoint for {@code key} on {@code lb}: the pinned one while it is HEALTHY, else a new
-   * choice by the key's hash, which is then pinned. Nothing is counted; the caller begins it.
+   * The endpoint for {@code key} on {@code lb}: the pinned one while the balancer may pick it
+   * ({@link LoadBalancer#isPickable}: eligible, or usable in panic mode, in the preferred zone),
+   * else a new choice by the key's hash, which is then pinned. Nothing is counted; the caller
+   * begins it.
    */
   Endpoint choose(LoadBalancer lb, String key) {
     Pin pin = new Pin(lb, key);
     Endpoint pinned = pins.getIfPresent(pin);
-    if (pinned != null && lb.status(pinned) == EndpointStatus.HEALTHY) {
+    if (pinned != null && lb.isPickable(pinned)) {
       return pinned;
     }
     Endpoint chosen = lb.choose(PickContext.ofKey(key));

@@ -1,16 +1,15 @@
 package io.lb4j.okhttp;
 
 import io.lb4j.Endpoint;
-import io.lb4j.policy.EndpointView;
-import io.lb4j.policy.Picker;
-import io.lb4j.policy.Policy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ServerSocketFactory;
 import javax.net.ssl.SSLSocketFactory;
 import mockwebserver3.Dispatcher;
@@ -23,6 +22,8 @@ final class Backends implements AutoCloseable {
 
   final List<MockWebServer> servers = new ArrayList<>();
   final List<AtomicInteger> codes = new ArrayList<>();
+  /** Per server, how long it waits before answering, in milliseconds (0 = at once). */
+  final List<AtomicLong> delaysMillis = new ArrayList<>();
 
   Backends(int count) throws IOException {
     for (int i = 0; i < count; i++) {
@@ -41,15 +42,18 @@ final class Backends implements AutoCloseable {
       s.useHttps(tls);
     }
     AtomicInteger c = new AtomicInteger(code);
+    AtomicLong delay = new AtomicLong();
     s.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
-        return new MockResponse.Builder().code(c.get()).body("from " + s.getPort()).build();
+        return new MockResponse.Builder().code(c.get()).body("from " + s.getPort())
+            .headersDelay(delay.get(), TimeUnit.MILLISECONDS).build();
       }
     });
     s.start(InetAddress.getByName("127.0.0.1"), 0);
     servers.add(s);
     codes.add(c);
+    delaysMillis.add(delay);
     return s;
   }
 
@@ -118,24 +122,6 @@ final class Backends implements AutoCloseable {
       return socket.getLocalPort();
     }
   }
-
-  /** Exact rotation that always starts at the first endpoint (the real round robin starts at a random one), for tests that script which server answers first. */
-  static Policy roundRobin() {
-    return new Policy() {
-      @Override
-      public String name() {
-        return "test-rr";
-      }
-
-      @Override
-      public Picker newPicker(List<? extends EndpointView> eligible) {
-        EndpointView[] views = eligible.toArray(new EndpointView[0]);
-        AtomicInteger next = new AtomicInteger();
-        return ctx -> views[Math.floorMod(next.getAndIncrement(), views.length)];
-      }
-    };
-  }
-
 
   @Override
   public void close() {

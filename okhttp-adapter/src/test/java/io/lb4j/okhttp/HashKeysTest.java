@@ -78,8 +78,7 @@ class HashKeysTest {
   }
 
   private LoadBalancer lb(List<Endpoint> endpoints, Policy policy) {
-    LoadBalancer lb = LoadBalancer.builder().name("orders").endpoints(endpoints).policy(policy)
-        .backgroundTasks(false).build();
+    LoadBalancer lb = LoadBalancer.builder().name("orders").endpoints(endpoints).policy(policy).build();
     closeables.add(lb);
     return lb;
   }

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.health.HealthCheckConfig;
+import io.lb4j.testing.FakeClock;
 import java.io.File;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,9 +37,11 @@ class HttpHealthProbeLifecycleTest {
   }
 
   private static LoadBalancer probedBalancer(Backends b, HttpHealthProbe probe) throws Exception {
+    FakeClock clock = new FakeClock(); // no periodic probes: only the round below
     LoadBalancer lb = LoadBalancer.builder().name("probe-lifecycle").endpoints(b.endpoints())
-        .backgroundTasks(false).healthCheck(ONE_PROBE, probe).build();
+        .ticker(clock).scheduler(clock).healthCheck(ONE_PROBE, probe).build();
     lb.healthChecker().orElseThrow().probeAll().get(10, TimeUnit.SECONDS);
+    clock.runDue(); // the rebuild the verdicts asked for
     assertEquals(EndpointStatus.HEALTHY, lb.status(b.endpoint(0)));
     return lb;
   }

@@ -9,6 +9,7 @@ import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.health.HealthCheckConfig;
 import io.lb4j.health.ProbeResult;
+import io.lb4j.testing.FakeClock;
 import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -63,9 +64,11 @@ class HttpHealthProbeTest {
       b.codes.get(1).set(500);
       b.codes.get(2).set(503);
       HealthCheckConfig config = HealthCheckConfig.builder().unhealthyThreshold(1).healthyThreshold(1).build();
-      try (LoadBalancer lb = LoadBalancer.builder().endpoints(b.endpoints()).backgroundTasks(false)
+      FakeClock clock = new FakeClock(); // no periodic probes: only the round below
+      try (LoadBalancer lb = LoadBalancer.builder().endpoints(b.endpoints()).ticker(clock).scheduler(clock)
           .healthCheck(config, HttpHealthProbe.builder().build()).build()) {
         lb.healthChecker().orElseThrow().probeAll().get(10, TimeUnit.SECONDS);
+        clock.runDue(); // the rebuild the verdicts asked for
         assertEquals(EndpointStatus.HEALTHY, lb.status(b.endpoint(0)));
         assertEquals(EndpointStatus.UNHEALTHY, lb.status(b.endpoint(1)));
         assertEquals(EndpointStatus.DRAINING, lb.status(b.endpoint(2)));

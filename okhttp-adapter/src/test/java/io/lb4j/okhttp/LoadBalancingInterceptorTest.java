@@ -12,6 +12,8 @@ import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.Outcome;
 import io.lb4j.outlier.OutlierDetectionConfig;
+import io.lb4j.testing.FakeClock;
+import io.lb4j.testing.TestPolicies;
 import io.lb4j.policy.Policies;
 import io.lb4j.policy.Policy;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -60,6 +62,8 @@ class LoadBalancingInterceptorTest {
     }
   }
 
+  private final FakeClock clock = new FakeClock();
+
   private Backends backends(int n) throws IOException {
     Backends b = new Backends(n);
     closeables.add(b);
@@ -68,7 +72,7 @@ class LoadBalancingInterceptorTest {
 
   private LoadBalancer lb(List<Endpoint> endpoints, Policy policy, OutlierDetectionConfig od) {
     LoadBalancer.Builder b = LoadBalancer.builder().name("orders").endpoints(endpoints).policy(policy)
-        .backgroundTasks(false);
+        .ticker(clock).scheduler(clock);
     if (od != null) {
       b.outlierDetection(od);
     }
@@ -113,7 +117,7 @@ class LoadBalancingInterceptorTest {
   @Test
   void rewritesHostAndPortKeepingPathQueryHeadersAndBody() throws Exception {
     Backends b = backends(1);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("Orders", lb).build());
     Request request = new Request.Builder().url("http://orders:8080/api/items?q=a%20b&x=1")
         .header("X-Trace", "t1").post(RequestBody.create("hello", MediaType.get("text/plain"))).build();
@@ -144,7 +148,7 @@ class LoadBalancingInterceptorTest {
   void eventListenerSeesTheTagOfEveryAttempt() throws IOException {
     Backends b = backends(2);
     b.codes.get(0).set(503);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     List<Lb4jTag> seen = new CopyOnWriteArrayList<>();
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .retry(FAST_RETRY).build()).newBuilder()
@@ -161,7 +165,7 @@ class LoadBalancingInterceptorTest {
   @Test
   void logicalHostHeaderSendsTheServiceName() throws Exception {
     Backends b = backends(1);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .logicalHostHeader(true).build());
     assertEquals(200, status(client, "http://orders/x"));
@@ -171,7 +175,7 @@ class LoadBalancingInterceptorTest {
   @Test
   void unknownHostPassesThroughUntouched() throws Exception {
     Backends b = backends(2);
-    LoadBalancer lb = lb(List.of(b.endpoint(0)), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(List.of(b.endpoint(0)), TestPolicies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
     try (Response r = get(client, b.servers.get(1).url("/direct").toString())) {
       assertEquals(200, r.code());
@@ -187,12 +191,13 @@ class LoadBalancingInterceptorTest {
   void serverReturning503IsEjectedAndGetsStillSucceedThroughRetries() throws IOException {
     Backends b = backends(3);
     b.codes.get(1).set(503);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), OutlierDetectionConfig.builder()
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), OutlierDetectionConfig.builder()
         .consecutiveFailures(3).maxEjectionPercent(50).build());
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .retry(FAST_RETRY).build());
     for (int i = 0; i < 60; i++) {
       assertEquals(200, status(client, "http://orders/api"), "request " + i);
+      clock.runDue(); // the rebuild an ejecting release asked for
     }
     assertEquals(EndpointStatus.EJECTED, lb.status(b.endpoint(1)));
     assertEquals(3, b.servers.get(1).getRequestCount(), "ejected after 3 consecutive 503s");
@@ -205,7 +210,7 @@ class LoadBalancingInterceptorTest {
     List<Endpoint> endpoints = new ArrayList<>(b.endpoints());
     Endpoint dead = Endpoint.of("127.0.0.1", Backends.closedPort());
     endpoints.add(1, dead);
-    LoadBalancer lb = lb(endpoints, Backends.roundRobin(), null);
+    LoadBalancer lb = lb(endpoints, TestPolicies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .retry(FAST_RETRY).build());
     for (int i = 0; i < 30; i++) {
@@ -227,7 +232,7 @@ class LoadBalancingInterceptorTest {
     List<Endpoint> endpoints = new ArrayList<>(b.endpoints());
     endpoints.add(0, Endpoint.of("127.0.0.1", Backends.closedPort()));
     endpoints.add(1, Endpoint.of("127.0.0.1", Backends.closedPort()));
-    LoadBalancer lb = lb(endpoints, Backends.roundRobin(), null);
+    LoadBalancer lb = lb(endpoints, TestPolicies.roundRobin(), null);
     // An empty budget: no retry may withdraw.
     RetryPolicy retry = RetryPolicy.builder().maxAttempts(4).backoff(Duration.ZERO, Duration.ZERO)
         .budget(() -> RetryBudget.builder().minRetriesPerSecond(0).percentCanRetry(0).build()).build();
@@ -250,7 +255,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(2);
     b.codes.forEach(c -> c.set(503));
     OkHttpClient client = client(LoadBalancingInterceptor.builder()
-        .service("orders", lb(b.endpoints(), Backends.roundRobin(), null)).retry(FAST_RETRY).build());
+        .service("orders", lb(b.endpoints(), TestPolicies.roundRobin(), null)).retry(FAST_RETRY).build());
     Request post = new Request.Builder().url("http://orders/pay")
         .post(RequestBody.create("x", MediaType.get("text/plain"))).build();
     try (Response r = client.newCall(post).execute()) {
@@ -271,7 +276,7 @@ class LoadBalancingInterceptorTest {
   void customClassifierDecidesOutcomeAndRetry() throws IOException {
     Backends b = backends(2);
     b.codes.get(0).set(429);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     FailureClassifier throttledIsFailure = new FailureClassifier() {
       @Override
       public Outcome classify(Response response) {
@@ -295,7 +300,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(2);
     b.codes.forEach(c -> c.set(503));
     OkHttpClient client = client(LoadBalancingInterceptor.builder()
-        .service("orders", lb(b.endpoints(), Backends.roundRobin(), null)).retry(FAST_RETRY).build());
+        .service("orders", lb(b.endpoints(), TestPolicies.roundRobin(), null)).retry(FAST_RETRY).build());
     RequestBody oneShot = new RequestBody() {
       @Override
       public MediaType contentType() {
@@ -394,7 +399,7 @@ class LoadBalancingInterceptorTest {
   void retryBudgetCapsRetriesDuringAFullOutage() throws IOException {
     Backends b = backends(3);
     b.codes.forEach(c -> c.set(503));
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     Clock frozen = Clock.fixed(Instant.parse("2026-01-01T00:00:00Z"), ZoneOffset.UTC);
     int floorPerSecond = 1; // over the 10 s window: 10 retries
     RetryPolicy retry = RetryPolicy.builder().maxAttempts(3).backoff(Duration.ZERO, Duration.ZERO)
@@ -420,7 +425,7 @@ class LoadBalancingInterceptorTest {
   void streamingBodyKeepsTheRequestInFlightUntilClosed() throws IOException {
     Backends b = backends(0);
     fixedServer(b, new MockResponse.Builder().body("x".repeat(256 * 1024)).build());
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     Endpoint e = b.endpoint(0);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
     Response r = get(client, "http://orders/download");
@@ -469,7 +474,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(0);
     CountDownLatch hold = new CountDownLatch(1);
     MockWebServer s = holdingServer(b, hold);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     Endpoint e = b.endpoint(0);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
         .retry(FAST_RETRY).build());
@@ -493,7 +498,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(0);
     CountDownLatch hold = new CountDownLatch(1);
     MockWebServer s = holdingServer(b, hold);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     Endpoint e = b.endpoint(0);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build())
         .newBuilder().callTimeout(Duration.ofMillis(300)).build();
@@ -533,7 +538,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(0);
     fixedServer(b, new MockResponse.Builder().body("x".repeat(256 * 1024))
         .onResponseBody(SocketEffect.ShutdownConnection.INSTANCE).build());
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     Endpoint e = b.endpoint(0);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
     try (Response r = get(client, "http://orders/download")) {
@@ -549,7 +554,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(0);
     fixedServer(b, new MockResponse.Builder().code(503).addHeader("Retry-After", "30").build());
     b.add(200);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     RetryPolicy retry = RetryPolicy.builder().backoff(Duration.ofMillis(1), Duration.ofMillis(300)).build();
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).retry(retry).build());
     long start = System.nanoTime();
@@ -564,7 +569,7 @@ class LoadBalancingInterceptorTest {
     Backends b = backends(0);
     fixedServer(b, new MockResponse.Builder().code(503).addHeader("Retry-After", "30").build());
     b.add(200);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     RetryPolicy retry = RetryPolicy.builder().backoff(Duration.ofMillis(1), Duration.ofSeconds(30)).build();
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).retry(retry).build());
     Call call = client.newCall(new Request.Builder().url("http://orders/x").build());
@@ -579,7 +584,7 @@ class LoadBalancingInterceptorTest {
 
   @Test
   void noEndpointFailsTheCallWithAnIoException() {
-    LoadBalancer lb = lb(List.of(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(List.of(), TestPolicies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
     IOException e = assertThrows(IOException.class, () -> get(client, "http://orders/x"));
     assertTrue(e.getMessage().contains("orders"), e.getMessage());
@@ -590,7 +595,7 @@ class LoadBalancingInterceptorTest {
   void requestBodyThatThrowsIsTheCallersFailureNotTheServers() throws IOException {
     Backends b = backends(1);
     Endpoint e = b.endpoint(0);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), OutlierDetectionConfig.builder()
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), OutlierDetectionConfig.builder()
         .consecutiveFailures(2).consecutiveLocalFailures(2).maxEjectionPercent(100).build());
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).retry(FAST_RETRY).build());
     RequestBody broken = new RequestBody() {
@@ -621,7 +626,7 @@ class LoadBalancingInterceptorTest {
   @Test
   void closedBalancerFailsCallsWithAnIoExceptionNamingTheService() throws Exception {
     Backends b = backends(1);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
     lb.close();
     IOException sync = assertThrows(IOException.class, () -> get(client, "http://orders/x"));
@@ -665,7 +670,7 @@ class LoadBalancingInterceptorTest {
   void retryMetersCarryThePolicyAndLeaveWithTheirBalancer() throws IOException {
     Backends b = backends(2);
     b.codes.get(0).set(503);
-    LoadBalancer lb = lb(b.endpoints(), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
     LoadBalancer other = lb(List.of(b.endpoint(1)), Policies.roundRobin(), null);
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb)
@@ -683,7 +688,7 @@ class LoadBalancingInterceptorTest {
 
   @Test
   void builderRejectsBadInput() {
-    LoadBalancer lb = lb(List.of(Endpoint.of("127.0.0.1", 1)), Backends.roundRobin(), null);
+    LoadBalancer lb = lb(List.of(Endpoint.of("127.0.0.1", 1)), TestPolicies.roundRobin(), null);
     assertThrows(IllegalArgumentException.class, () -> LoadBalancingInterceptor.builder().build());
     assertThrows(IllegalArgumentException.class, () -> LoadBalancingInterceptor.builder().service(" ", lb));
     assertThrows(IllegalArgumentException.class,

@@ -10,6 +10,8 @@ import io.lb4j.EndpointStatus;
 import io.lb4j.LoadBalancer;
 import io.lb4j.Outcome;
 import io.lb4j.outlier.OutlierDetectionConfig;
+import io.lb4j.testing.FakeClock;
+import io.lb4j.testing.TestPolicies;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -63,9 +65,11 @@ class LoadBalancingInterceptorTlsTest {
     }
   }
 
+  private final FakeClock clock = new FakeClock();
+
   private LoadBalancer lb(OutlierDetectionConfig od) {
     LoadBalancer.Builder b = LoadBalancer.builder().name(SERVICE).endpoints(backends.endpoints())
-        .policy(Backends.roundRobin()).backgroundTasks(false);
+        .policy(TestPolicies.roundRobin()).ticker(clock).scheduler(clock);
     if (od != null) {
       b.outlierDetection(od);
     }
@@ -135,6 +139,7 @@ class LoadBalancingInterceptorTlsTest {
     OkHttpClient client = client(tls.client(false), lb);
     for (int i = 0; i < 40; i++) {
       assertEquals(200, get(client), "request " + i + " succeeded through a retry");
+      clock.runDue(); // the rebuild an ejecting release asked for
     }
     assertEquals(0, evil.getRequestCount(), "the mismatching backend never received a request");
     assertEquals(EndpointStatus.EJECTED, lb.status(evilEndpoint));
@@ -207,7 +212,7 @@ class LoadBalancingInterceptorTlsTest {
   @Test
   void endpointWithItsOwnServerNameIsVerifiedAgainstIt() throws Exception {
     backends.add(200, tls.server("node1.orders.internal"));
-    LoadBalancer lb = LoadBalancer.builder().name(SERVICE).backgroundTasks(false)
+    LoadBalancer lb = LoadBalancer.builder().name(SERVICE)
         .endpoints(List.of(backends.endpoint(0).withServerName("node1.orders.internal"))).build();
     closeables.add(lb);
     OkHttpClient client = client(tls.client(false), lb);

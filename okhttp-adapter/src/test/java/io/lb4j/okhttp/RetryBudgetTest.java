@@ -5,44 +5,19 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.lb4j.testing.FakeClock;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class RetryBudgetTest {
-
-  /** A clock the test moves by hand. */
-  static final class ManualClock extends Clock {
-    final AtomicLong millis = new AtomicLong(1_700_000_000_000L);
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return Instant.ofEpochMilli(millis.get());
-    }
-
-    void advance(Duration d) {
-      millis.addAndGet(d.toMillis());
-    }
-  }
 
   private static int drain(RetryBudget budget) {
     int n = 0;
@@ -54,8 +29,8 @@ class RetryBudgetTest {
 
   @Test
   void floorAloneAllowsMinRetriesPerSecondTimesTtl() {
-    ManualClock clock = new ManualClock();
-    RetryBudget budget = RetryBudget.builder().clock(clock).build();
+    FakeClock clock = new FakeClock();
+    RetryBudget budget = RetryBudget.builder().clock(clock.asClock()).build();
     assertEquals(100, budget.available());
     assertEquals(100, drain(budget));
     assertFalse(budget.tryWithdraw());
@@ -63,8 +38,8 @@ class RetryBudgetTest {
 
   @Test
   void twentyPercentOfRequestsOnTopOfTheFloor() {
-    ManualClock clock = new ManualClock();
-    RetryBudget budget = RetryBudget.builder().minRetriesPerSecond(0).clock(clock).build();
+    FakeClock clock = new FakeClock();
+    RetryBudget budget = RetryBudget.builder().minRetriesPerSecond(0).clock(clock.asClock()).build();
     for (int i = 0; i < 1000; i++) {
       budget.deposit();
     }
@@ -73,18 +48,18 @@ class RetryBudgetTest {
 
   @Test
   void depositsAndWithdrawalsExpireAfterTheWindow() {
-    ManualClock clock = new ManualClock();
-    RetryBudget budget = RetryBudget.builder().minRetriesPerSecond(1).clock(clock).build();
+    FakeClock clock = new FakeClock();
+    RetryBudget budget = RetryBudget.builder().minRetriesPerSecond(1).clock(clock.asClock()).build();
     assertEquals(10, drain(budget));
-    clock.advance(Duration.ofSeconds(5));
+    clock.forward(Duration.ofSeconds(5));
     assertEquals(0, budget.available(), "spent retries still count within the window");
     for (int i = 0; i < 50; i++) {
       budget.deposit();
     }
     assertEquals(10, budget.available(), "20 % of 50");
-    clock.advance(Duration.ofSeconds(6));
+    clock.forward(Duration.ofSeconds(6));
     assertEquals(20, budget.available(), "the spent floor expired; the 50 requests still count");
-    clock.advance(Duration.ofSeconds(10));
+    clock.forward(Duration.ofSeconds(10));
     assertEquals(10, budget.available(), "everything expired: the floor again");
   }
 

@@ -354,6 +354,7 @@ class ZooKeeperEndpointSourceTest {
         })
         .meterRegistry(registry)
         .build();
+    // status() answers once the listeners were told: no event of these verdicts can come later.
     await().atMost(Duration.ofSeconds(5))
         .until(() -> four.stream().allMatch(e -> lb.status(e) == EndpointStatus.HEALTHY));
     for (int i = 0; i < 100; i++) {

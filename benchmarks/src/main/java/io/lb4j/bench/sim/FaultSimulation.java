@@ -14,8 +14,8 @@ import io.lb4j.health.ProbeResult;
 import io.lb4j.okhttp.RetryBudget;
 import io.lb4j.okhttp.RetryPolicy;
 import io.lb4j.outlier.OutlierDetectionConfig;
-import io.lb4j.outlier.OutlierDetector;
 import io.lb4j.policy.Policies;
+import io.lb4j.testing.FakeClock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -32,7 +32,9 @@ import okhttp3.Request;
  * threshold 0.5), real {@link HealthChecker} verdicts (probes answered from the simulated backends'
  * state, every {@code healthCheckInterval}), and the OkHttp adapter's real {@link RetryPolicy}
  * (retryability, {@link RetryPolicy#retryEndpoint retry endpoint}, backoff) and {@link RetryBudget},
- * all on the simulated {@link SimClock}. The attempt loop follows {@code LoadBalancingInterceptor}:
+ * all on one {@link FakeClock}, the balancer's ticker and scheduler (its own outlier sweeps, probe
+ * rounds and rebuilds run when the event loop moves time past them). The attempt loop follows
+ * {@code LoadBalancingInterceptor}:
  * pick, send, release, and on a retryable failure choose another endpoint, withdraw from the budget,
  * pause, send again.
  *
@@ -47,13 +49,11 @@ final class FaultSimulation {
 
   private static final int DONE = 0;
   private static final int SEND = 1;
-  private static final int PROBE = 2;
-  private static final int SWEEP = 3;
 
   private final FaultScenario scenario;
   private final long seed;
   private final SplittableRandom random;
-  private final SimClock clock = new SimClock();
+  private final FakeClock clock = new FakeClock();
   private final PriorityQueue<Event> events = new PriorityQueue<>();
   private final Backend[] backends;
   private final Map<String, Integer> index = new HashMap<>();
@@ -100,7 +100,7 @@ final class FaultSimulation {
     }
     OutlierDetectionConfig od = OutlierDetectionConfig.defaults();
     LoadBalancer.Builder b = LoadBalancer.builder().name("fault-" + scenario.name()).endpoints(endpoints)
-        .policy(Policies.powerOfTwoChoices()).outlierDetection(od).clock(clock).backgroundTasks(false)
+        .policy(Policies.powerOfTwoChoices()).outlierDetection(od).ticker(clock).scheduler(clock)
         .listener(new LoadBalancerListener() {
           @Override
           public void onStatusChange(String name, Endpoint e, EndpointStatus from, EndpointStatus to, String why) {
@@ -128,35 +128,22 @@ final class FaultSimulation {
               ? ProbeResult.healthy("200") : ProbeResult.unhealthy("ConnectException: connection refused")));
     }
     lb = b.build();
-    budget = RetryBudget.builder().clock(clock).build();
+    budget = RetryBudget.builder().clock(clock.asClock()).build();
     try {
       for (int c = 0; c < scenario.clients(); c++) {
         startRequest();
       }
       if (scenario.healthCheckInterval() != null) {
-        lb.healthChecker().orElseThrow().probeAll(); // the first round, as the jittered first probes do
-        schedule(scenario.healthCheckInterval().toNanos(), PROBE, null);
+        lb.healthChecker().orElseThrow().probeAll(); // a first round at once; the balancer's own rounds follow
       }
-      schedule(od.interval().toNanos(), SWEEP, null);
-      // Bounded: each request makes at most maxAttempts attempts; probes and sweeps stop with the last one.
+      // Bounded: each request makes at most maxAttempts attempts; the balancer's own probes and
+      // sweeps run only while the loop moves time, so they stop with the last event.
       Event ev;
       while ((ev = events.poll()) != null) {
-        clock.advanceTo(ev.time);
+        clock.forwardTo(ev.time);
         switch (ev.type) {
           case DONE -> done(ev.attempt);
           case SEND -> send(ev.attempt.request, ev.attempt.next);
-          case PROBE -> {
-            lb.healthChecker().orElseThrow().probeAll();
-            if (completed < scenario.requests()) {
-              schedule(clock.nanos() + scenario.healthCheckInterval().toNanos(), PROBE, null);
-            }
-          }
-          case SWEEP -> {
-            lb.outlierDetector().ifPresent(OutlierDetector::sweep);
-            if (completed < scenario.requests()) {
-              schedule(clock.nanos() + od.interval().toNanos(), SWEEP, null);
-            }
-          }
           default -> throw new IllegalStateException("unknown event " + ev.type);
         }
       }

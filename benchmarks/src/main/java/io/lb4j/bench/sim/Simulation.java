@@ -12,8 +12,8 @@ import io.lb4j.bench.PolicyNames;
 import io.lb4j.bench.StaticView;
 import io.lb4j.okhttp.RetryBudget;
 import io.lb4j.outlier.OutlierDetectionConfig;
-import io.lb4j.outlier.OutlierDetector;
 import io.lb4j.policy.Picker;
+import io.lb4j.testing.FakeClock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -26,9 +26,11 @@ import java.util.SplittableRandom;
 
 /**
  * One deterministic discrete-event run of a {@link Scenario} under one policy: Poisson arrivals →
- * the real {@link LoadBalancer} (the named policy, outlier detection, simulated {@link SimClock}) →
- * simulated backends; failed attempts retry (up to {@value #MAX_ATTEMPTS} attempts) while the real
- * {@link RetryBudget} allows. Outlier detection sweeps every simulated {@value #SWEEP_MILLIS} ms.
+ * the real {@link LoadBalancer} (the named policy, outlier detection) → simulated backends; failed
+ * attempts retry (up to {@value #MAX_ATTEMPTS} attempts) while the real {@link RetryBudget} allows.
+ * Time is a {@link FakeClock}, the balancer's ticker and scheduler: the event loop moves it to each
+ * event, which first runs the balancer's own work that fell due (outlier sweeps every simulated
+ * {@value #SWEEP_MILLIS} ms, the rebuilds that ejections asked for).
  *
  * <p>Arrivals, keys, service times and failures come from one seeded {@link SplittableRandom}; lb4j's
  * randomized pickers (random, P2C, least request, round robin's starting offset) draw from
@@ -44,14 +46,13 @@ final class Simulation {
 
   private static final int ARRIVAL = 0;
   private static final int DONE = 1;
-  private static final int SWEEP = 2;
-  private static final int DOWN = 3;
-  private static final int UP = 4;
+  private static final int DOWN = 2;
+  private static final int UP = 3;
 
   private final Scenario scenario;
   private final String policy;
   private final SplittableRandom random;
-  private final SimClock clock = new SimClock();
+  private final FakeClock clock = new FakeClock();
   private final PriorityQueue<Event> events = new PriorityQueue<>();
   private final Backend[] backends;
   private final Map<Endpoint, Integer> index = new HashMap<>();
@@ -102,7 +103,7 @@ final class Simulation {
         .build();
     try {
       lb = LoadBalancer.builder().name("sim-" + scenario.name() + "-" + policy).endpoints(endpoints)
-          .policy(PolicyNames.of(policy)).outlierDetection(od).clock(clock).backgroundTasks(false)
+          .policy(PolicyNames.of(policy)).outlierDetection(od).ticker(clock).scheduler(clock)
           .listener(new LoadBalancerListener() {
             @Override
             public void onStatusChange(String name, Endpoint e, EndpointStatus from, EndpointStatus to, String why) {
@@ -117,10 +118,9 @@ final class Simulation {
     if (PolicyNames.isHash(policy)) {
       home = PolicyNames.of(policy).newPicker(StaticView.of(endpoints));
     }
-    budget = RetryBudget.builder().clock(clock).build();
+    budget = RetryBudget.builder().clock(clock.asClock()).build();
     try {
       schedule(0, ARRIVAL, null, -1);
-      schedule(SWEEP_MILLIS * 1_000_000L, SWEEP, null, -1);
       for (int i = 0; i < backends.length; i++) {
         BackendSpec s = backends[i].spec;
         if (s.downAtSeconds() >= 0) {
@@ -133,11 +133,10 @@ final class Simulation {
       // Bounded: arrivals stop at endNanos, after which every event only drains what is left.
       Event ev;
       while ((ev = events.poll()) != null) {
-        clock.advanceTo(ev.time);
+        clock.forwardTo(ev.time);
         switch (ev.type) {
           case ARRIVAL -> arrive();
           case DONE -> done(ev.attempt, null);
-          case SWEEP -> sweep();
           case DOWN -> down(ev.backend);
           case UP -> backends[ev.backend].up = true;
           default -> throw new IllegalStateException("unknown event " + ev.type);
@@ -244,14 +243,6 @@ final class Simulation {
     }
   }
 
-  private void sweep() {
-    lb.outlierDetector().ifPresent(OutlierDetector::sweep);
-    long next = clock.nanos() + SWEEP_MILLIS * 1_000_000L;
-    if (next < endNanos) {
-      schedule(next, SWEEP, null, -1);
-    }
-  }
-
   private void finish(Request r, boolean ok) {
     if (!ok) {
       errors++;
@@ -263,11 +254,12 @@ final class Simulation {
   }
 
   private double serviceMillis(BackendSpec spec) {
+    double mean = spec.meanServiceMillisAt(clock.nanos() / 1e9);
     double sigma = spec.logNormalSigma();
     if (sigma == 0) {
-      return exponential(spec.meanServiceMillis());
+      return exponential(mean);
     }
-    double mu = Math.log(spec.meanServiceMillis()) - sigma * sigma / 2;
+    double mu = Math.log(mean) - sigma * sigma / 2;
     return Math.exp(mu + sigma * random.nextGaussian());
   }
 

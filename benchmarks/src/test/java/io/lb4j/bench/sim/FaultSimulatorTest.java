@@ -46,9 +46,6 @@ class FaultSimulatorTest {
         assertTrue(r.failedP99() < 200, s.name() + " p99 of failures " + r.failedP99() + " ms");
       }
     }
-    for (FaultResult r : FaultSimulator.runSeeds(FaultScenario.allRefusing(), SEEDS)) {
-      assertTrue(r.failedNoEndpoint() > 0.9 * r.requests(), "fail fast once the probes failed them all: " + r);
-    }
   }
 
   @Test

@@ -1,0 +1,142 @@
+package io.lb4j;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Which endpoints a balancer has, and their states: the present ones by address in insertion
+ * order, and the leaving ones (removed with requests still in flight). An update diffs the new list
+ * against the present one by address: a state survives for an address that stays (its in-flight
+ * count, latency, counters and verdicts), takes over a changed weight, zone or metadata, and comes
+ * back from {@code leaving} if the address returns while requests are still in flight.
+ *
+ * <p>Mutations run under the balancer's lock; {@link #leaving} and {@link #released} are lock-free.
+ */
+final class EndpointRegistry {
+
+  /** What the balancer does when an endpoint joins or leaves (metrics, outlier detection, probes). */
+  interface Hooks {
+    EndpointState create(Endpoint e);
+
+    void track(EndpointState s);
+
+    void untrack(EndpointState s);
+  }
+
+  private LinkedHashMap<String, EndpointState> present = new LinkedHashMap<>();
+  private final Map<String, EndpointState> leaving = new ConcurrentHashMap<>();
+  /** Whether the first list has been applied; later joiners slow-start. */
+  private boolean initialized;
+  /** Bumped by every update, so a rebuild can tell whether the lists changed. */
+  private long version;
+
+  /**
+   * Checks a new list: no null element, no duplicate address.
+   *
+   * @return the list by address, in order
+   * @throws IllegalArgumentException naming the index (and address) of the first bad element
+   */
+  static LinkedHashMap<String, Endpoint> validate(Collection<Endpoint> endpoints) {
+    if (endpoints == null) {
+      throw new IllegalArgumentException("endpoints must not be null (use an empty list)");
+    }
+    LinkedHashMap<String, Endpoint> wanted = new LinkedHashMap<>();
+    int i = 0;
+    for (Endpoint e : endpoints) {
+      if (e == null) {
+        throw new IllegalArgumentException("endpoints must not contain null, index " + i);
+      }
+      if (wanted.putIfAbsent(e.address(), e) != null) {
+        throw new IllegalArgumentException("duplicate endpoint address " + e.address() + " at index " + i);
+      }
+      i++;
+    }
+    return wanted;
+  }
+
+  /**
+   * Replaces the present list with {@code wanted} (from {@link #validate}).
+   *
+   * @return the states that left, already marked draining and removed
+   */
+  List<EndpointState> update(LinkedHashMap<String, Endpoint> wanted, Hooks hooks) {
+    LinkedHashMap<String, EndpointState> next = new LinkedHashMap<>();
+    for (Endpoint e : wanted.values()) {
+      EndpointState s = present.get(e.address());
+      if (s == null) {
+        s = leaving.remove(e.address());
+        if (s != null) {
+          s.removed = false;
+          s.draining = false;
+          s.lastStatus = null;
+          s.reportedStatus = null;
+        } else {
+          s = hooks.create(e);
+        }
+        s.rampPending = initialized;
+        s.endpoint(e);
+        hooks.track(s);
+      }
+      s.endpoint(e);
+      next.put(e.address(), s);
+    }
+    List<EndpointState> gone = new ArrayList<>();
+    for (EndpointState old : present.values()) {
+      if (!next.containsKey(old.address)) {
+        old.draining = true;
+        old.removed = true;
+        old.pickable = false;
+        hooks.untrack(old);
+        if (old.inFlight() > 0) {
+          leaving.put(old.address, old);
+          released(old); // its last request may have ended just now
+        }
+        gone.add(old);
+      }
+    }
+    present = next;
+    initialized = true;
+    version++;
+    return gone;
+  }
+
+  /** The present states in insertion order; a live view, read under the balancer's lock. */
+  Collection<EndpointState> present() {
+    return present.values();
+  }
+
+  /** The present state for this address, or null; under the balancer's lock. */
+  EndpointState get(String address) {
+    return present.get(address);
+  }
+
+  /** A removed endpoint's state while its requests are in flight, or null. Lock-free. */
+  EndpointState leaving(String address) {
+    return leaving.get(address);
+  }
+
+  /** After a release: forgets a removed endpoint once its last request ended. Lock-free. */
+  void released(EndpointState s) {
+    if (s.removed && s.inFlight() == 0) {
+      leaving.remove(s.address, s);
+    }
+  }
+
+  long version() {
+    return version;
+  }
+
+  /** Applies {@code f} to each present state, for the snapshot's lookup tables. */
+  <T> List<T> map(Function<EndpointState, T> f) {
+    List<T> out = new ArrayList<>(present.size());
+    for (EndpointState s : present.values()) {
+      out.add(f.apply(s));
+    }
+    return out;
+  }
+}

@@ -1,0 +1,34 @@
+package io.lb4j.examples;
+
+import java.time.Duration;
+import java.util.function.BooleanSupplier;
+
+/**
+ * What makes an example exit non-zero: a claim that did not come true throws, and an uncaught
+ * exception ends {@code main} with exit status 1. Stateless.
+ */
+final class Check {
+
+  private Check() {}
+
+  /** Throws {@link IllegalStateException} saying {@code claim} failed unless {@code condition}. */
+  static void that(boolean condition, String claim) {
+    if (!condition) {
+      throw new IllegalStateException("expected: " + claim);
+    }
+  }
+
+  /**
+   * Waits until {@code condition} holds, polling every 50 ms for at most {@code limit}; throws
+   * saying {@code claim} did not come true in time.
+   */
+  static void eventually(Duration limit, String claim, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("expected within " + limit.toSeconds() + " s: " + claim);
+      }
+      Thread.sleep(50); // polling interval of a bounded wait
+    }
+  }
+}
