@@ -44,7 +44,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * Weights are mixed (1..4) so weighted policies do real work. Every release reports 1 µs, so
  * {@code peak_ewma} pays its full release cost (a ticker read and an {@code exp}) and compares two
- * estimates with different stamps on every pick.
+ * estimates with different stamps on every pick. Besides the default list,
+ * {@code -p policy=ring_hash_64k} (see {@link PolicyNames#BENCHMARK_ONLY}) runs Envoy's ring with a
+ * minimum of 65,536 entries.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)

@@ -61,7 +61,9 @@ import java.util.function.LongSupplier;
  *
  * <p>Cost: building a picker is O(R) hashing plus an O(R) radix sort for a ring of R entries (Envoy
  * construction: about {@code max(minRingSize, n)} for equal weights; stable: {@code entriesPerWeight
- * * sum(weights)}) and holds R longs and R references. A pick is a binary search: O(log R), no lock,
+ * * sum(weights)}) and holds R longs, R references and an index of R/2 to R ints. A pick reads the
+ * index bucket of the hash's top bits and scans forward from there, one or two entries on average
+ * (XXH64 spreads the entries evenly): O(1) expected, the same entry a binary search finds, no lock,
  * no allocation; bounded load adds one in-flight read, and when the home endpoint is over its bound
  * a spill (see {@link MaglevPolicy}). Immutable and thread-safe.
  */
