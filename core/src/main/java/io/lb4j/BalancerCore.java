@@ -52,12 +52,13 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   private final Coalescer rebuilds;
   /** Set once by {@link LoadBalancer}'s constructor, before the first list. */
   BalancerMetrics metrics = BalancerMetrics.NONE;
+  /** What picks and releases count (and where), decided once from what reads it. */
+  final Accounting accounting;
   /**
    * Requests in flight across every endpoint (picked or begun, not yet released), kept only when
    * the policy reads it ({@link Policy#usesTotalInFlight()}); null otherwise, so other policies pay
    * nothing. Striped: picks on many threads do not contend on one counter.
    */
-  final LongAdder totalInFlight;
   private final LongSupplier totalInFlightReader;
 
   final Object lock = new Object();
@@ -80,8 +81,9 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     this.localZone = b.localZone;
     this.ticker = b.ticker;
     this.slowStart = new SlowStart(Durations.nanos(b.slowStart));
-    this.totalInFlight = policy.usesTotalInFlight() ? new LongAdder() : null;
-    this.totalInFlightReader = totalInFlight == null ? null : totalInFlight::sum;
+    this.accounting = new Accounting(name, policy, registry);
+    LongAdder total = accounting.totalInFlight;
+    this.totalInFlightReader = total == null ? null : total::sum;
     boolean timers = b.outlierDetection != null || b.healthCheck != null || slowStart.enabled();
     this.ownScheduler = b.scheduler == null && timers ? new DefaultScheduler(name) : null;
     this.scheduler = b.scheduler != null ? b.scheduler : ownScheduler;
@@ -106,7 +108,7 @@ final class BalancerCore implements EndpointRegistry.Hooks {
 
   @Override
   public EndpointState create(Endpoint e) {
-    return new EndpointState(e, outlier, health);
+    return new EndpointState(e, accounting, outlier, health);
   }
 
   @Override

@@ -95,6 +95,8 @@ final class EndpointRegistry {
         if (old.inFlight() > 0) {
           leaving.put(old.address, old);
           released(old); // its last request may have ended just now
+        } else {
+          old.dropped();
         }
         gone.add(old);
       }
@@ -120,10 +122,13 @@ final class EndpointRegistry {
     return leaving.get(address);
   }
 
-  /** After a release: forgets a removed endpoint once its last request ended. Lock-free. */
+  /**
+   * After a release of a removed endpoint: forgets it once its last request ended (and gives its
+   * counter cells back). Lock-free but for the rare hand-back.
+   */
   void released(EndpointState s) {
-    if (s.removed && s.inFlight() == 0) {
-      leaving.remove(s.address, s);
+    if (s.removed && s.inFlight() == 0 && leaving.remove(s.address, s)) {
+      s.dropped();
     }
   }
 

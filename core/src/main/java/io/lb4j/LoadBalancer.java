@@ -103,7 +103,7 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalArgumentException if {@code ctx} is null
    */
   public Selection pick(PickContext ctx) {
-    return new Lease(Picks.choose(core, ctx), core);
+    return new Lease(Picks.choose(core, ctx));
   }
 
   /**
@@ -111,7 +111,7 @@ public final class LoadBalancer implements AutoCloseable {
    * pickable (panic and zone rules apply); when all were tried, as if none had been.
    */
   public Selection pick(PickContext ctx, Collection<Endpoint> tried) {
-    return new Lease(Picks.chooseOther(core, ctx, tried), core);
+    return new Lease(Picks.chooseOther(core, ctx, tried));
   }
 
   /**
@@ -132,7 +132,7 @@ public final class LoadBalancer implements AutoCloseable {
    * left since, so the release balances). Throws {@link IllegalArgumentException} for null.
    */
   public Selection begin(Endpoint endpoint) {
-    return new Lease(Picks.started(core, endpoint), core);
+    return new Lease(Picks.started(core, endpoint));
   }
 
   /**
@@ -208,6 +208,11 @@ public final class LoadBalancer implements AutoCloseable {
 
   private static String address(Endpoint endpoint) {
     return Builder.required("endpoint", endpoint).address();
+  }
+
+  /** The balancer's state, for tests in this package. */
+  BalancerCore core() {
+    return core;
   }
 
   /** The live state of a present endpoint, for tests in this package; null if absent. */

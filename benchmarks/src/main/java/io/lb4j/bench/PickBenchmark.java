@@ -194,7 +194,7 @@ public class PickBenchmark {
     return list;
   }
 
-  private static String key16(SplittableRandom random) {
+  static String key16(SplittableRandom random) {
     char[] c = new char[16];
     for (int j = 0; j < c.length; j++) {
       c[j] = (char) ('a' + random.nextInt(26));

@@ -27,6 +27,12 @@ public final class RoundRobinPolicy implements WeightBlindPolicy {
     return "round_robin";
   }
 
+  /** {@code false}: ignores load. */
+  @Override
+  public boolean usesInFlight() {
+    return false;
+  }
+
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
     EndpointView[] views = PickerSupport.toArray(eligible);

@@ -41,6 +41,12 @@ public final class WeightedRoundRobinPolicy implements Policy {
     return "weighted_round_robin";
   }
 
+  /** {@code false}: ignores load. */
+  @Override
+  public boolean usesInFlight() {
+    return false;
+  }
+
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
     EndpointView[] views = PickerSupport.toArray(eligible);
