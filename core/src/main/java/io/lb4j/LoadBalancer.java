@@ -107,6 +107,21 @@ public final class LoadBalancer implements AutoCloseable {
   }
 
   /**
+   * Picks for a request with this key, e.g. a user id or a session header's value: the same
+   * endpoint as {@code pick(PickContext.ofKey(key))} (XXH64 of the key's UTF-8 bytes, as Envoy
+   * hashes), without making a context object, so that a pick with a key allocates nothing on any
+   * call path (an ASCII key is hashed in place). Policies that do not hash ignore the key and do not
+   * hash it. Release the selection exactly once.
+   *
+   * @throws NoEndpointAvailableException if no endpoint can take the request; the message says why
+   * @throws IllegalStateException if the balancer is closed
+   * @throws IllegalArgumentException if {@code key} is null
+   */
+  public Selection pick(CharSequence key) {
+    return new Lease(Picks.chooseByKey(core, key));
+  }
+
+  /**
    * Picks for a retry, avoiding the endpoints already {@code tried} (by address) while another is
    * pickable (panic and zone rules apply); when all were tried, as if none had been.
    */

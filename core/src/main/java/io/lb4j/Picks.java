@@ -72,11 +72,28 @@ final class Picks {
     return state;
   }
 
+  /**
+   * The policy's choice for a request with this key: its XXH64 hash, as {@link PickContext#ofKey}
+   * computes it, handed to the picker as a number ({@link Picker#pickByHash}), so no context object
+   * is made; a policy that does not hash is not given one (and the key is not hashed).
+   */
+  static EndpointState chooseByKey(BalancerCore core, CharSequence key) {
+    if (key == null) {
+      throw new IllegalArgumentException("key must not be null (use pick() for a request without a key)");
+    }
+    Picker picker = current(core).picker();
+    return state(core, core.policy.usesHash() ? picker.pickByHash(PickContext.hashKey(key)) : picker.pick(PickContext.EMPTY));
+  }
+
   /** The snapshot to pick from; throws if nothing can be picked. */
   private static Snapshot current(BalancerCore core, PickContext ctx) {
     if (ctx == null) {
       throw new IllegalArgumentException("ctx must not be null (use PickContext.EMPTY)");
     }
+    return current(core);
+  }
+
+  private static Snapshot current(BalancerCore core) {
     Snapshot s = core.snapshot;
     if (s.picker() == null) {
       if (core.closed) {
@@ -89,8 +106,10 @@ final class Picks {
   }
 
   private static EndpointState choose(BalancerCore core, PickContext ctx, Snapshot s) {
-    Picker picker = s.picker();
-    EndpointView v = picker.pick(ctx);
+    return state(core, s.picker().pick(ctx));
+  }
+
+  private static EndpointState state(BalancerCore core, EndpointView v) {
     if (!(v instanceof EndpointState state)) {
       throw new IllegalStateException("policy '" + core.policy.name() + "' returned " + v
           + ", which is not one of the endpoints it was given");

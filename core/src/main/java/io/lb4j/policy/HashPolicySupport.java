@@ -93,6 +93,31 @@ final class HashPolicySupport {
   }
 
   /**
+   * A hash policy's picker: implements {@link #pickByHash}, and a pick by context looks up the
+   * request's hash or, without one, a random hash ({@link #requestHash}).
+   */
+  abstract static class HashPicker implements Picker {
+
+    /** A picker over one endpoint: every hash maps to it. */
+    static HashPicker only(EndpointView only) {
+      return new HashPicker() {
+        @Override
+        public EndpointView pickByHash(long hash) {
+          return only;
+        }
+      };
+    }
+
+    @Override
+    public final EndpointView pick(PickContext ctx) {
+      return pickByHash(requestHash(ctx));
+    }
+
+    @Override
+    public abstract EndpointView pickByHash(long hash);
+  }
+
+  /**
    * The hash key Envoy uses by default ({@code use_hostname_for_hashing} false, no {@code hash_key}
    * metadata): the address as Envoy prints it, {@code 10.0.0.1:8080} or {@code [::1]:8080}, as
    * UTF-8 bytes.

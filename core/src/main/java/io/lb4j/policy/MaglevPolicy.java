@@ -105,12 +105,17 @@ public final class MaglevPolicy implements HashPolicy {
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, true);
     if (hosts.size() == 1) {
       EndpointView only = (EndpointView) hosts.items[0];
-      return ctx -> only;
+      return HashPolicySupport.HashPicker.only(only);
     }
     EndpointView[] table = new EndpointView[tableSize];
     MaglevTable.fill(hosts, table);
     int m = tableSize;
-    return ctx -> table[(int) Long.remainderUnsigned(HashPolicySupport.requestHash(ctx), m)];
+    return new HashPolicySupport.HashPicker() {
+      @Override
+      public EndpointView pickByHash(long hash) {
+        return table[(int) Long.remainderUnsigned(hash, m)];
+      }
+    };
   }
 
   /** Builds the table; with bounded load, picks read {@code totalInFlight}. */
@@ -122,16 +127,18 @@ public final class MaglevPolicy implements HashPolicy {
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, true);
     if (hosts.size() == 1) {
       EndpointView only = (EndpointView) hosts.items[0]; // every spill falls back to it
-      return ctx -> only;
+      return HashPolicySupport.HashPicker.only(only);
     }
     BoundedLoad.Host[] placed = hosts.boundedHosts();
     BoundedLoad.Host[] table = new BoundedLoad.Host[tableSize];
     MaglevTable.fill(hosts.withItems(placed), table);
     BoundedLoad bounded = new BoundedLoad(placed, balancePercent, totalInFlight, scratch);
     int m = tableSize;
-    return ctx -> {
-      long hash = HashPolicySupport.requestHash(ctx);
-      return bounded.pick(table[(int) Long.remainderUnsigned(hash, m)], hash);
+    return new HashPolicySupport.HashPicker() {
+      @Override
+      public EndpointView pickByHash(long hash) {
+        return bounded.pick(table[(int) Long.remainderUnsigned(hash, m)], hash);
+      }
     };
   }
 

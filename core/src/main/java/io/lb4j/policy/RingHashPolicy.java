@@ -158,10 +158,15 @@ public final class RingHashPolicy implements HashPolicy {
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, false);
     if (hosts.size() == 1) {
       EndpointView only = (EndpointView) hosts.items[0];
-      return ctx -> only;
+      return HashPolicySupport.HashPicker.only(only);
     }
     HashRing ring = buildRing(hosts);
-    return ctx -> (EndpointView) ring.lookup(HashPolicySupport.requestHash(ctx));
+    return new HashPolicySupport.HashPicker() {
+      @Override
+      public EndpointView pickByHash(long hash) {
+        return (EndpointView) ring.lookup(hash);
+      }
+    };
   }
 
   /** Builds the ring; with bounded load, picks read {@code totalInFlight}. */
@@ -173,14 +178,16 @@ public final class RingHashPolicy implements HashPolicy {
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, false);
     if (hosts.size() == 1) {
       EndpointView only = (EndpointView) hosts.items[0]; // every spill falls back to it
-      return ctx -> only;
+      return HashPolicySupport.HashPicker.only(only);
     }
     BoundedLoad.Host[] placed = hosts.boundedHosts();
     HashRing ring = buildRing(hosts.withItems(placed));
     BoundedLoad bounded = new BoundedLoad(placed, balancePercent, totalInFlight, scratch);
-    return ctx -> {
-      long hash = HashPolicySupport.requestHash(ctx);
-      return bounded.pick((BoundedLoad.Host) ring.lookup(hash), hash);
+    return new HashPolicySupport.HashPicker() {
+      @Override
+      public EndpointView pickByHash(long hash) {
+        return bounded.pick((BoundedLoad.Host) ring.lookup(hash), hash);
+      }
     };
   }
 
