@@ -108,7 +108,8 @@ final class BalancerCore implements EndpointRegistry.Hooks {
 
   @Override
   public EndpointState create(Endpoint e) {
-    return new EndpointState(e, accounting, outlier, health);
+    long decay = policy.peakEwmaDecayNanos();
+    return new EndpointState(e, accounting, outlier, health, decay > 0 ? new PeakLatency(ticker, decay) : null);
   }
 
   @Override

@@ -54,6 +54,9 @@ final class EndpointState extends EndpointPadding implements EndpointView {
   /** This endpoint's latency meter, set once when it joined; null without a meter registry. */
   volatile LatencyRecorder latencyRecorder;
 
+  /** The peak-EWMA latency, made once; null unless the policy reads it. */
+  private final PeakLatency peakLatency;
+
   /** Passive-health counters, made once; null when outlier detection is off. */
   final OutlierTracker outlier;
   /** Active-health verdicts, made once; null when health checking is off. */
@@ -84,8 +87,10 @@ final class EndpointState extends EndpointPadding implements EndpointView {
   /** Ramp once the endpoint next becomes eligible (it joined late or came back). */
   boolean rampPending;
 
-  EndpointState(Endpoint endpoint, Accounting acc, OutlierEngine detector, ActiveHealthChecker checker) {
+  EndpointState(Endpoint endpoint, Accounting acc, OutlierEngine detector, ActiveHealthChecker checker,
+      PeakLatency peakLatency) {
     this.address = endpoint.address();
+    this.peakLatency = peakLatency;
     this.endpoint = endpoint;
     this.acc = acc;
     this.slot = acc == null ? -1 : acc.counts.allocate();
@@ -121,6 +126,18 @@ final class EndpointState extends EndpointPadding implements EndpointView {
   @Override
   public double latencyEwmaNanos() {
     return latencyEwma;
+  }
+
+  @Override
+  public double peakEwmaNanos() {
+    PeakLatency p = peakLatency;
+    return p == null ? 0.0 : p.estimate();
+  }
+
+  @Override
+  public long peakEwmaStampNanos() {
+    PeakLatency p = peakLatency;
+    return p == null ? 0L : p.stamp();
   }
 
   @Override
@@ -177,8 +194,8 @@ final class EndpointState extends EndpointPadding implements EndpointView {
   /**
    * Ends one request started by {@link #acquire}, once the caller has won its ticket: decrements
    * in-flight, counts the outcome (a {@code null} one as {@link Outcome#CANCELLED}, then throws),
-   * folds the latency into the moving average if the policy reads it and into the meter if there is
-   * one, and feeds outlier detection. Lock-free and allocation-free; the failure that reaches a
+   * folds the latency into the moving average if the policy reads it, into the peak EWMA if kept
+   * and into the meter if there is one, and feeds outlier detection. Lock-free and allocation-free; the failure that reaches a
    * consecutive-failure count only marks the endpoint for the next (coalesced) rebuild.
    *
    * @param picked the cells of the thread that picked: used when this is that thread
@@ -200,7 +217,7 @@ final class EndpointState extends EndpointPadding implements EndpointView {
         a.totalInFlight.decrement();
       }
       if (latencyNanos >= 0) {
-        recordLatency(a, latencyNanos);
+        recordLatency(a, o, latencyNanos);
       }
       recordFailureRatio(o);
       OutlierTracker t = outlier;
@@ -221,11 +238,15 @@ final class EndpointState extends EndpointPadding implements EndpointView {
     }
   }
 
-  private void recordLatency(Accounting a, long latencyNanos) {
+  private void recordLatency(Accounting a, Outcome outcome, long latencyNanos) {
     if (a.latencyAverage) {
       double old = latencyEwma;
       // A release store: readers see a whole value without the full fence a volatile write costs.
       LATENCY_EWMA.setRelease(this, old == 0.0 ? latencyNanos : old + EWMA_ALPHA * (latencyNanos - old));
+    }
+    PeakLatency p = peakLatency;
+    if (p != null) {
+      p.observe(outcome, latencyNanos);
     }
     LatencyRecorder recorder = latencyRecorder;
     if (recorder != null) {

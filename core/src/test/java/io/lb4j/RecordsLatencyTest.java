@@ -27,6 +27,13 @@ class RecordsLatencyTest {
   }
 
   @Test
+  void peakEwmaNeedsTiming() {
+    try (LoadBalancer lb = LoadBalancer.builder().endpoints(ENDPOINTS).policy(Policies.peakEwma()).build()) {
+      assertTrue(lb.recordsLatency());
+    }
+  }
+
+  @Test
   void aMeterRegistryOrALatencyAwarePolicyNeedsTiming() {
     try (LoadBalancer lb = LoadBalancer.builder().endpoints(ENDPOINTS).meterRegistry(new SimpleMeterRegistry()).build()) {
       assertTrue(lb.recordsLatency());

@@ -45,7 +45,7 @@ import okhttp3.Response;
  * retries, ejections, and one sentence saying what it shows. Then runs the {@link Simulator
  * simulator}'s standard scenarios and writes one HTML report with both: the live table and each
  * backend's load over time per policy, then the scenarios ({@code
- * benchmarks/target/lb4j-sim-report.html}). Takes about 40 s; exits 0.
+ * benchmarks/target/lb4j-sim-report.html}). Takes about 70 s; exits 0.
  *
  * <p>Requests are real OkHttp calls to {@code http://demo/...} through lb4j's
  * {@link LoadBalancingInterceptor} (retries on other endpoints with backoff and the retry budget;
@@ -57,7 +57,7 @@ import okhttp3.Response;
  */
 public final class Demo {
 
-  private static final List<String> POLICIES = List.of("round_robin", "p2c", "least_request", "maglev");
+  private static final List<String> POLICIES = List.of("round_robin", "p2c", "least_request", "peak_ewma", "maglev");
   private static final int CLIENTS = 6;
   private static final int MAX_ATTEMPTS = 3;
   private static final int USERS = 1000;
@@ -107,7 +107,8 @@ public final class Demo {
         rows.stream().map(Row::toPolicyRun).toList());
     out.println(live.finding());
     out.println();
-    out.println("Simulating the same policies on simulated time (6 scenarios, lb4j's real balancer)...");
+    out.printf("Simulating every policy on simulated time (%d scenarios, lb4j's real balancer)...%n",
+        Scenario.standard().size());
     Map<Scenario, List<SimResult>> sim = Simulator.run(Scenario.standard(), PolicyNames.ALL, 1);
     Path reportPath = args.length > 1 ? Path.of(args[1]) : Path.of("benchmarks", "target", "lb4j-sim-report.html");
     Path report = Simulator.write(reportPath, live, sim,

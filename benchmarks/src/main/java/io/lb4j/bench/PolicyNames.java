@@ -12,7 +12,7 @@ public final class PolicyNames {
 
   /** Every built-in policy name, in the order tables print them. */
   public static final List<String> ALL =
-      List.of("random", "round_robin", "weighted_round_robin", "p2c", "least_request", "ring_hash",
+      List.of("random", "round_robin", "weighted_round_robin", "p2c", "least_request", "peak_ewma", "ring_hash",
           "ring_hash_bounded", "ring_hash_stable", "ring_hash_stable_bounded", "maglev", "maglev_bounded");
 
   /** The balance factor of the {@code *_bounded} variants: Vimeo's and HAProxy's usual 1.25. */
@@ -22,7 +22,7 @@ public final class PolicyNames {
 
   /**
    * Returns the policy for a short name with its default settings (least request: 2 choices, bias
-   * 1.0; {@code *_bounded}: hash balance factor {@value #BALANCE_FACTOR}; {@code ring_hash_stable}:
+   * 1.0; peak EWMA: decay 10 s; {@code *_bounded}: hash balance factor {@value #BALANCE_FACTOR}; {@code ring_hash_stable}:
    * 160 entries per weight).
    *
    * @throws IllegalArgumentException if the name is not one of {@link #ALL}
@@ -34,6 +34,7 @@ public final class PolicyNames {
       case "weighted_round_robin": return Policies.weightedRoundRobin();
       case "p2c": return Policies.powerOfTwoChoices();
       case "least_request": return Policies.leastRequest(2, 1.0);
+      case "peak_ewma": return Policies.peakEwma();
       case "ring_hash": return Policies.ringHash();
       case "ring_hash_bounded": return Policies.ringHash(1024, 8_388_608, BALANCE_FACTOR);
       case "ring_hash_stable": return Policies.stableRingHash();

@@ -21,6 +21,11 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void pickBenchmarkRunsPeakEwma() throws Exception {
+    assertRuns("pick$", "peak_ewma", "8", "false", 1);
+  }
+
+  @Test
   void loadedPickBenchmarksRunWithBoundedLoad() throws Exception {
     assertRuns("(pickHashLoaded|pickHotKeyLoaded)$", "maglev_bounded", "8", "false", 2);
   }

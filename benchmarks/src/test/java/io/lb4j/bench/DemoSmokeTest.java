@@ -30,14 +30,14 @@ class DemoSmokeTest {
     }
     String out = buf.toString(StandardCharsets.UTF_8);
     old.println(out);
-    for (String policy : new String[] {"round_robin", "p2c", "least_request", "maglev"}) {
+    for (String policy : new String[] {"round_robin", "p2c", "least_request", "peak_ewma", "maglev"}) {
       assertTrue(out.lines().anyMatch(l -> l.startsWith(policy + " ") && l.matches(".*\\d+\\.\\d\\s+\\d+\\.\\d.*")),
           "no result row for " + policy);
     }
     assertTrue(Files.size(report) > 10_000, "report too small");
     // Not a terminal here: progress comes as whole lines, never as carriage-return redraws.
     assertFalse(out.contains("\r"), "carriage returns in non-terminal output");
-    assertTrue(out.lines().filter(l -> l.contains(" done: ")).count() == 4, "one 'done' line per policy");
+    assertTrue(out.lines().filter(l -> l.contains(" done: ")).count() == 5, "one 'done' line per policy");
     String page = Files.readString(report);
     assertTrue(page.contains("id=\"live\"") && page.contains("b1 slow") && page.contains("time into the run (s)"),
         "the report holds the live run's table and load charts");

@@ -39,4 +39,26 @@ public interface EndpointView {
   default double failureRatio() {
     return 0.0;
   }
+
+  /**
+   * The endpoint's peak-EWMA latency estimate in nanoseconds as of {@link #peakEwmaStampNanos()}, or
+   * 0 before its first successful request; kept only while the balancer's policy asks for it
+   * ({@link Policy#peakEwmaDecayNanos()}), else always 0. A slower response raises it at once, a
+   * faster one lowers it with the policy's time constant, failures never lower it (see
+   * {@link PeakEwmaPolicy}). Its value at a later ticker time {@code t} is
+   * {@code peakEwmaNanos() * exp(-(t - peakEwmaStampNanos()) / decay)}: it fades while no response
+   * arrives. One plain read. The default (for views that time nothing) is 0.
+   */
+  default double peakEwmaNanos() {
+    return 0.0;
+  }
+
+  /**
+   * The balancer's ticker time, in nanoseconds, when {@link #peakEwmaNanos()} was last updated; only
+   * differences between two stamps mean anything. Read it before {@code peakEwmaNanos()}: the pair is
+   * then at least as new as the stamp. The default is 0.
+   */
+  default long peakEwmaStampNanos() {
+    return 0L;
+  }
 }

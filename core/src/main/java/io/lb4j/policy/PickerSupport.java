@@ -34,6 +34,36 @@ final class PickerSupport {
     return 1.0 - Math.min(failureRatio, MAX_FAILURE_RATIO);
   }
 
+  /** Chooses between the two endpoints of a distinct random pair. */
+  @FunctionalInterface
+  interface PairChooser {
+    /**
+     * The better of {@code a} and {@code b}; returning {@code a} on a tie is a fair coin, since the
+     * ordered pair is uniformly random.
+     */
+    EndpointView choose(EndpointView a, EndpointView b, ThreadLocalRandom rnd);
+  }
+
+  /**
+   * A picker that draws two <em>distinct</em> endpoints uniformly at random (the second from the
+   * other {@code n - 1} slots, so no endpoint is compared with itself and the ordered pair is
+   * uniform) and lets {@code chooser} decide; over one endpoint, that endpoint.
+   */
+  static Picker distinctPair(List<? extends EndpointView> eligible, PairChooser chooser) {
+    EndpointView[] views = toArray(eligible);
+    if (views.length == 1) {
+      EndpointView only = views[0];
+      return ctx -> only;
+    }
+    int n = views.length;
+    return ctx -> {
+      ThreadLocalRandom rnd = ThreadLocalRandom.current();
+      int i = rnd.nextInt(n);
+      int j = rnd.nextInt(n - 1);
+      return chooser.choose(views[i], views[j >= i ? j + 1 : j], rnd);
+    };
+  }
+
   /** Whether this compare ignores the failure penalty (one in {@link #EXPLORE_ONE_IN}). */
   static boolean explore(ThreadLocalRandom rnd) {
     return rnd.nextInt(EXPLORE_ONE_IN) == 0;

@@ -1,6 +1,7 @@
 package io.lb4j.policy;
 
 import io.lb4j.internal.ConfigChecks;
+import java.time.Duration;
 
 /**
  * The built-in policies. Every returned {@link Policy} is immutable and may be shared by any
@@ -28,6 +29,27 @@ public final class Policies {
   /** Fewer in-flight of two distinct random endpoints; see {@link PowerOfTwoChoicesPolicy}. */
   public static Policy powerOfTwoChoices() {
     return PowerOfTwoChoicesPolicy.INSTANCE;
+  }
+
+  /**
+   * Latency-aware power of two choices with Finagle's default time constant, 10 s: the lower
+   * {@code peakEwmaLatency * (inFlight + 1)} of two distinct random endpoints; see
+   * {@link PeakEwmaPolicy}.
+   */
+  public static Policy peakEwma() {
+    return new PeakEwmaPolicy(PeakEwmaPolicy.DEFAULT_DECAY);
+  }
+
+  /**
+   * Latency-aware power of two choices; see {@link PeakEwmaPolicy}.
+   *
+   * @param decay the time constant of the latency estimate: a response slower than the estimate
+   *     replaces it at once, faster ones bring it down over about this long; at least 1 ms (longer
+   *     than 10,000 days is clamped)
+   * @throws IllegalArgumentException naming {@code decay} if it is null, negative or below 1 ms
+   */
+  public static Policy peakEwma(Duration decay) {
+    return new PeakEwmaPolicy(decay);
   }
 
   /**

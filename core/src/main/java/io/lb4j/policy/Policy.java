@@ -57,13 +57,25 @@ public interface Policy {
   }
 
   /**
-   * Whether this policy's pickers read {@link EndpointView#latencyEwmaNanos()}. When it does not
-   * (no built-in policy does) and no meter registry wants latencies, adapters may skip timing
+   * Whether this policy's pickers read request latencies ({@link EndpointView#latencyEwmaNanos()},
+   * {@link EndpointView#peakEwmaNanos()}). When it does not (of the built-in policies only
+   * {@link PeakEwmaPolicy} does) and no meter registry wants latencies, adapters may skip timing
    * requests: see {@link io.lb4j.LoadBalancer#recordsLatency()}; and the balancer keeps the moving
    * average only when it does (a release then writes no latency). Default {@code false}.
    */
   default boolean usesLatency() {
     return false;
+  }
+
+  /**
+   * The time constant, in nanoseconds, of the peak-EWMA latency estimate this policy's pickers read
+   * ({@link EndpointView#peakEwmaNanos()}); the balancer keeps that estimate per endpoint only when
+   * this is positive, updating it on each release with the time of its ticker. A policy that returns
+   * a positive value should also return {@code true} from {@link #usesLatency()}, so that adapters
+   * time requests. Default 0: no estimate.
+   */
+  default long peakEwmaDecayNanos() {
+    return 0L;
   }
 
   /**

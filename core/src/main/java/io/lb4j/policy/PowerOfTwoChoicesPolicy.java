@@ -28,32 +28,19 @@ public final class PowerOfTwoChoicesPolicy implements WeightBlindPolicy {
 
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
-    EndpointView[] views = PickerSupport.toArray(eligible);
-    if (views.length == 1) {
-      EndpointView only = views[0];
-      return ctx -> only;
+    return PickerSupport.distinctPair(eligible, PowerOfTwoChoicesPolicy::lessLoaded);
+  }
+
+  private static EndpointView lessLoaded(EndpointView a, EndpointView b, ThreadLocalRandom rnd) {
+    int la = a.inFlight();
+    int lb = b.inFlight();
+    double fa = a.failureRatio();
+    double fb = b.failureRatio();
+    // on a tie 'a' is already a fair coin: the ordered pair is uniformly random
+    if ((fa == 0.0 && fb == 0.0) || PickerSupport.explore(rnd)) {
+      return lb < la ? b : a;
     }
-    int n = views.length;
-    return ctx -> {
-      ThreadLocalRandom rnd = ThreadLocalRandom.current();
-      int i = rnd.nextInt(n);
-      // second draw from the other n-1 slots: distinct by construction, still uniform
-      int j = rnd.nextInt(n - 1);
-      if (j >= i) {
-        j++;
-      }
-      EndpointView a = views[i];
-      EndpointView b = views[j];
-      int la = a.inFlight();
-      int lb = b.inFlight();
-      double fa = a.failureRatio();
-      double fb = b.failureRatio();
-      // on a tie 'a' is already a fair coin: the ordered pair (i, j) is uniformly random
-      if ((fa == 0.0 && fb == 0.0) || PickerSupport.explore(rnd)) {
-        return lb < la ? b : a;
-      }
-      return PickerSupport.cost(lb, fb) < PickerSupport.cost(la, fa) ? b : a;
-    };
+    return PickerSupport.cost(lb, fb) < PickerSupport.cost(la, fa) ? b : a;
   }
 
   @Override

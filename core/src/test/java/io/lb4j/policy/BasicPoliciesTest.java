@@ -22,19 +22,11 @@ import org.junit.jupiter.api.Test;
 /** Random, round robin, weighted round robin, P2C and least request over hand-loaded views. */
 class BasicPoliciesTest {
 
-  private static Map<EndpointView, Integer> count(Picker picker, int picks) {
-    Map<EndpointView, Integer> counts = new IdentityHashMap<>();
-    for (int i = 0; i < picks; i++) {
-      counts.merge(picker.pick(PickContext.EMPTY), 1, Integer::sum);
-    }
-    return counts;
-  }
-
   @Test
   void randomIsUniformByChiSquare() {
     List<LoadView> views = LoadView.of(1, 1, 1, 1, 1, 1, 1, 1, 1, 1);
     int picks = 1_000_000;
-    Map<EndpointView, Integer> counts = count(Policies.random().newPicker(views), picks);
+    Map<EndpointView, Integer> counts = PickCounts.count(Policies.random().newPicker(views), picks);
     double expected = picks / 10.0;
     double chi2 = 0;
     for (LoadView v : views) {
@@ -100,7 +92,7 @@ class BasicPoliciesTest {
     List<LoadView> views = LoadView.of(5, 1, 3, 2);
     Picker picker = Policies.weightedRoundRobin().newPicker(views);
     for (int cycle = 0; cycle < 20; cycle++) {
-      Map<EndpointView, Integer> counts = count(picker, 11);
+      Map<EndpointView, Integer> counts = PickCounts.count(picker, 11);
       for (LoadView v : views) {
         assertEquals(v.weight, counts.getOrDefault(v, 0), "cycle " + cycle + " " + counts);
       }
@@ -130,7 +122,7 @@ class BasicPoliciesTest {
   void weightedRoundRobinDividesByTheGcdAndHonoursEffectiveWeight() {
     List<LoadView> views = LoadView.of(300, 100);
     Picker picker = Policies.weightedRoundRobin().newPicker(views);
-    Map<EndpointView, Integer> counts = count(picker, 4);
+    Map<EndpointView, Integer> counts = PickCounts.count(picker, 4);
     assertEquals(3, counts.get(views.get(0)));
     assertEquals(1, counts.get(views.get(1)));
   }
@@ -138,7 +130,7 @@ class BasicPoliciesTest {
   @Test
   void weightedRoundRobinFallsBackToWeightedRandomForHugeCycles() {
     List<LoadView> views = LoadView.of(1_000_003, 2_000_000);
-    Map<EndpointView, Integer> counts = count(Policies.weightedRoundRobin().newPicker(views), 300_000);
+    Map<EndpointView, Integer> counts = PickCounts.count(Policies.weightedRoundRobin().newPicker(views), 300_000);
     double share = counts.get(views.get(0)) / 300_000.0;
     assertEquals(1.0 / 3, share, 0.01);
   }
@@ -150,11 +142,13 @@ class BasicPoliciesTest {
     views.get(1).inFlight = 2;
     views.get(2).inFlight = 3;
     views.get(3).inFlight = 9;
-    Picker picker = Policies.powerOfTwoChoices().newPicker(views);
-    Map<EndpointView, Integer> counts = count(picker, 20_000);
-    assertEquals(null, counts.get(views.get(3)));
-    // the least loaded wins every pair it is in: 3 of 6 pairs
-    assertEquals(0.5, counts.get(views.get(0)) / 20_000.0, 0.03);
+    // peak EWMA without latency estimates compares loads alone, as P2C does
+    for (Policy policy : List.of(Policies.powerOfTwoChoices(), Policies.peakEwma())) {
+      Map<EndpointView, Integer> counts = PickCounts.count(policy.newPicker(views), 20_000);
+      assertEquals(null, counts.get(views.get(3)), policy.name());
+      // the least loaded wins every pair it is in: 3 of 6 pairs
+      assertEquals(0.5, counts.get(views.get(0)) / 20_000.0, 0.03, policy.name());
+    }
   }
 
   @Test
@@ -170,7 +164,7 @@ class BasicPoliciesTest {
   @Test
   void leastRequestWithWeights1To4AndNoLoadSplits20To80() {
     List<LoadView> views = LoadView.of(1, 4);
-    Map<EndpointView, Integer> counts = count(Policies.leastRequest(2, 1.0).newPicker(views), 100_000);
+    Map<EndpointView, Integer> counts = PickCounts.count(Policies.leastRequest(2, 1.0).newPicker(views), 100_000);
     assertEquals(0.20, counts.get(views.get(0)) / 100_000.0, 0.03);
     assertEquals(0.80, counts.get(views.get(1)) / 100_000.0, 0.03);
   }
@@ -180,7 +174,7 @@ class BasicPoliciesTest {
     // effective weights 4/(3+1) = 1 and 1/(0+1) = 1: equal shares
     List<LoadView> views = LoadView.of(4, 1);
     views.get(0).inFlight = 3;
-    Map<EndpointView, Integer> counts = count(Policies.leastRequest(2, 1.0).newPicker(views), 100_000);
+    Map<EndpointView, Integer> counts = PickCounts.count(Policies.leastRequest(2, 1.0).newPicker(views), 100_000);
     assertEquals(0.5, counts.get(views.get(0)) / 100_000.0, 0.03);
   }
 
@@ -193,7 +187,7 @@ class BasicPoliciesTest {
     for (int i = 0; i < 1000; i++) {
       assertSame(views.get(2), picker.pick(PickContext.EMPTY), "choiceCount 3 of 3 compares all");
     }
-    Map<EndpointView, Integer> counts = count(Policies.leastRequest(2, 1.0).newPicker(views), 30_000);
+    Map<EndpointView, Integer> counts = PickCounts.count(Policies.leastRequest(2, 1.0).newPicker(views), 30_000);
     // the idle endpoint wins every pair it is in (2 of 3 pairs)
     assertEquals(2.0 / 3, counts.get(views.get(2)) / 30_000.0, 0.03);
   }
@@ -202,7 +196,7 @@ class BasicPoliciesTest {
   void leastRequestBiasZeroIsWeightedRoundRobin() {
     List<LoadView> views = LoadView.of(1, 3);
     views.get(1).inFlight = 100;
-    Map<EndpointView, Integer> counts = count(Policies.leastRequest(2, 0.0).newPicker(views), 4);
+    Map<EndpointView, Integer> counts = PickCounts.count(Policies.leastRequest(2, 0.0).newPicker(views), 4);
     assertEquals(3, counts.get(views.get(1)));
   }
 
@@ -219,7 +213,7 @@ class BasicPoliciesTest {
   @Test
   void emptyOrNullEligibleListsAreRejected() {
     for (Policy p : List.of(Policies.random(), Policies.roundRobin(), Policies.weightedRoundRobin(),
-        Policies.powerOfTwoChoices(), Policies.leastRequest(2, 1.0))) {
+        Policies.powerOfTwoChoices(), Policies.leastRequest(2, 1.0), Policies.peakEwma())) {
       assertThrows(IllegalArgumentException.class, () -> p.newPicker(List.of()), p.name());
       assertNotSame(null, p.name());
     }

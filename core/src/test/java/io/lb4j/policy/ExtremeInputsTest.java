@@ -21,7 +21,8 @@ class ExtremeInputsTest {
     return Stream.of(Policies.random(), Policies.roundRobin(), Policies.weightedRoundRobin(),
         Policies.powerOfTwoChoices(), Policies.leastRequest(2, 1.0), Policies.leastRequest(Integer.MAX_VALUE, 0.5),
         Policies.leastRequest(3, 1e6), Policies.leastRequest(2, 0.0), Policies.ringHash(),
-        Policies.ringHash(1, 1), Policies.maglev(), Policies.maglev(2));
+        Policies.ringHash(1, 1), Policies.maglev(), Policies.maglev(2), Policies.peakEwma(),
+        Policies.peakEwma(java.time.Duration.ofMillis(1)), Policies.peakEwma(java.time.Duration.ofDays(100_000)));
   }
 
   @ParameterizedTest
@@ -32,6 +33,9 @@ class ExtremeInputsTest {
     views.get(1).inFlight = 1_000_000;
     views.get(2).inFlight = 0;
     views.get(3).inFlight = 3;
+    views.get(0).latency(Double.MAX_VALUE, Long.MIN_VALUE); // extreme estimates and stamps far apart
+    views.get(1).latency(Double.MIN_VALUE, Long.MAX_VALUE);
+    views.get(3).latency(1e9, 0);
     Picker picker = policy.newPicker(views);
     for (int i = 0; i < 2_000; i++) {
       EndpointView v = picker.pick(i % 2 == 0 ? PickContext.EMPTY : PickContext.ofHash(i * 0x9E3779B97F4A7C15L));
@@ -61,6 +65,8 @@ class ExtremeInputsTest {
     assertName("tableSize", () -> Policies.maglev(0));
     assertName("tableSize", () -> Policies.maglev(Integer.MAX_VALUE));
     assertName("tableSize", () -> Policies.maglev(65_536));
+    assertName("decay", () -> Policies.peakEwma(null));
+    assertName("decay", () -> Policies.peakEwma(java.time.Duration.ofNanos(1)));
   }
 
   private static void assertName(String name, org.junit.jupiter.api.function.Executable call) {

@@ -22,17 +22,10 @@ import org.junit.jupiter.api.Test;
  */
 class FailurePenaltyTest {
 
-  private static Map<EndpointView, Integer> picks(Picker picker, int n) {
-    Map<EndpointView, Integer> counts = new IdentityHashMap<>();
-    for (int i = 0; i < n; i++) {
-      counts.merge(picker.pick(PickContext.EMPTY), 1, Integer::sum);
-    }
-    return counts;
-  }
-
   private static List<Picker> loadAware(List<LoadView> views) {
+    // peak EWMA without latency estimates compares loads as P2C does, penalty included
     return List.of(Policies.powerOfTwoChoices().newPicker(views), Policies.leastRequest(3, 1.0).newPicker(views),
-        Policies.leastRequest(2, 1.0).newPicker(views));
+        Policies.leastRequest(2, 1.0).newPicker(views), Policies.peakEwma().newPicker(views));
   }
 
   @Test
@@ -42,7 +35,7 @@ class FailurePenaltyTest {
     views.get(1).inFlight = 3;
     views.get(2).inFlight = 3;
     for (Picker picker : loadAware(views)) {
-      Map<EndpointView, Integer> counts = picks(picker, 32_000);
+      Map<EndpointView, Integer> counts = PickCounts.count(picker, 32_000);
       int failing = counts.getOrDefault(views.get(0), 0);
       // Only the compares that ignore the penalty (1 in 32) pick it: well under 5 %, but not never.
       assertTrue(failing > 0 && failing < 1_600, picker + " picked the failing endpoint " + failing + " times");
@@ -51,7 +44,7 @@ class FailurePenaltyTest {
     // every pick when all three are compared): the penalty alone made the difference.
     views.get(0).failureRatio = 0.0;
     for (Picker picker : loadAware(views)) {
-      int idle = picks(picker, 32_000).getOrDefault(views.get(0), 0);
+      int idle = PickCounts.count(picker, 32_000).getOrDefault(views.get(0), 0);
       assertTrue(idle > 32_000 * 0.6, picker + " picked the idle endpoint " + idle + " times");
     }
   }
@@ -63,9 +56,9 @@ class FailurePenaltyTest {
     views.get(0).failureRatio = 0.5;
     views.get(1).inFlight = 2; // costs 3
     Picker p2c = Policies.powerOfTwoChoices().newPicker(views);
-    assertEquals(32_000, picks(p2c, 32_000).getOrDefault(views.get(0), 0), "2 < 3: still preferred");
+    assertEquals(32_000, PickCounts.count(p2c, 32_000).getOrDefault(views.get(0), 0), "2 < 3: still preferred");
     views.get(0).inFlight = 2; // costs 6
-    int failing = picks(p2c, 32_000).getOrDefault(views.get(0), 0);
+    int failing = PickCounts.count(p2c, 32_000).getOrDefault(views.get(0), 0);
     assertTrue(failing < 1_600, "6 > 3 (explored now and then): " + failing);
   }
 
@@ -73,10 +66,10 @@ class FailurePenaltyTest {
   void unequalWeightsAcceptAFailingEndpointLessOften() {
     List<LoadView> views = LoadView.of(1, 3);
     Picker picker = Policies.leastRequest(2, 1.0).newPicker(views);
-    double before = picks(picker, 40_000).getOrDefault(views.get(0), 0) / 40_000.0;
+    double before = PickCounts.count(picker, 40_000).getOrDefault(views.get(0), 0) / 40_000.0;
     assertEquals(0.25, before, 0.02, "weights 1:3, no load, no failures");
     views.get(0).failureRatio = 0.9;
-    double after = picks(picker, 40_000).getOrDefault(views.get(0), 0) / 40_000.0;
+    double after = PickCounts.count(picker, 40_000).getOrDefault(views.get(0), 0) / 40_000.0;
     assertTrue(after < 0.1, "accepted a tenth as often: " + after);
   }
 
@@ -87,10 +80,10 @@ class FailurePenaltyTest {
       List<LoadView> views = LoadView.of(1, 3);
       views.forEach(v -> v.inFlight = 200);
       Picker picker = Policies.leastRequest(2, bias).newPicker(views);
-      double plain = picks(picker, 40_000).getOrDefault(views.get(0), 0) / 40_000.0;
+      double plain = PickCounts.count(picker, 40_000).getOrDefault(views.get(0), 0) / 40_000.0;
       assertEquals(0.25, plain, 0.03, "bias " + bias + ": 1 of 4 by weight, equal loads");
       views.get(0).failureRatio = 0.5;
-      double penalized = picks(picker, 40_000).getOrDefault(views.get(0), 0) / 40_000.0;
+      double penalized = PickCounts.count(picker, 40_000).getOrDefault(views.get(0), 0) / 40_000.0;
       // weight × success share: 0.5 against 3, about 14 % (a little more: 1 pick in 32 ignores it)
       assertEquals(0.5 / 3.5, penalized, 0.03, "bias " + bias);
     }
@@ -99,7 +92,7 @@ class FailurePenaltyTest {
     List<LoadView> views = LoadView.of(1, 3);
     views.get(0).failureRatio = 0.95;
     views.get(1).inFlight = 200;
-    double idle = picks(Policies.leastRequest(2, 1.0).newPicker(views), 40_000).getOrDefault(views.get(0), 0)
+    double idle = PickCounts.count(Policies.leastRequest(2, 1.0).newPicker(views), 40_000).getOrDefault(views.get(0), 0)
         / 40_000.0;
     assertTrue(idle > 0.7 && idle < 0.9, "about 0.05 / 0.065 = 77 %: " + idle);
   }
@@ -183,8 +176,12 @@ class FailurePenaltyTest {
     List<LoadView> weighted = LoadView.of(1, 2, 3, 4);
     weighted.get(0).failureRatio = 0.7;
     weighted.forEach(v -> v.inFlight = 2);
+    List<LoadView> timed = LoadView.of(1, 1, 1);
+    timed.get(0).latency(3e6, 5).failureRatio = 0.3;
+    timed.get(1).latency(9e6, 1);
+    timed.get(2).latency(1e6, -7);
     Picker[] pickers = {Policies.powerOfTwoChoices().newPicker(views), Policies.leastRequest(3, 1.0).newPicker(views),
-        Policies.leastRequest(2, 1.0).newPicker(weighted)};
+        Policies.leastRequest(2, 1.0).newPicker(weighted), Policies.peakEwma().newPicker(timed)};
     for (Picker picker : pickers) {
       long sink = 0;
       for (int i = 0; i < 200_000; i++) { // warm up past JIT compilation

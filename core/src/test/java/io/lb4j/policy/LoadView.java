@@ -4,12 +4,14 @@ import io.lb4j.Endpoint;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A test view whose load, effective weight and failure ratio the test sets by hand. */
+/** A test view whose load, effective weight, failure ratio and peak-EWMA latency the test sets by hand. */
 final class LoadView implements EndpointView {
   final Endpoint endpoint;
   volatile int inFlight;
   volatile int weight;
   volatile double failureRatio;
+  volatile double peakEwma;
+  volatile long peakStamp;
 
   LoadView(int port, int weight) {
     this(Endpoint.of("127.0.0.1", port).withWeight(weight));
@@ -53,6 +55,23 @@ final class LoadView implements EndpointView {
   @Override
   public double failureRatio() {
     return failureRatio;
+  }
+
+  @Override
+  public double peakEwmaNanos() {
+    return peakEwma;
+  }
+
+  @Override
+  public long peakEwmaStampNanos() {
+    return peakStamp;
+  }
+
+  /** Sets the peak-EWMA estimate (nanoseconds) and its stamp; returns this view. */
+  LoadView latency(double nanos, long stamp) {
+    this.peakEwma = nanos;
+    this.peakStamp = stamp;
+    return this;
   }
 
   @Override

@@ -55,10 +55,14 @@ public final class TestPolicies {
     }
   }
 
-  /** Another policy, counting the pickers it builds (table builds, for Maglev and ring hash). */
+  /**
+   * Another policy, counting the pickers it builds (table builds, for Maglev and ring hash) and
+   * keeping the views the last one was built over.
+   */
   public static final class Counting implements Policy {
     private final Policy delegate;
     private final AtomicInteger builds = new AtomicInteger();
+    private volatile List<EndpointView> lastViews = List.of();
 
     public Counting(Policy delegate) {
       this.delegate = delegate;
@@ -74,9 +78,15 @@ public final class TestPolicies {
       return delegate.name();
     }
 
+    /** The eligible views of the last picker built, in order. */
+    public List<EndpointView> lastViews() {
+      return lastViews;
+    }
+
     @Override
     public Picker newPicker(List<? extends EndpointView> eligible) {
       builds.incrementAndGet();
+      lastViews = List.copyOf(eligible);
       return delegate.newPicker(eligible);
     }
 
@@ -93,6 +103,11 @@ public final class TestPolicies {
     @Override
     public boolean usesLatency() {
       return delegate.usesLatency();
+    }
+
+    @Override
+    public long peakEwmaDecayNanos() {
+      return delegate.peakEwmaDecayNanos();
     }
   }
 }

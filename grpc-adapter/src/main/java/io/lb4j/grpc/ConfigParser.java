@@ -331,6 +331,12 @@ final class ConfigParser {
       return v == null ? dflt : ConfigParser.number(key, v);
     }
 
+    /** A duration key in gRPC's JSON form ({@code "10s"}, {@code "0.25s"}), or {@code dflt} when absent. */
+    Duration duration(String key, Duration dflt) {
+      Object v = json.get(key);
+      return v == null ? dflt : ConfigParser.duration(key, v);
+    }
+
     /**
      * Builds the policy from the values of {@code keys}; if the policy refuses them, the error
      * names the key its message starts with (the policies name their argument first), else all.

@@ -55,7 +55,7 @@ public final class Lb4jGrpc {
   static List<Lb4jLoadBalancerProvider> providers() {
     return List.of(new Lb4jLoadBalancerProvider.Random(), new Lb4jLoadBalancerProvider.RoundRobin(),
         new Lb4jLoadBalancerProvider.WeightedRoundRobin(), new Lb4jLoadBalancerProvider.PowerOfTwoChoices(),
-        new Lb4jLoadBalancerProvider.LeastRequest(), new Lb4jLoadBalancerProvider.RingHash(),
-        new Lb4jLoadBalancerProvider.Maglev());
+        new Lb4jLoadBalancerProvider.LeastRequest(), new Lb4jLoadBalancerProvider.PeakEwma(),
+        new Lb4jLoadBalancerProvider.RingHash(), new Lb4jLoadBalancerProvider.Maglev());
   }
 }

@@ -6,6 +6,7 @@ import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.Status;
 import io.lb4j.policy.LeastRequestPolicy;
 import io.lb4j.policy.MaglevPolicy;
+import io.lb4j.policy.PeakEwmaPolicy;
 import io.lb4j.policy.Policies;
 import io.lb4j.policy.Policy;
 import io.lb4j.policy.RingHashPolicy;
@@ -25,7 +26,9 @@ import java.util.function.Function;
  * default 160), {@code hashBalanceFactor} (both hash policies: bounded load as a factor, e.g.
  * {@code 1.25}, not Envoy's percent form; 1.0..10.0 in whole percent; absent means off),
  * {@code choiceCount}/{@code activeRequestBias}
- * ({@code lb4j_least_request}, default 2/1.0), {@code hashHeader} (hash policies; default none:
+ * ({@code lb4j_least_request}, default 2/1.0), {@code decay} ({@code lb4j_peak_ewma}: the latency
+ * estimate's time constant as a duration string, default {@code "10s"}, at least {@code "0.001s"}),
+ * {@code hashHeader} (hash policies; default none:
  * random unless {@link Lb4jGrpc#HASH_KEY} is set), and the shared keys {@code outlierDetection},
  * {@code healthCheck}, {@code panicThreshold} (default 0.5) and {@code slowStartWindow} (default
  * off). {@link #parseLoadBalancingPolicyConfig} never throws: a wrong type, a bad value or an
@@ -39,6 +42,7 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
   static final String WEIGHTED_ROUND_ROBIN = "lb4j_weighted_round_robin";
   static final String P2C = "lb4j_p2c";
   static final String LEAST_REQUEST = "lb4j_least_request";
+  static final String PEAK_EWMA = "lb4j_peak_ewma";
   static final String RING_HASH = "lb4j_ring_hash";
   static final String MAGLEV = "lb4j_maglev";
 
@@ -140,6 +144,20 @@ public abstract class Lb4jLoadBalancerProvider extends LoadBalancerProvider {
         int choiceCount = r.integer("choiceCount", LeastRequestPolicy.DEFAULT_CHOICE_COUNT);
         double bias = r.number("activeRequestBias", LeastRequestPolicy.DEFAULT_ACTIVE_REQUEST_BIAS);
         return r.policy(() -> Policies.leastRequest(choiceCount, bias), "choiceCount", "activeRequestBias");
+      });
+    }
+  }
+
+  /**
+   * {@code lb4j_peak_ewma}: latency-aware power of two choices ({@link PeakEwmaPolicy});
+   * key {@code decay} (a duration string, default {@code "10s"}). The balancer times every call for it.
+   */
+  public static final class PeakEwma extends Lb4jLoadBalancerProvider {
+    /** For {@link java.util.ServiceLoader}. */
+    public PeakEwma() {
+      super(PEAK_EWMA, Set.of("decay"), r -> {
+        java.time.Duration decay = r.duration("decay", PeakEwmaPolicy.DEFAULT_DECAY);
+        return r.policy(() -> Policies.peakEwma(decay), "decay");
       });
     }
   }

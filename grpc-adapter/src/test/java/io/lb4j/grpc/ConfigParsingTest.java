@@ -11,6 +11,7 @@ import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.NameResolverRegistry;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.policy.MaglevPolicy;
+import io.lb4j.policy.PeakEwmaPolicy;
 import io.lb4j.policy.RingHashPolicy;
 import java.time.Duration;
 import java.util.HashMap;
@@ -24,7 +25,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class ConfigParsingTest {
 
   private static final Set<String> NAMES = Set.of("lb4j_random", "lb4j_round_robin", "lb4j_weighted_round_robin",
-      "lb4j_p2c", "lb4j_least_request", "lb4j_ring_hash", "lb4j_maglev");
+      "lb4j_p2c", "lb4j_least_request", "lb4j_peak_ewma", "lb4j_ring_hash", "lb4j_maglev");
 
   private static Lb4jConfig ok(LoadBalancerProvider p, Map<String, ?> json) {
     ConfigOrError c = p.parseLoadBalancingPolicyConfig(json);
@@ -121,7 +122,7 @@ class ConfigParsingTest {
   @Test
   void nullMeansAbsentForEveryKey() {
     Set<String> policyKeys = Set.of("tableSize", "minRingSize", "maxRingSize", "choiceCount", "activeRequestBias",
-        "hashHeader", "hashBalanceFactor", "ringMode", "entriesPerWeight");
+        "hashHeader", "hashBalanceFactor", "ringMode", "entriesPerWeight", "decay");
     for (LoadBalancerProvider p : Lb4jGrpc.providers()) {
       Map<String, Object> json = new HashMap<>();
       for (String key : policyKeys) {
@@ -219,6 +220,23 @@ class ConfigParsingTest {
   }
 
   @Test
+  void peakEwmaTakesADecayDuration() {
+    LoadBalancerProvider peak = new Lb4jLoadBalancerProvider.PeakEwma();
+    assertEquals("lb4j_peak_ewma", peak.getPolicyName());
+    PeakEwmaPolicy dflt = (PeakEwmaPolicy) ok(peak, Map.of()).policy();
+    assertEquals(Duration.ofSeconds(10), dflt.decay(), "Finagle's default");
+    assertTrue(dflt.usesLatency());
+    Lb4jConfig c = ok(peak, Map.of("decay", "2.5s", "panicThreshold", 0.3,
+        "outlierDetection", Map.of("consecutiveFailures", 3.0)));
+    assertEquals(Duration.ofMillis(2_500), ((PeakEwmaPolicy) c.policy()).decay());
+    assertEquals(0.3, c.panicThreshold(), "shared keys too");
+    assertEquals(3, c.outlierDetection().consecutiveFailures());
+    assertEquals("lb4j_peak_ewma config: decay: decay must be a duration in 0.001s..864000000s (longer ones are "
+        + "clamped), was 0.0001s", peak.parseLoadBalancingPolicyConfig(Map.of("decay", "0.0001s")).getError()
+        .getDescription());
+  }
+
+  @Test
   void percentFormBalanceFactorIsRefusedWithAHint() {
     ConfigOrError c = new Lb4jLoadBalancerProvider.Maglev().parseLoadBalancingPolicyConfig(
         Map.of("hashBalanceFactor", 150.0));
@@ -233,6 +251,7 @@ class ConfigParsingTest {
     LoadBalancerProvider maglev = new Lb4jLoadBalancerProvider.Maglev();
     LoadBalancerProvider ring = new Lb4jLoadBalancerProvider.RingHash();
     LoadBalancerProvider lr = new Lb4jLoadBalancerProvider.LeastRequest();
+    LoadBalancerProvider peak = new Lb4jLoadBalancerProvider.PeakEwma();
     Map<String, Object> unknownNull = new HashMap<>();
     unknownNull.put("bogus", null);
     return List.of(
@@ -313,6 +332,13 @@ class ConfigParsingTest {
         new Object[] {ring, Map.of("ringMode", "stable", "entriesPerWeight", 10_001.0), "entriesPerWeight"},
         new Object[] {ring, Map.of("ringMode", "stable", "hashBalanceFactor", 0.5), "hashBalanceFactor"},
         new Object[] {ring, Map.of("entriesPerWeight", 160.0), "entriesPerWeight"},
+        new Object[] {peak, Map.of("decay", "0s"), "decay"},
+        new Object[] {peak, Map.of("decay", "-1s"), "decay"},
+        new Object[] {peak, Map.of("decay", 10.0), "decay"},
+        new Object[] {peak, Map.of("decay", "10"), "decay"},
+        new Object[] {peak, Map.of("decay", "315576000001s"), "decay"},
+        new Object[] {peak, Map.of("choiceCount", 2.0), "choiceCount"},
+        new Object[] {p2c, Map.of("decay", "10s"), "decay"},
         new Object[] {lr, Map.of("choiceCount", 2.5), "choiceCount"},
         new Object[] {lr, Map.of("activeRequestBias", "high"), "activeRequestBias"});
   }

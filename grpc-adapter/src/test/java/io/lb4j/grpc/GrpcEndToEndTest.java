@@ -99,6 +99,25 @@ class GrpcEndToEndTest {
     }
   }
 
+  /**
+   * The gRPC adapter times calls for peak EWMA (it declares usesLatency): a backend 50 ms slower than
+   * three others gets under a tenth of 2,000 sequential calls. The bound holds on a loaded machine for
+   * the reason given in the OkHttp adapter's PeakEwmaOverHttpTest: each call the slow backend gets
+   * holds the caller 50 ms, and it is picked only while its estimate is not above another's.
+   */
+  @Test
+  void peakEwmaSendsABackendFiftyMillisecondsSlowerUnderATenth() throws Exception {
+    backends = new Backends(4);
+    ManagedChannel ch = backends.channel("lb4j_peak_ewma", Map.of("decay", "1s"));
+    backends.warmUp(ch);
+    backends.get(0).delayMillis = 50;
+    for (int i = 0; i < 2_000; i++) {
+      Backends.call(ch);
+    }
+    int slow = backends.get(0).hits.get();
+    assertTrue(slow < 200, "the slow backend got " + slow + " of 2,000 calls: " + backends.hits());
+  }
+
   @Test
   void maglevWithHashHeaderKeepsAUserOnOneServer() throws Exception {
     backends = new Backends(3);
@@ -248,6 +267,8 @@ class GrpcEndToEndTest {
       "lb4j_least_request | {'activeRequestBias': 2000, 'choiceCount': 2, 'slowStartWindow': '0.001s'}",
       "lb4j_least_request | {'activeRequestBias': 1e300, 'choiceCount': null, 'outlierDetection': null}",
       "lb4j_maglev | {'tableSize': null, 'hashHeader': null, 'outlierDetection': null, 'healthCheck': null}",
+      "lb4j_peak_ewma | {'decay': '0.001s', 'slowStartWindow': '0.001s'}",
+      "lb4j_peak_ewma | {'decay': '315576000000s', 'outlierDetection': {'interval': '0.001s'}}",
       "lb4j_ring_hash | {'minRingSize': 1, 'maxRingSize': 1, 'hashHeader': null,"
           + " 'outlierDetection': {'interval': null, 'successRateEjection': null}}",
       "lb4j_round_robin | {'healthCheck': {'interval': '0.001s', 'timeout': '0.001s', 'service': null},"

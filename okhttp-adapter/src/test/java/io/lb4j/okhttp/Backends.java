@@ -7,7 +7,9 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import javax.net.ServerSocketFactory;
 import javax.net.ssl.SSLSocketFactory;
 import mockwebserver3.Dispatcher;
@@ -20,6 +22,8 @@ final class Backends implements AutoCloseable {
 
   final List<MockWebServer> servers = new ArrayList<>();
   final List<AtomicInteger> codes = new ArrayList<>();
+  /** Per server, how long it waits before answering, in milliseconds (0 = at once). */
+  final List<AtomicLong> delaysMillis = new ArrayList<>();
 
   Backends(int count) throws IOException {
     for (int i = 0; i < count; i++) {
@@ -38,15 +42,18 @@ final class Backends implements AutoCloseable {
       s.useHttps(tls);
     }
     AtomicInteger c = new AtomicInteger(code);
+    AtomicLong delay = new AtomicLong();
     s.setDispatcher(new Dispatcher() {
       @Override
       public MockResponse dispatch(RecordedRequest request) {
-        return new MockResponse.Builder().code(c.get()).body("from " + s.getPort()).build();
+        return new MockResponse.Builder().code(c.get()).body("from " + s.getPort())
+            .headersDelay(delay.get(), TimeUnit.MILLISECONDS).build();
       }
     });
     s.start(InetAddress.getByName("127.0.0.1"), 0);
     servers.add(s);
     codes.add(c);
+    delaysMillis.add(delay);
     return s;
   }
 

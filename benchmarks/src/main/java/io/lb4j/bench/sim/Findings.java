@@ -26,6 +26,12 @@ final class Findings {
         return hot;
       }
     }
+    if (SlowedLoad.applies(scenario)) {
+      String slowed = slowed(scenario, ran);
+      if (slowed != null) {
+        return slowed;
+      }
+    }
     SimResult best = ran.stream().min(Comparator.comparingDouble(SimResult::p99)).orElseThrow();
     SimResult worst = ran.stream().max(Comparator.comparingDouble(SimResult::p99)).orElseThrow();
     SimResult fewest = ran.stream().min(Comparator.comparingDouble(SimResult::errorRate)).orElseThrow();
@@ -115,6 +121,38 @@ final class Findings {
         range(bounded, SimResult::maxOverMean, Findings::times),
         range(bounded, SimResult::homeShare, Findings::percent),
         range(bounded, SimResult::homeKeyShare, Findings::percent));
+  }
+
+  /**
+   * Round robin, P2C and peak EWMA on the slowed backend: its share while slow and the p99, or for an
+   * oscillating one its load per phase and busiest second; null if one of the three did not run.
+   */
+  private static String slowed(Scenario scenario, List<SimResult> ran) {
+    SimResult rr = find(ran, "round_robin");
+    SimResult p2c = find(ran, "p2c");
+    SimResult peak = find(ran, "peak_ewma");
+    if (rr == null || p2c == null || peak == null) {
+      return null;
+    }
+    SlowedLoad lr = SlowedLoad.of(scenario, rr);
+    SlowedLoad lp = SlowedLoad.of(scenario, p2c);
+    SlowedLoad le = SlowedLoad.of(scenario, peak);
+    if (scenario.backends().get(SlowedLoad.BACKEND).slowdown().periodSeconds() == 0) {
+      return String.format(Locale.ROOT, "round robin keeps sending backend 0 its share once it is slow (%s of "
+          + "requests, p99 %.1f ms); P2C, counting requests in flight, cuts that to %s (p99 %.1f ms); peak EWMA, "
+          + "which also weighs latency, to %s (p99 %.1f ms: %.2fx round robin's, %.2fx P2C's).",
+          percent(lr.slowShare()), rr.p99(), percent(lp.slowShare()), p2c.p99(), percent(le.slowShare()),
+          peak.p99(), peak.p99() / rr.p99(), peak.p99() / p2c.p99());
+    }
+    return String.format(Locale.ROOT, "round robin sends backend 0 its share (%.0f/s) whether it is slow or not "
+        + "(p99 %.1f ms); P2C follows its in-flight count at once (%s, p99 %.1f ms); peak EWMA keeps it at %s and "
+        + "eases it back in rather than flooding it: its busiest second after the first slowdown is %.2fx its "
+        + "fair share (P2C %.2fx), p99 %.1f ms.", lr.fairPerSecond(), rr.p99(), lp.perPhase(), p2c.p99(),
+        le.perPhase(), le.busiest(), lp.busiest(), peak.p99());
+  }
+
+  private static SimResult find(List<SimResult> rs, String policy) {
+    return rs.stream().filter(r -> r.policy().equals(policy)).findFirst().orElse(null);
   }
 
   /** "x" or "x to y" over the results, formatted. */

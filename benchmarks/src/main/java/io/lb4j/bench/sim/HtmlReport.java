@@ -162,6 +162,14 @@ final class HtmlReport {
       if (spec.upAtSeconds() >= 0) {
         marks.add(new Mark(spec.upAtSeconds(), "backend " + b + " up"));
       }
+      BackendSpec.Slowdown slow = spec.slowdown();
+      if (slow != BackendSpec.Slowdown.NONE) {
+        // one mark per change: where it turns slow and, for an oscillation, where it turns back
+        double step = slow.periodSeconds() == 0 ? s.durationSeconds() : slow.periodSeconds() / 2;
+        for (double t = slow.fromSeconds(); t < s.durationSeconds(); t += step) {
+          marks.add(new Mark(t, "backend " + b + (slow.slowAt(t) ? " slow" : " normal")));
+        }
+      }
     }
     h.append("<div class=\"charts\">");
     for (SimResult r : rs) {

@@ -63,6 +63,34 @@ public record Scenario(String name, String description, String question, List<Ba
         "what happens to a hash policy when one key draws 30 % of all requests?", fleet(), 5000, seconds, 0.3);
   }
 
+  /**
+   * 10 backends (10 ms exponential, 32 concurrent: a slow dependency, not CPU, limits them, so a
+   * slowed backend is slow without being overloaded), 2,000 req/s; backend 0 turns 10 times slower
+   * at t = 10 s and stays so until the end, t = 40 s.
+   */
+  public static Scenario turnsSlow() {
+    List<BackendSpec> fleet = roomyFleet();
+    fleet.set(0, fleet.get(0).withSlowdown(BackendSpec.Slowdown.from(10, 10)));
+    return new Scenario("turns-slow", "10 backends, 32 concurrent each; backend 0 turns 10x slower (100 ms) at "
+        + "t=10 s; 2,000 req/s", "how much of a backend's sudden 10x slowdown reaches callers?", fleet, 2000, 40, 0);
+  }
+
+  /**
+   * The fleet of {@link #turnsSlow()}, where backend 0's latency oscillates from t = 10 s: 10 times
+   * slower for 10 s, normal for 10 s, three times; ends at t = 70 s.
+   */
+  public static Scenario oscillating() {
+    List<BackendSpec> fleet = roomyFleet();
+    fleet.set(0, fleet.get(0).withSlowdown(BackendSpec.Slowdown.oscillating(10, 20, 10)));
+    return new Scenario("oscillating", "10 backends, 32 concurrent each; from t=10 s backend 0 is 10x slower for "
+        + "10 s, then normal for 10 s, three times; 2,000 req/s", "does a backend whose latency comes and goes "
+        + "get traffic in waves, flooded each time it looks fast?", fleet, 2000, 70, 0);
+  }
+
+  private static List<BackendSpec> roomyFleet() {
+    return new ArrayList<>(Collections.nCopies(10, BackendSpec.of(SERVICE_MS, 32)));
+  }
+
   /** The standard scenarios, each run for every policy. */
   public static List<Scenario> standard() {
     List<Scenario> all = new ArrayList<>();
@@ -88,6 +116,8 @@ public record Scenario(String name, String description, String question, List<Ba
         + "service; 3,500 req/s (about 58 % of capacity)",
         "do weights that match capacity keep small backends from queueing?", mixed, 3500, 30, 0));
     all.add(hotKey(30));
+    all.add(turnsSlow());
+    all.add(oscillating());
     return all;
   }
 }

@@ -254,11 +254,12 @@ final class Simulation {
   }
 
   private double serviceMillis(BackendSpec spec) {
+    double mean = spec.meanServiceMillisAt(clock.nanos() / 1e9);
     double sigma = spec.logNormalSigma();
     if (sigma == 0) {
-      return exponential(spec.meanServiceMillis());
+      return exponential(mean);
     }
-    double mu = Math.log(spec.meanServiceMillis()) - sigma * sigma / 2;
+    double mu = Math.log(mean) - sigma * sigma / 2;
     return Math.exp(mu + sigma * random.nextGaussian());
   }
 

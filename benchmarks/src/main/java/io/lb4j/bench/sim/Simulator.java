@@ -88,6 +88,19 @@ public final class Simulator {
             r.p99(), r.p999(), 100 * r.errorRate(), r.retries(), r.ejections(), r.maxOverMean(), home(r),
             Arrays.toString(r.perBackend()));
       }
+      if (SlowedLoad.applies(s)) {
+        out.printf("backend 0 (slowed from t=%.0f s), attempts/s: while slow, while not, fair share, busiest second "
+            + "/ fair; then per %d s from t=0%n", s.backends().get(SlowedLoad.BACKEND).slowdown().fromSeconds(),
+            SlowedLoad.BUCKET_SECONDS);
+        for (SimResult r : e.getValue()) {
+          if (r.skipped() == null) {
+            SlowedLoad l = SlowedLoad.of(s, r);
+            out.printf(Locale.ROOT, "%-26s %6.0f %6s %6.0f %5.2f   %s%n", r.policy(), l.slowPerSecond(),
+                Double.isNaN(l.fastPerSecond()) ? "-" : String.format(Locale.ROOT, "%.0f", l.fastPerSecond()),
+                l.fairPerSecond(), l.busiest(), SlowedLoad.series(s, r));
+          }
+        }
+      }
       out.printf("Q: %s%nA: %s%n", s.question(), Findings.answer(s, e.getValue()));
     }
   }
