@@ -107,9 +107,9 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   // ---- registry hooks (under the lock) ----
 
   @Override
-  public EndpointState create(Endpoint e) {
+  public EndpointState create(String address, Endpoint e) {
     long decay = policy.peakEwmaDecayNanos();
-    return new EndpointState(e, accounting, outlier, health, decay > 0 ? new PeakLatency(ticker, decay) : null);
+    return new EndpointState(address, e, accounting, outlier, health, decay > 0 ? new PeakLatency(ticker, decay) : null);
   }
 
   @Override
@@ -283,15 +283,16 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   private Snapshot newLists(Picker picker, EndpointState[] chosen, PickerKey key, List<EndpointState> states,
       SnapshotBuilder.Eligibility el) {
     List<Endpoint> endpoints = new ArrayList<>(states.size());
-    Map<String, EndpointState> byAddress = new HashMap<>(states.size() * 2);
-    IdentityHashMap<Endpoint, EndpointState> byEndpoint = new IdentityHashMap<>(states.size() * 2);
+    Map<String, EndpointState> byAddress = new HashMap<>(EndpointRegistry.capacity(states.size()));
+    IdentityHashMap<Endpoint, EndpointState> byEndpoint = new IdentityHashMap<>(states.size());
     for (EndpointState s : states) {
       endpoints.add(s.endpoint());
       byAddress.put(s.address, s);
       byEndpoint.put(s.endpoint(), s);
     }
-    return new Snapshot(picker, chosen, key, registry.version(), List.copyOf(endpoints), Map.copyOf(byAddress),
-        byEndpoint, el.unavailable(), el.panic(), el.counts());
+    // Wrapped, not copied: nothing else holds these maps, and a copy rehashes every address.
+    return new Snapshot(picker, chosen, key, registry.version(), Collections.unmodifiableList(endpoints),
+        Collections.unmodifiableMap(byAddress), byEndpoint, el.unavailable(), el.panic(), el.counts());
   }
 
   // ---- timers ----

@@ -21,7 +21,8 @@ final class EndpointRegistry {
 
   /** What the balancer does when an endpoint joins or leaves (metrics, outlier detection, probes). */
   interface Hooks {
-    EndpointState create(Endpoint e);
+    /** A new state for {@code e}, whose address string (made once per update) is {@code address}. */
+    EndpointState create(String address, Endpoint e);
 
     void track(EndpointState s);
 
@@ -45,7 +46,7 @@ final class EndpointRegistry {
     if (endpoints == null) {
       throw new IllegalArgumentException("endpoints must not be null (use an empty list)");
     }
-    LinkedHashMap<String, Endpoint> wanted = new LinkedHashMap<>();
+    LinkedHashMap<String, Endpoint> wanted = new LinkedHashMap<>(capacity(endpoints.size()));
     int i = 0;
     for (Endpoint e : endpoints) {
       if (e == null) {
@@ -65,25 +66,28 @@ final class EndpointRegistry {
    * @return the states that left, already marked draining and removed
    */
   List<EndpointState> update(LinkedHashMap<String, Endpoint> wanted, Hooks hooks) {
-    LinkedHashMap<String, EndpointState> next = new LinkedHashMap<>();
-    for (Endpoint e : wanted.values()) {
-      EndpointState s = present.get(e.address());
+    LinkedHashMap<String, EndpointState> next = new LinkedHashMap<>(capacity(wanted.size()));
+    // The address strings made once by validate(): building one costs more than the lookups.
+    for (Map.Entry<String, Endpoint> entry : wanted.entrySet()) {
+      String address = entry.getKey();
+      Endpoint e = entry.getValue();
+      EndpointState s = present.get(address);
       if (s == null) {
-        s = leaving.remove(e.address());
+        s = leaving.remove(address);
         if (s != null) {
           s.removed = false;
           s.draining = false;
           s.lastStatus = null;
           s.reportedStatus = null;
         } else {
-          s = hooks.create(e);
+          s = hooks.create(address, e);
         }
         s.rampPending = initialized;
         s.endpoint(e);
         hooks.track(s);
       }
       s.endpoint(e);
-      next.put(e.address(), s);
+      next.put(address, s);
     }
     List<EndpointState> gone = new ArrayList<>();
     for (EndpointState old : present.values()) {
@@ -130,6 +134,11 @@ final class EndpointRegistry {
     if (s.removed && s.inFlight() == 0 && leaving.remove(s.address, s)) {
       s.dropped();
     }
+  }
+
+  /** A hash map capacity that holds {@code n} entries without resizing. */
+  static int capacity(int n) {
+    return n + n / 3 + 1;
   }
 
   long version() {

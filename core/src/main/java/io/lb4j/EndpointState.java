@@ -87,14 +87,16 @@ final class EndpointState extends EndpointPadding implements EndpointView {
   /** Ramp once the endpoint next becomes eligible (it joined late or came back). */
   boolean rampPending;
 
-  EndpointState(Endpoint endpoint, Accounting acc, OutlierEngine detector, ActiveHealthChecker checker,
-      PeakLatency peakLatency) {
-    this.address = endpoint.address();
+  EndpointState(String address, Endpoint endpoint, Accounting acc, OutlierEngine detector,
+      ActiveHealthChecker checker, PeakLatency peakLatency) {
+    this.address = address;
     this.peakLatency = peakLatency;
     this.endpoint = endpoint;
     this.acc = acc;
-    this.slot = acc == null ? -1 : acc.counts.allocate();
-    this.baseline = acc == null ? null : acc.counts.baseline(slot);
+    int claimed = acc == null ? -1 : acc.counts.allocate();
+    this.slot = claimed < 0 ? ~claimed : claimed;
+    // A reused slot holds the counts of the endpoint that had it: start from them.
+    this.baseline = claimed >= 0 ? ThreadCounts.NO_BASELINE : acc == null ? null : acc.counts.baseline(slot);
     this.effectiveWeight = endpoint.weight();
     OutlierTracker tracker = detector == null ? null : detector.newTracker(this::requests);
     this.outlier = tracker;

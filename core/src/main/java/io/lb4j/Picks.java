@@ -65,7 +65,7 @@ final class Picks {
       state = core.find(endpoint);
     }
     if (state == null) {
-      state = new EndpointState(endpoint, null, null, null, null);
+      state = new EndpointState(endpoint.address(), endpoint, null, null, null, null);
       state.draining = true;
       state.removed = true;
     }

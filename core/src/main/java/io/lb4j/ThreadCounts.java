@@ -4,7 +4,6 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.BitSet;
 import java.util.List;
 
 /**
@@ -43,9 +42,8 @@ final class ThreadCounts {
   private volatile int capacity;
   /** Slots given back, reused first. Guarded by {@link #lock}. */
   private final List<Integer> free = new ArrayList<>();
-  /** Slots that were ever given back: only those can hold counts when handed out. Guarded by {@link #lock}. */
-  private final BitSet reused = new BitSet();
-  private static final long[] ZERO = new long[STRIDE];
+  /** The baseline of a slot never used before: nothing to subtract. Do not modify. */
+  static final long[] NO_BASELINE = new long[STRIDE];
 
   /**
    * The right to release one request once: a selection holds a ticket and the generation it was
@@ -181,11 +179,14 @@ final class ThreadCounts {
     return local.get();
   }
 
-  /** A slot for a new endpoint state, reusing one given back if any. */
+  /**
+   * A slot for a new endpoint state: a new one, or {@code ~slot} (negative) for one given back, which
+   * may hold counts (take its {@link #baseline}).
+   */
   int allocate() {
     synchronized (lock) {
       if (!free.isEmpty()) {
-        return free.remove(free.size() - 1);
+        return ~free.remove(free.size() - 1);
       }
       int slot = capacity;
       capacity = slot + 1;
@@ -197,20 +198,11 @@ final class ThreadCounts {
   void release(int slot) {
     synchronized (lock) {
       free.add(slot);
-      reused.set(slot);
     }
   }
 
-  /**
-   * What {@code slot}'s cells hold now: the baseline that a state taking the slot over subtracts
-   * (zeros, not read, for a slot never used before). Do not modify.
-   */
+  /** What a reused {@code slot}'s cells hold now: the baseline that the state taking it over subtracts. */
   long[] baseline(int slot) {
-    synchronized (lock) {
-      if (!reused.get(slot)) {
-        return ZERO;
-      }
-    }
     long[] out = new long[STRIDE];
     for (int i = STRIDE - 1; i >= 0; i--) { // outcomes before started, as inFlight reads them
       out[i] = sum(slot * STRIDE + i);
