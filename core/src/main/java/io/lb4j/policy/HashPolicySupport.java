@@ -93,6 +93,31 @@ final class HashPolicySupport {
   }
 
   /**
+   * A hash policy's picker: implements {@link #pickByHash}, and a pick by context looks up the
+   * request's hash or, without one, a random hash ({@link #requestHash}).
+   */
+  abstract static class HashPicker implements Picker {
+
+    /** A picker over one endpoint: every hash maps to it. */
+    static HashPicker only(EndpointView only) {
+      return new HashPicker() {
+        @Override
+        public EndpointView pickByHash(long hash) {
+          return only;
+        }
+      };
+    }
+
+    @Override
+    public final EndpointView pick(PickContext ctx) {
+      return pickByHash(requestHash(ctx));
+    }
+
+    @Override
+    public abstract EndpointView pickByHash(long hash);
+  }
+
+  /**
    * Endpoints prepared for a hash build: parallel arrays of the caller's items, their key bytes and
    * weights normalised exactly as Envoy does ({@code weight * 1.0 / sum} in double, sum in 64-bit
    * integer), in list order or sorted by key.

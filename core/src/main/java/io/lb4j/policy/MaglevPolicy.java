@@ -136,20 +136,28 @@ public final class MaglevPolicy implements HashPolicy {
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, true);
     if (hosts.size() == 1) {
       EndpointView only = (EndpointView) hosts.items[0];
-      return ctx -> only;
+      return HashPolicySupport.HashPicker.only(only);
     }
     EndpointView[] table = new EndpointView[tableSize];
     MaglevTable.fill(hosts, table);
     int m = tableSize;
     long reciprocal = MaglevTable.reciprocal(m);
     if (skipUnavailable) {
-      return ctx -> {
-        int slot = MaglevTable.slot(HashPolicySupport.requestHash(ctx), m, reciprocal);
-        EndpointView home = table[slot];
-        return home.available() ? home : (EndpointView) HashFallback.nextInTable(table, slot);
+      return new HashPolicySupport.HashPicker() {
+        @Override
+        public EndpointView pickByHash(long hash) {
+          int slot = MaglevTable.slot(hash, m, reciprocal);
+          EndpointView home = table[slot];
+          return home.available() ? home : (EndpointView) HashFallback.nextInTable(table, slot);
+        }
       };
     }
-    return ctx -> table[MaglevTable.slot(HashPolicySupport.requestHash(ctx), m, reciprocal)];
+    return new HashPolicySupport.HashPicker() {
+      @Override
+      public EndpointView pickByHash(long hash) {
+        return table[MaglevTable.slot(hash, m, reciprocal)];
+      }
+    };
   }
 
   /** Builds the table; with bounded load, picks read {@code totalInFlight}. */
@@ -161,7 +169,7 @@ public final class MaglevPolicy implements HashPolicy {
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, true);
     if (hosts.size() == 1) {
       EndpointView only = (EndpointView) hosts.items[0]; // every spill falls back to it
-      return ctx -> only;
+      return HashPolicySupport.HashPicker.only(only);
     }
     BoundedLoad.Host[] placed = hosts.boundedHosts();
     BoundedLoad.Host[] table = new BoundedLoad.Host[tableSize];
@@ -169,14 +177,16 @@ public final class MaglevPolicy implements HashPolicy {
     BoundedLoad bounded = new BoundedLoad(placed, balancePercent, totalInFlight, scratch);
     int m = tableSize;
     long reciprocal = MaglevTable.reciprocal(m);
-    return ctx -> {
-      long hash = HashPolicySupport.requestHash(ctx);
-      int slot = MaglevTable.slot(hash, m, reciprocal);
-      BoundedLoad.Host home = table[slot];
-      if (skipUnavailable && !home.view.available()) {
-        home = (BoundedLoad.Host) HashFallback.nextInTable(table, slot);
+    return new HashPolicySupport.HashPicker() {
+      @Override
+      public EndpointView pickByHash(long hash) {
+        int slot = MaglevTable.slot(hash, m, reciprocal);
+        BoundedLoad.Host home = table[slot];
+        if (skipUnavailable && !home.view.available()) {
+          home = (BoundedLoad.Host) HashFallback.nextInTable(table, slot);
+        }
+        return bounded.pick(home, hash);
       }
-      return bounded.pick(home, hash);
     };
   }
 

@@ -190,17 +190,24 @@ public final class RingHashPolicy implements HashPolicy {
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, false);
     if (hosts.size() == 1) {
       EndpointView only = (EndpointView) hosts.items[0];
-      return ctx -> only;
+      return HashPolicySupport.HashPicker.only(only);
     }
     HashRing ring = buildRing(hosts);
     if (skipUnavailable) {
-      return ctx -> {
-        long hash = HashPolicySupport.requestHash(ctx);
-        EndpointView home = (EndpointView) ring.lookup(hash);
-        return home.available() ? home : (EndpointView) HashFallback.nextOnRing(ring, hash);
+      return new HashPolicySupport.HashPicker() {
+        @Override
+        public EndpointView pickByHash(long hash) {
+          EndpointView home = (EndpointView) ring.lookup(hash);
+          return home.available() ? home : (EndpointView) HashFallback.nextOnRing(ring, hash);
+        }
       };
     }
-    return ctx -> (EndpointView) ring.lookup(HashPolicySupport.requestHash(ctx));
+    return new HashPolicySupport.HashPicker() {
+      @Override
+      public EndpointView pickByHash(long hash) {
+        return (EndpointView) ring.lookup(hash);
+      }
+    };
   }
 
   /** Builds the ring; with bounded load, picks read {@code totalInFlight}. */
@@ -212,18 +219,20 @@ public final class RingHashPolicy implements HashPolicy {
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, false);
     if (hosts.size() == 1) {
       EndpointView only = (EndpointView) hosts.items[0]; // every spill falls back to it
-      return ctx -> only;
+      return HashPolicySupport.HashPicker.only(only);
     }
     BoundedLoad.Host[] placed = hosts.boundedHosts();
     HashRing ring = buildRing(hosts.withItems(placed));
     BoundedLoad bounded = new BoundedLoad(placed, balancePercent, totalInFlight, scratch);
-    return ctx -> {
-      long hash = HashPolicySupport.requestHash(ctx);
-      BoundedLoad.Host home = (BoundedLoad.Host) ring.lookup(hash);
-      if (skipUnavailable && !home.view.available()) {
-        home = (BoundedLoad.Host) HashFallback.nextOnRing(ring, hash);
+    return new HashPolicySupport.HashPicker() {
+      @Override
+      public EndpointView pickByHash(long hash) {
+        BoundedLoad.Host home = (BoundedLoad.Host) ring.lookup(hash);
+        if (skipUnavailable && !home.view.available()) {
+          home = (BoundedLoad.Host) HashFallback.nextOnRing(ring, hash);
+        }
+        return bounded.pick(home, hash);
       }
-      return bounded.pick(home, hash);
     };
   }
 
