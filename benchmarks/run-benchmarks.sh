@@ -2,8 +2,9 @@
 # Runs the full measured JMH set with -prof gc, then the distribution report and the simulator, and
 # writes one text result file (plus the simulator's HTML report, benchmarks/target/lb4j-sim-report.html).
 # Usage (from the repository root):  benchmarks/run-benchmarks.sh [output-file]
-# About 18 minutes on 2 cores (~170 forks of ~3.6 s, plus 10 interleaved pairs of OkHttp forks of
-# ~17 s: RATIO_PAIRS and RATIO_OPTS change those). Override the run options with JMH_OPTS, e.g.
+# About 10-11 minutes on 2 cores for the pick set (~170 forks of ~3.6 s), plus the build runs, plus
+# ~8 minutes of OkHttp allocation counts and 10 interleaved pairs of OkHttp forks of ~17 s each
+# (RATIO_PAIRS and RATIO_OPTS change those). Override the run options with JMH_OPTS, e.g.
 # JMH_OPTS="-f 1 -wi 0 -i 1 -r 100ms" OKHTTP_OPTS="$JMH_OPTS" RATIO_PAIRS=1 RATIO_OPTS="-wi 0 -i 1 -r 100ms"
 # for a quick smoke run.
 set -euo pipefail
@@ -49,8 +50,12 @@ run "Hash policies: precomputed hash and 16-byte key, 1 thread" 'PickBenchmark.p
   -p policy=ring_hash,maglev -p outlierDetection=false
 run "Hash policies: precomputed hash and 16-byte key, 2 threads, 512 endpoints" 'PickBenchmark.pick(Hash|Key)$' -t 2 \
   -p policy=ring_hash,maglev -p outlierDetection=false -p endpoints=512
+run "Hash lookups and their floors, ring and Maglev picks at 512 endpoints (one run)" \
+  'HashLookupBenchmark|PickBenchmark.pickHash$' -t 1 -p endpoints=512 -p outlierDetection=false \
+  -p policy=ring_hash,ring_hash_64k,ring_hash_stable,ring_hash_bounded,maglev,maglev_bounded
 run "Maglev table build" 'TableBuildBenchmark.maglev$' -p ringMin=1024
 run "Ring hash build" 'TableBuildBenchmark.ringHash$' -p maglevSlots=65537
+run "Ring hash build and re-resolution vs gRPC-java" 'GrpcRingBuildBenchmark' -bm sample
 run "gRPC pickers vs gRPC-java" 'GrpcPickerBenchmark' -p endpoints=8,512
 if java -jar "$JAR" -l | grep -q OkHttpOverheadBenchmark; then
   # Real HTTP on loopback needs a longer warm-up than a picker: server and client JIT both settle.
@@ -71,6 +76,8 @@ if java -jar "$JAR" -l | grep -q OkHttpOverheadBenchmark; then
       ${RATIO_OPTS:-"-wi 3 -w 2s -i 5 -r 2s"} -v SILENT 2>> "$LOG" | grep -Ev ' INFO |SLF4J' \
       || echo "   (failed, see $LOG)"; echo; } >> "$OUT"
 fi
+{ echo "## Hash builds in thread CPU time"; echo "java -cp $JAR io.lb4j.bench.BuildCpuTimes";
+  java -cp "$JAR" io.lb4j.bench.BuildCpuTimes; echo; } >> "$OUT" 2>> "$LOG"
 # Not timing measurements (deterministic keys / simulated time), so cheap and machine-independent.
 { echo "## Distribution and disruption"; echo "java -cp $JAR io.lb4j.bench.DistributionReport";
   java -cp "$JAR" io.lb4j.bench.DistributionReport; echo; } >> "$OUT" 2>> "$LOG"
