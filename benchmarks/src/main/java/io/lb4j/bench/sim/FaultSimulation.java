@@ -28,7 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import okhttp3.Request;
 
 /**
- * One deterministic discrete-event run of a {@link FaultScenario}: closed-loop clients → lb4j's real
+ * One deterministic discrete-event run of a {@link FaultScenario}: closed-loop clients or random
+ * arrivals → backends of finite or unlimited capacity, through lb4j's real
  * {@link LoadBalancer} (P2C) with the scenario's {@link FaultSettings} (panic threshold, outlier
  * detection, active checks), real {@link HealthChecker} verdicts (probes answered from the simulated
  * backends' state; a vanished host's probes time out), and the OkHttp adapter's real {@link RetryPolicy}
@@ -105,7 +106,8 @@ final class FaultSimulation {
       backends[i].update(0);
     }
     LoadBalancer.Builder b = LoadBalancer.builder().name("fault-" + scenario.name()).endpoints(endpoints)
-        .policy(Policies.powerOfTwoChoices()).panicThreshold(settings.panicThreshold()).ticker(clock).scheduler(clock)
+        .policy(Policies.powerOfTwoChoices()).panicThreshold(settings.panicThreshold())
+        .ticker(clock).scheduler(clock)
         .listener(new LoadBalancerListener() {
           @Override
           public void onStatusChange(String name, Endpoint e, EndpointStatus from, EndpointStatus to, String why) {

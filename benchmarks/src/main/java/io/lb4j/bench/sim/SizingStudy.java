@@ -207,7 +207,7 @@ public final class SizingStudy {
 
   private static String row(String label, Summary s) {
     return String.format(Locale.ROOT, "%-18s %7.3f%% %7.3f%% %8.1f %8.1f %8.1f %8.1f%% %8.1f %8.1f %9.1f %8.2f",
-        label, 100 * s.failed(), 100 * s.worstFailed(), s.lost(), s.p99(), s.okP99(), 100 * s.retries(), s.refused(), s.timeouts(),
-        s.ejections(), s.panicSeconds());
+        label, 100 * s.failed(), 100 * s.worstFailed(), s.lost(), s.p99(), s.okP99(), 100 * s.retries(),
+        s.refused(), s.timeouts(), s.ejections(), s.panicSeconds());
   }
 }
