@@ -47,14 +47,20 @@ run "Hash policies: precomputed hash and 16-byte key, 1 thread" 'PickBenchmark.p
   -p policy=ring_hash,maglev -p outlierDetection=false
 run "Hash policies: precomputed hash and 16-byte key, 2 threads, 512 endpoints" 'PickBenchmark.pick(Hash|Key)$' -t 2 \
   -p policy=ring_hash,maglev -p outlierDetection=false -p endpoints=512
+run "Hash lookups and their floors, ring and Maglev picks at 512 endpoints (one run)" \
+  'HashLookupBenchmark|PickBenchmark.pickHash$' -t 1 -p endpoints=512 -p outlierDetection=false \
+  -p policy=ring_hash,ring_hash_64k,ring_hash_stable,ring_hash_bounded,maglev,maglev_bounded
 run "Maglev table build" 'TableBuildBenchmark.maglev$' -p ringMin=1024
 run "Ring hash build" 'TableBuildBenchmark.ringHash$' -p maglevSlots=65537
+run "Ring hash build and re-resolution vs gRPC-java" 'GrpcRingBuildBenchmark' -bm sample
 run "gRPC pickers vs gRPC-java" 'GrpcPickerBenchmark' -p endpoints=8,512
 if java -jar "$JAR" -l | grep -q OkHttpOverheadBenchmark; then
   # Real HTTP on loopback needs a longer warm-up than a picker: server and client JIT both settle.
   OPTS=${OKHTTP_OPTS:-"-f 1 -wi 3 -w 2s -i 5 -r 2s"} run "OkHttp interceptor overhead" 'OkHttpOverheadBenchmark'
   OPTS=${OKHTTP_OPTS:-"-f 1 -wi 3 -w 2s -i 5 -r 2s"} run "OkHttp interceptor overhead over TLS" 'OkHttpTlsOverheadBenchmark'
 fi
+{ echo "## Hash builds in thread CPU time"; echo "java -cp $JAR io.lb4j.bench.BuildCpuTimes";
+  java -cp "$JAR" io.lb4j.bench.BuildCpuTimes; echo; } >> "$OUT" 2>> "$LOG"
 # Not timing measurements (deterministic keys / simulated time), so cheap and machine-independent.
 { echo "## Distribution and disruption"; echo "java -cp $JAR io.lb4j.bench.DistributionReport";
   java -cp "$JAR" io.lb4j.bench.DistributionReport; echo; } >> "$OUT" 2>> "$LOG"

@@ -60,12 +60,13 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   private final Coalescer rebuilds;
   /** Set once by {@link LoadBalancer}'s constructor, before the first list. */
   BalancerMetrics metrics = BalancerMetrics.NONE;
+  /** What picks and releases count (and where), decided once from what reads it. */
+  final Accounting accounting;
   /**
    * Requests in flight across every endpoint (picked or begun, not yet released), kept only when
    * the policy reads it ({@link Policy#usesTotalInFlight()}); null otherwise, so other policies pay
    * nothing. Striped: picks on many threads do not contend on one counter.
    */
-  final LongAdder totalInFlight;
   private final LongSupplier totalInFlightReader;
 
   final Object lock = new Object();
@@ -99,8 +100,9 @@ final class BalancerCore implements EndpointRegistry.Hooks {
     this.initialConnectivity = b.initialConnectivity;
     this.ticker = b.ticker;
     this.slowStart = new SlowStart(Durations.nanos(b.slowStart));
-    this.totalInFlight = policy.usesTotalInFlight() ? new LongAdder() : null;
-    this.totalInFlightReader = totalInFlight == null ? null : totalInFlight::sum;
+    this.accounting = new Accounting(name, policy, registry);
+    LongAdder total = accounting.totalInFlight;
+    this.totalInFlightReader = total == null ? null : total::sum;
     boolean timers = b.outlierDetection != null || b.healthCheck != null || slowStart.enabled();
     this.ownScheduler = b.scheduler == null && timers ? new DefaultScheduler(name) : null;
     this.scheduler = b.scheduler != null ? b.scheduler : ownScheduler;
@@ -124,10 +126,11 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   // ---- registry hooks (under the lock) ----
 
   @Override
-  public EndpointState create(Endpoint e) {
+  public EndpointState create(String address, Endpoint e) {
     long decay = policy.peakEwmaDecayNanos();
-    EndpointState s = new EndpointState(e, outlier, health, decay > 0 ? new PeakLatency(ticker, decay) : null);
-    s.handle = new Handle(s, this);
+    EndpointState s = new EndpointState(address, e, accounting, outlier, health,
+        decay > 0 ? new PeakLatency(ticker, decay) : null);
+    s.handle = new Handle(s);
     return s;
   }
 
@@ -459,15 +462,17 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   private Snapshot newLists(PickRoute main, SubsetRoutes subsets, Map<PickerKey, Picker> leaves,
       List<EndpointState> states, Routing.Plan plan) {
     List<Endpoint> endpoints = new ArrayList<>(states.size());
-    Map<String, EndpointState> byAddress = new HashMap<>(states.size() * 2);
-    IdentityHashMap<Endpoint, EndpointState> byEndpoint = new IdentityHashMap<>(states.size() * 2);
+    Map<String, EndpointState> byAddress = new HashMap<>(EndpointRegistry.capacity(states.size()));
+    IdentityHashMap<Endpoint, EndpointState> byEndpoint = new IdentityHashMap<>(states.size());
     for (EndpointState s : states) {
       endpoints.add(s.endpoint());
       byAddress.put(s.address, s);
       byEndpoint.put(s.endpoint(), s);
     }
-    return new Snapshot(main, subsets, leaves, registry.version(), List.copyOf(endpoints), Map.copyOf(byAddress),
-        byEndpoint, plan.main().panic(), plan.counts(), plan.main().levelLoads(), plan.main().zoneShares());
+    // Wrapped, not copied: nothing else holds these maps, and a copy rehashes every address.
+    return new Snapshot(main, subsets, leaves, registry.version(), Collections.unmodifiableList(endpoints),
+        Collections.unmodifiableMap(byAddress), byEndpoint, plan.main().panic(), plan.counts(),
+        plan.main().levelLoads(), plan.main().zoneShares());
   }
 
   // ---- timers ----

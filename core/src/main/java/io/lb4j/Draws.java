@@ -26,7 +26,12 @@ final class Draws {
     if (!ctx.hasHash()) {
       return ThreadLocalRandom.current().nextLong(bound);
     }
-    long h = salt == 0 ? ctx.hash() : mix(ctx.hash() ^ salt);
+    return draw(ctx.hash(), salt, bound);
+  }
+
+  /** {@link #draw(PickContext, long, long)} for a request whose hash is {@code hash}. */
+  static long draw(long hash, long salt, long bound) {
+    long h = salt == 0 ? hash : mix(hash ^ salt);
     return Long.remainderUnsigned(h, bound);
   }
 

@@ -22,7 +22,8 @@ final class EndpointRegistry {
 
   /** What the balancer does when an endpoint joins or leaves (metrics, outlier detection, probes). */
   interface Hooks {
-    EndpointState create(Endpoint e);
+    /** A new state for {@code e}, whose address string (made once per update) is {@code address}. */
+    EndpointState create(String address, Endpoint e);
 
     void track(EndpointState s);
 
@@ -57,7 +58,7 @@ final class EndpointRegistry {
     if (endpoints == null) {
       throw new IllegalArgumentException("endpoints must not be null (use an empty list)");
     }
-    LinkedHashMap<String, Endpoint> wanted = new LinkedHashMap<>();
+    LinkedHashMap<String, Endpoint> wanted = new LinkedHashMap<>(capacity(endpoints.size()));
     int i = 0;
     for (Endpoint e : endpoints) {
       if (e == null) {
@@ -97,29 +98,32 @@ final class EndpointRegistry {
     boolean first = !initialized;
     List<Endpoint> joined = new ArrayList<>();
     List<Endpoint[]> changed = new ArrayList<>();
-    LinkedHashMap<String, EndpointState> next = new LinkedHashMap<>();
-    for (Endpoint e : wanted.values()) {
-      EndpointState s = present.get(e.address());
+    LinkedHashMap<String, EndpointState> next = new LinkedHashMap<>(capacity(wanted.size()));
+    // The address strings made once by validate(): building one costs more than the lookups.
+    for (Map.Entry<String, Endpoint> entry : wanted.entrySet()) {
+      String address = entry.getKey();
+      Endpoint e = entry.getValue();
+      EndpointState s = present.get(address);
       if (s != null && !s.endpoint().equals(e)) {
         changed.add(new Endpoint[] {s.endpoint(), e});
       }
       if (s == null) {
         joined.add(e);
-        s = leaving.remove(e.address());
+        s = leaving.remove(address);
         if (s != null) {
           s.removed = false;
           s.draining = false;
           s.lastStatus = null;
           s.reportedStatus = null;
         } else {
-          s = hooks.create(e);
+          s = hooks.create(address, e);
         }
         s.rampPending = initialized;
         s.endpoint(e);
         hooks.track(s);
       }
       s.endpoint(e);
-      next.put(e.address(), s);
+      next.put(address, s);
     }
     List<EndpointState> gone = new ArrayList<>();
     for (EndpointState old : present.values()) {
@@ -131,6 +135,8 @@ final class EndpointRegistry {
         if (old.inFlight() > 0) {
           leaving.put(old.address, old);
           released(old); // its last request may have ended just now
+        } else {
+          old.dropped();
         }
         gone.add(old);
       }
@@ -156,11 +162,19 @@ final class EndpointRegistry {
     return leaving.get(address);
   }
 
-  /** After a release: forgets a removed endpoint once its last request ended. Lock-free. */
+  /**
+   * After a release of a removed endpoint: forgets it once its last request ended (and gives its
+   * counter cells back). Lock-free but for the rare hand-back.
+   */
   void released(EndpointState s) {
-    if (s.removed && s.inFlight() == 0) {
-      leaving.remove(s.address, s);
+    if (s.removed && s.inFlight() == 0 && leaving.remove(s.address, s)) {
+      s.dropped();
     }
+  }
+
+  /** A hash map capacity that holds {@code n} entries without resizing. */
+  static int capacity(int n) {
+    return n + n / 3 + 1;
   }
 
   long version() {

@@ -4,6 +4,8 @@ import io.lb4j.health.HealthChecker;
 import io.lb4j.policy.EndpointView;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The live, mutable state of one endpoint inside one {@link LoadBalancer}: what pickers read and
@@ -12,13 +14,13 @@ import java.lang.invoke.VarHandle;
  * are read and written without locks; the bookkeeping fields at the end are written only by the
  * balancer's serialised rebuilds (under its lock) and published with the next snapshot.
  */
-final class EndpointState implements EndpointView {
+final class EndpointState extends EndpointPadding implements EndpointView {
 
   private static final VarHandle IN_FLIGHT;
   private static final VarHandle LATENCY_EWMA;
   private static final VarHandle FAILURE_RATIO;
-  private static final VarHandle COUNTS = MethodHandles.arrayElementVarHandle(long[].class);
-  private static final Outcome[] OUTCOMES = Outcome.values();
+  /** Per-request lines (DEBUG only), under their own name so they can be switched on alone. */
+  private static final Logger requestLog = LoggerFactory.getLogger("io.lb4j.requests");
 
   static {
     try {
@@ -40,14 +42,12 @@ final class EndpointState implements EndpointView {
 
   final String address;
   private volatile Endpoint endpoint;
-  @SuppressWarnings("unused") // accessed through IN_FLIGHT
-  private volatile int inFlight;
-  // Racy read-modify-write: a lost update under contention only loses one sample of an average.
-  private volatile double latencyEwma;
-  // Same racy read-modify-write, same reason; see failureRatio().
-  private volatile double failureRatio;
-  /** Cumulative released requests per {@link Outcome#ordinal()}; never reset, so readers take deltas. */
-  private final long[] outcomes = new long[OUTCOMES.length];
+  /** What this balancer counts; null for a detached state (an endpoint that left, begun late). */
+  private final Accounting acc;
+  /** This state's cells in {@link Accounting#counts}; -1 when detached. */
+  private final int slot;
+  /** What the slot held when this state took it over (a reused slot); subtracted from every read. */
+  private final long[] baseline;
   /** The weight pickers see; recomputed by each rebuild (slow start), read lock-free. */
   private volatile int effectiveWeight;
 
@@ -99,10 +99,16 @@ final class EndpointState implements EndpointView {
   /** Ramp once the endpoint next becomes eligible (it joined late or came back). */
   boolean rampPending;
 
-  EndpointState(Endpoint endpoint, OutlierEngine detector, ActiveHealthChecker checker, PeakLatency peakLatency) {
-    this.address = endpoint.address();
+  EndpointState(String address, Endpoint endpoint, Accounting acc, OutlierEngine detector,
+      ActiveHealthChecker checker, PeakLatency peakLatency) {
+    this.address = address;
     this.peakLatency = peakLatency;
     this.endpoint = endpoint;
+    this.acc = acc;
+    int claimed = acc == null ? -1 : acc.counts.allocate();
+    this.slot = claimed < 0 ? ~claimed : claimed;
+    // A reused slot holds the counts of the endpoint that had it: start from them.
+    this.baseline = claimed >= 0 ? ThreadCounts.NO_BASELINE : acc == null ? null : acc.counts.baseline(slot);
     this.effectiveWeight = endpoint.weight();
     OutlierTracker tracker = detector == null ? null : detector.newTracker(this::requests);
     this.outlier = tracker;
@@ -121,9 +127,14 @@ final class EndpointState implements EndpointView {
     this.endpoint = updated;
   }
 
+  /**
+   * Requests picked or begun here and not yet released: the exact counter when the policy reads it
+   * at pick time, else the sum of the per-thread cells (a pass over the threads that count).
+   */
   @Override
   public int inFlight() {
-    return inFlight;
+    Accounting a = acc;
+    return a == null || a.exactInFlight ? inFlight : a.counts.inFlight(slot, baseline);
   }
 
   @Override
@@ -165,39 +176,123 @@ final class EndpointState implements EndpointView {
 
   /** Released requests with this outcome so far; cumulative, never reset. */
   long requests(Outcome outcome) {
-    return (long) COUNTS.getVolatile(outcomes, outcome.ordinal());
-  }
-
-  void acquire() {
-    IN_FLIGHT.getAndAdd(this, 1);
+    Accounting a = acc;
+    return a == null ? 0 : a.counts.requests(slot, baseline, outcome);
   }
 
   /**
-   * Ends one request: decrements in-flight, counts the outcome, folds the latency into the moving
-   * averages (and the peak EWMA, if kept) and feeds outlier detection. Lock-free and allocation-free;
-   * the failure that reaches a consecutive-failure count only marks the endpoint for the next
-   * (coalesced) rebuild.
+   * Gives this state's cells back once the balancer has dropped it for good (removed, nothing in
+   * flight). A request that starts on the state after that (a pick from the snapshot before the
+   * removal whose lease is made just after it, or a handle held across the removal) still counts in
+   * the old slot; if another endpoint has taken the slot over meanwhile (a later update added it),
+   * that one request's start or end can show in the newcomer's sums. The race needs a pick, a
+   * removal and a join to interleave within one request's start; counts never drift further.
    */
-  void release(Outcome outcome, long latencyNanos) {
-    IN_FLIGHT.getAndAdd(this, -1);
-    COUNTS.getAndAdd(outcomes, outcome.ordinal(), 1L);
-    if (latencyNanos >= 0) {
+  void dropped() {
+    if (acc != null) {
+      acc.counts.release(slot);
+    }
+  }
+
+  /**
+   * Starts one request: counts it in flight (exact counter or the calling thread's cells, see
+   * {@link Accounting}), in the balancer's total if kept and in its zone's requests if counted.
+   *
+   * @return the claimed ticket that the release must present (see {@link ThreadCounts.Ticket})
+   */
+  ThreadCounts.Ticket acquire() {
+    ThreadCounts.Block cells = start();
+    return cells == null ? ThreadCounts.Ticket.oneOff() : cells.claim();
+  }
+
+  /**
+   * Counts one request started, without a ticket: for {@link Handle}, whose holder (a transport
+   * adapter) releases each request once itself.
+   *
+   * @return the calling thread's cells, or null for a detached state
+   */
+  ThreadCounts.Block start() {
+    Accounting a = acc;
+    if (a == null) {
+      IN_FLIGHT.getAndAdd(this, 1);
+      return null;
+    }
+    ThreadCounts.Block cells = a.counts.local();
+    if (a.exactInFlight) {
+      IN_FLIGHT.getAndAdd(this, 1);
+    } else {
+      cells.start(slot);
+    }
+    if (a.totalInFlight != null) {
+      a.totalInFlight.increment();
+    }
+    java.util.concurrent.atomic.LongAdder zone = zoneRequests;
+    if (zone != null) {
+      zone.increment();
+    }
+    return cells;
+  }
+
+  /**
+   * Ends one request started by {@link #acquire}, once the caller has won its ticket: decrements
+   * in-flight, counts the outcome (a {@code null} one as {@link Outcome#CANCELLED}, then throws),
+   * folds the latency into the moving average if the policy reads it, into the peak EWMA if kept
+   * and into the meter if there is one, and feeds outlier detection. Lock-free and allocation-free; the failure that reaches a
+   * consecutive-failure count only marks the endpoint for the next (coalesced) rebuild.
+   *
+   * @param picked the cells of the thread that picked: used when this is that thread
+   * @throws IllegalArgumentException if {@code outcome} is null (after releasing)
+   */
+  void release(ThreadCounts.Block picked, Outcome outcome, long latencyNanos) {
+    Outcome o = outcome == null ? Outcome.CANCELLED : outcome;
+    Accounting a = acc;
+    if (a == null) {
+      IN_FLIGHT.getAndAdd(this, -1);
+    } else {
+      if (a.exactInFlight) {
+        IN_FLIGHT.getAndAdd(this, -1);
+      }
+      // Only the owner writes a thread's cells: a release on another thread counts in its own.
+      ThreadCounts.Block cells = picked != null && picked.owner == Thread.currentThread() ? picked : a.counts.local();
+      cells.end(slot, o);
+      if (a.totalInFlight != null) {
+        a.totalInFlight.decrement();
+      }
+      if (latencyNanos >= 0) {
+        recordLatency(a, o, latencyNanos);
+      }
+      recordFailureRatio(o);
+      OutlierTracker t = outlier;
+      if (t != null) {
+        t.record(o);
+      }
+      if (removed) {
+        a.registry.released(this); // its last request may have ended just now
+      }
+      if (requestLog.isDebugEnabled()) {
+        requestLog.debug("lb={} endpoint={} outcome={} latency={}us inFlight={}", a.name, address, o,
+            latencyNanos / 1000, inFlight());
+      }
+    }
+    if (outcome == null) {
+      throw new IllegalArgumentException(
+          "outcome must not be null; the selection of " + address + " was released as CANCELLED");
+    }
+  }
+
+  private void recordLatency(Accounting a, Outcome outcome, long latencyNanos) {
+    if (a.latencyAverage) {
       double old = latencyEwma;
       // A release store: readers see a whole value without the full fence a volatile write costs.
       LATENCY_EWMA.setRelease(this, old == 0.0 ? latencyNanos : old + EWMA_ALPHA * (latencyNanos - old));
-      PeakLatency p = peakLatency;
-      if (p != null) {
-        p.observe(outcome, latencyNanos);
-      }
-      LatencyRecorder recorder = latencyRecorder;
-      if (recorder != null) {
-        recorder.record(latencyNanos);
-      }
     }
-    recordFailureRatio(outcome);
-    OutlierTracker t = outlier;
-    if (t != null) {
-      t.record(outcome);
+    PeakLatency p = peakLatency;
+    if (p != null) {
+      p.observe(outcome, latencyNanos);
+    }
+    LatencyRecorder recorder = latencyRecorder;
+    if (recorder != null) {
+      recorder.record(latencyNanos);
     }
   }
 

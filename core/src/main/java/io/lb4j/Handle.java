@@ -1,20 +1,17 @@
 package io.lb4j;
 
-import java.util.concurrent.atomic.LongAdder;
-
 /**
- * The {@link EndpointHandle} of one {@link EndpointState}, made once with it; {@link Lease} counts
- * through it too, so a request is counted the same way whichever path began it.
+ * The {@link EndpointHandle} of one {@link EndpointState}, made once with it. It counts the way a
+ * {@link Lease} does (the same cells, totals and meters), without a ticket: its holder, a transport
+ * adapter, releases each request it acquired exactly once itself.
  */
 final class Handle implements EndpointHandle {
 
   final EndpointState state;
-  private final BalancerCore core;
   private volatile Object attachment;
 
-  Handle(EndpointState state, BalancerCore core) {
+  Handle(EndpointState state) {
     this.state = state;
-    this.core = core;
   }
 
   @Override
@@ -24,25 +21,13 @@ final class Handle implements EndpointHandle {
 
   @Override
   public void acquire() {
-    state.acquire();
-    LongAdder total = core.totalInFlight;
-    if (total != null) {
-      total.increment();
-    }
-    LongAdder zone = state.zoneRequests;
-    if (zone != null) {
-      zone.increment();
-    }
+    state.start();
   }
 
   @Override
   public void release(Outcome outcome, long latencyNanos) {
-    state.release(outcome == null ? Outcome.CANCELLED : outcome, latencyNanos);
-    LongAdder total = core.totalInFlight;
-    if (total != null) {
-      total.decrement();
-    }
-    core.registry.released(state);
+    // The releasing thread counts in its own cells: an adapter's release runs on a transport thread.
+    state.release(null, outcome == null ? Outcome.CANCELLED : outcome, latencyNanos);
   }
 
   @Override

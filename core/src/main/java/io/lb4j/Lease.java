@@ -1,40 +1,27 @@
 package io.lb4j;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 /**
- * The {@link Selection} of one pick: a fresh object per pick, released at most once. Not recycled:
- * two holders of one recycled object are indistinguishable to it, so a stale second release
- * would end another request's use; a fresh object makes any later release a no-op (the cost is one
- * 24-byte object per pick, which the JIT often removes when the selection does not escape).
+ * The {@link Selection} of one pick, released at most once. Two holders of one recycled object
+ * would be indistinguishable to it, so each pick makes a new lease, and the once-only check is on
+ * the {@linkplain ThreadCounts.Ticket ticket} it holds with the generation it claimed: the first
+ * release moves the ticket's generation on, so any later release, however late, does nothing, even
+ * after the ticket serves another request. The lease itself has only final fields and tiny methods,
+ * so when a pick and its release meet in one compiled method (a synchronous call) the JIT
+ * scalar-replaces it and a pick allocates nothing; a lease that escapes (an asynchronous call) costs
+ * one 24-byte object.
  */
 final class Lease implements Selection {
 
-  /** Per-request lines (DEBUG only), under their own name so they can be switched on alone. */
-  private static final Logger requestLog = LoggerFactory.getLogger("io.lb4j.requests");
-  private static final VarHandle RELEASED;
-
-  static {
-    try {
-      RELEASED = MethodHandles.lookup().findVarHandle(Lease.class, "released", int.class);
-    } catch (ReflectiveOperationException e) {
-      throw new ExceptionInInitializerError(e);
-    }
-  }
-
   private final EndpointState state;
-  private final BalancerCore core;
-  @SuppressWarnings("unused") // accessed through RELEASED
-  private volatile int released;
+  private final ThreadCounts.Ticket ticket;
+  private final int generation;
 
   /** Counts the request in flight; the caller hands the lease out. */
-  Lease(EndpointState state, BalancerCore core) {
+  Lease(EndpointState state) {
     this.state = state;
-    this.core = core;
-    state.handle.acquire();
+    ThreadCounts.Ticket t = state.acquire();
+    this.ticket = t;
+    this.generation = t.generation();
   }
 
   @Override
@@ -44,23 +31,13 @@ final class Lease implements Selection {
 
   @Override
   public void release(Outcome outcome, long latencyNanos) {
-    if (!RELEASED.compareAndSet(this, 0, 1)) {
-      return; // already released
-    }
-    Outcome o = outcome == null ? Outcome.CANCELLED : outcome;
-    state.handle.release(o, latencyNanos);
-    if (requestLog.isDebugEnabled()) {
-      requestLog.debug("lb={} endpoint={} outcome={} latency={}us inFlight={}", core.name, state.address, o,
-          latencyNanos / 1000, state.inFlight());
-    }
-    if (outcome == null) {
-      throw new IllegalArgumentException(
-          "outcome must not be null; the selection of " + state.address + " was released as CANCELLED");
+    if (ticket.release(generation)) {
+      state.release(ticket.block, outcome, latencyNanos);
     }
   }
 
   @Override
   public String toString() {
-    return "Selection{" + state.address + (released == 1 ? ", released" : "") + "}";
+    return "Selection{" + state.address + (ticket.generation() == generation ? "" : ", released") + "}";
   }
 }

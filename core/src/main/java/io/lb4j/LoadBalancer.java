@@ -104,7 +104,22 @@ public final class LoadBalancer implements AutoCloseable {
    * @throws IllegalArgumentException if {@code ctx} is null
    */
   public Selection pick(PickContext ctx) {
-    return new Lease(Picks.choose(core, ctx), core);
+    return new Lease(Picks.choose(core, ctx));
+  }
+
+  /**
+   * Picks for a request with this key, e.g. a user id or a session header's value: the same
+   * endpoint as {@code pick(PickContext.ofKey(key))} (XXH64 of the key's UTF-8 bytes, as Envoy
+   * hashes), without making a context object, so that a pick with a key allocates nothing on any
+   * call path (an ASCII key is hashed in place). Policies that do not hash ignore the key and do not
+   * hash it. Release the selection exactly once.
+   *
+   * @throws NoEndpointAvailableException if no endpoint can take the request; the message says why
+   * @throws IllegalStateException if the balancer is closed
+   * @throws IllegalArgumentException if {@code key} is null
+   */
+  public Selection pick(CharSequence key) {
+    return new Lease(Picks.chooseByKey(core, key));
   }
 
   /**
@@ -112,7 +127,7 @@ public final class LoadBalancer implements AutoCloseable {
    * pickable (panic and zone rules apply); when all were tried, as if none had been.
    */
   public Selection pick(PickContext ctx, Collection<Endpoint> tried) {
-    return new Lease(Picks.chooseOther(core, ctx, tried), core);
+    return new Lease(Picks.chooseOther(core, ctx, tried));
   }
 
   /**
@@ -133,7 +148,7 @@ public final class LoadBalancer implements AutoCloseable {
    * left since, so the release balances). Throws {@link IllegalArgumentException} for null.
    */
   public Selection begin(Endpoint endpoint) {
-    return new Lease(Picks.started(core, endpoint), core);
+    return new Lease(Picks.started(core, endpoint));
   }
 
   /**
@@ -267,6 +282,11 @@ public final class LoadBalancer implements AutoCloseable {
 
   private static String address(Endpoint endpoint) {
     return Builder.required("endpoint", endpoint).address();
+  }
+
+  /** The balancer's state, for tests in this package. */
+  BalancerCore core() {
+    return core;
   }
 
   /** The live state of a present endpoint, for tests in this package; null if absent. */

@@ -65,12 +65,33 @@ final class Picks {
       state = core.find(endpoint);
     }
     if (state == null) {
-      state = new EndpointState(endpoint, null, null, null);
+      state = new EndpointState(endpoint.address(), endpoint, null, null, null, null);
       state.draining = true;
       state.removed = true;
-      state.handle = new Handle(state, core);
+      state.handle = new Handle(state);
     }
     return state;
+  }
+
+  /**
+   * The policy's choice for a request with this key: its XXH64 hash, as {@link PickContext#ofKey}
+   * computes it, handed to the picker as a number ({@link Picker#pickByHash}), so no context object
+   * is made; a policy that does not hash is not given one (and the key is not hashed) unless the
+   * route above its pickers (priority levels, zones, an aperture edge) draws by the request hash.
+   * With subsets, a split or a fallback may depend on the whole context: that path makes one.
+   */
+  static EndpointState chooseByKey(BalancerCore core, CharSequence key) {
+    if (key == null) {
+      throw new IllegalArgumentException("key must not be null (use pick() for a request without a key)");
+    }
+    Snapshot snapshot = core.snapshot;
+    if (snapshot.subsets() != null) {
+      return choose(core, PickContext.ofKey(key));
+    }
+    Picker picker = checked(core, snapshot.main()).picker();
+    boolean hashes = core.policy.usesHash() || picker instanceof RoutePickers.Choice
+        || picker instanceof RoutePickers.Edges;
+    return state(core, hashes ? picker.pickByHash(PickContext.hashKey(key)) : picker.pick(PickContext.EMPTY));
   }
 
   /**
@@ -92,6 +113,11 @@ final class Picks {
     } else {
       s = snapshot.main();
     }
+    return checked(core, s);
+  }
+
+  /** {@code s} if it can pick; else throws why not (closed, or no endpoint available). */
+  private static PickRoute checked(BalancerCore core, PickRoute s) {
     if (s.picker() == null) {
       if (core.closed) {
         throw new IllegalStateException("load balancer '" + core.name + "' is closed");
@@ -103,8 +129,10 @@ final class Picks {
   }
 
   private static EndpointState choose(BalancerCore core, PickContext ctx, PickRoute s) {
-    Picker picker = s.picker();
-    EndpointView v = picker.pick(ctx);
+    return state(core, s.picker().pick(ctx));
+  }
+
+  private static EndpointState state(BalancerCore core, EndpointView v) {
     if (!(v instanceof EndpointState state)) {
       throw new IllegalStateException("policy '" + core.policy.name() + "' returned " + v
           + ", which is not one of the endpoints it was given");

@@ -35,13 +35,21 @@ final class RoutePickers {
 
     @Override
     public EndpointView pick(PickContext ctx) {
-      long v = Draws.draw(ctx, salt, cumulative[cumulative.length - 1]);
+      return children[child(Draws.draw(ctx, salt, cumulative[cumulative.length - 1]))].pick(ctx);
+    }
+
+    @Override
+    public EndpointView pickByHash(long hash) {
+      return children[child(Draws.draw(hash, salt, cumulative[cumulative.length - 1]))].pickByHash(hash);
+    }
+
+    private int child(long v) {
       for (int i = 0; i < cumulative.length; i++) {
         if (v < cumulative[i]) {
-          return children[i].pick(ctx);
+          return i;
         }
       }
-      return children[children.length - 1].pick(ctx);
+      return children.length - 1;
     }
   }
 
@@ -72,6 +80,11 @@ final class RoutePickers {
         v = inner.pick(ctx);
       }
       return v;
+    }
+
+    @Override
+    public EndpointView pickByHash(long hash) {
+      return inner.pickByHash(hash); // a key is never redrawn
     }
 
     private double share(EndpointView v) {

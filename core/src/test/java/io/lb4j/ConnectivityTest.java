@@ -250,4 +250,29 @@ class ConnectivityTest {
     gone.release(Outcome.SUCCESS, 1);
     assertEquals(0, lb.inFlight(a), "a detached handle balances too");
   }
+
+  @Test
+  void aHandleReleasedOnAnotherThreadBalancesInPerThreadCounts() throws Exception {
+    // Random reads no in-flight count, so requests are counted in per-thread cells: a transport
+    // that starts a request on one thread and ends it on another must still balance.
+    LoadBalancer lb = lbs.build(lbs.builder("cells").endpoints(List.of(a, b)).policy(io.lb4j.policy.Policies.random()));
+    EndpointHandle h = lb.handle(a);
+    for (int i = 0; i < 3; i++) {
+      h.acquire();
+    }
+    assertEquals(3, lb.inFlight(a));
+    java.util.concurrent.ExecutorService other = java.util.concurrent.Executors.newSingleThreadExecutor();
+    try {
+      other.submit(() -> {
+        for (int i = 0; i < 3; i++) {
+          h.release(i == 0 ? Outcome.SERVER_ERROR : Outcome.SUCCESS, 1_000);
+        }
+      }).get(10, java.util.concurrent.TimeUnit.SECONDS);
+    } finally {
+      other.shutdownNow();
+    }
+    assertEquals(0, lb.inFlight(a));
+    assertEquals(2, lb.requests(a, Outcome.SUCCESS));
+    assertEquals(1, lb.requests(a, Outcome.SERVER_ERROR));
+  }
 }

@@ -419,7 +419,8 @@ class LoadBalancerTest {
   @ValueSource(booleans = {true, false})
   void pickWithNullContextIsRejected(boolean withEndpoints) {
     LoadBalancer lb = withEndpoints ? lbs.of(A) : lbs.of();
-    rejects(() -> lb.pick(null), "ctx");
+    rejects(() -> lb.pick((PickContext) null), "ctx");
+    rejects(() -> lb.pick((CharSequence) null), "key");
     rejects(() -> lb.choose(null), "ctx");
   }
 }

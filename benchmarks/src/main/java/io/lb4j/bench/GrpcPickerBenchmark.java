@@ -3,20 +3,11 @@ package io.lb4j.bench;
 import io.grpc.Attributes;
 import io.grpc.CallOptions;
 import io.grpc.ClientStreamTracer;
-import io.grpc.ConnectivityState;
-import io.grpc.EquivalentAddressGroup;
 import io.grpc.LoadBalancer;
-import io.grpc.LoadBalancerProvider;
-import io.grpc.LoadBalancerRegistry;
 import io.grpc.Metadata;
-import io.grpc.NameResolver.ConfigOrError;
 import io.grpc.Status;
 import io.lb4j.grpc.testing.FakeHelper;
-import java.net.InetSocketAddress;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -36,7 +27,7 @@ import org.openjdk.jmh.infra.Blackhole;
 /**
  * lb4j's gRPC pickers next to gRPC-java's own ({@code round_robin} from grpc-util,
  * {@code least_request_experimental} and {@code ring_hash_experimental} from grpc-xds), each built
- * by its real {@link LoadBalancerProvider} over the same fake, always-READY subchannels (lb4j-grpc's
+ * by its real {@link io.grpc.LoadBalancerProvider} over the same fake, always-READY subchannels (lb4j-grpc's
  * test {@link FakeHelper}) and driven
  * through {@link LoadBalancer.SubchannelPicker#pickSubchannel}.
  *
@@ -59,11 +50,6 @@ import org.openjdk.jmh.infra.Blackhole;
 @Measurement(iterations = 5, time = 2)
 @Fork(1)
 public class GrpcPickerBenchmark {
-
-  static {
-    // gRPC-java's ring hash reads the request hash from a header only behind this flag.
-    System.setProperty("GRPC_EXPERIMENTAL_RING_HASH_SET_REQUEST_HASH_KEY", "true");
-  }
 
   private static final String HASH_HEADER = "x-user-id";
   private static final int KEYS = 1024;
@@ -93,74 +79,31 @@ public class GrpcPickerBenchmark {
   @Setup(Level.Trial)
   public void setUp() {
     helper = FakeHelper.autoReady();
+    balancer = GrpcBalancers.start(helper, policy, GrpcBalancers.resolved(policy, config(policy), endpoints));
     args = args(policy);
-    balancer = start(helper, policy, endpoints, args);
+    GrpcBalancers.pickUntilReady(helper, args, 20 * endpoints + KEYS);
     picker = helper.picker;
   }
 
-  /** One call's arguments per key; hash policies' calls carry the key in the hash header. */
-  static LoadBalancer.PickSubchannelArgs[] args(String policy) {
-    boolean hashing = policy.contains("ring_hash") || policy.contains("maglev");
-    LoadBalancer.PickSubchannelArgs[] args = new LoadBalancer.PickSubchannelArgs[KEYS];
-    for (int i = 0; i < KEYS; i++) {
-      Metadata headers = new Metadata();
-      if (hashing) {
-        headers.put(HEADER_KEY, "user-" + i);
-      }
-      args[i] = new FakeHelper.Args(CallOptions.DEFAULT, headers);
-    }
-    return args;
-  }
-
-  /**
-   * Builds {@code policy} through its registered provider in {@code helper}'s channel over
-   * {@code endpoints} addresses and picks with random {@code args} until every pick is answered
-   * by a READY subchannel (lazy policies connect a subchannel when a pick first lands on it).
-   *
-   * @throws IllegalStateException if the policy is missing, refuses its config or never gets READY
-   */
-  static LoadBalancer start(FakeHelper helper, String policy, int endpoints, LoadBalancer.PickSubchannelArgs[] args) {
-    LoadBalancerProvider provider = LoadBalancerRegistry.getDefaultRegistry().getProvider(policy);
-    if (provider == null) {
-      throw new IllegalStateException("no provider for " + policy + " on the class path");
-    }
-    Map<String, ?> json = switch (policy) {
+  /** The policy's config as these benchmarks run it: hash policies hash {@link #HASH_HEADER}. */
+  static Map<String, ?> config(String policy) {
+    return switch (policy) {
       case "lb4j_ring_hash", "lb4j_maglev" -> Map.of("hashHeader", HASH_HEADER);
       case "ring_hash_experimental" -> Map.of("requestHashHeader", HASH_HEADER);
       case "least_request_experimental" -> Map.of("choiceCount", 2.0);
       default -> Map.of();
     };
-    ConfigOrError config = provider.parseLoadBalancingPolicyConfig(json);
-    if (config.getError() != null) {
-      throw new IllegalStateException(policy + " rejected " + json + ": " + config.getError());
-    }
-    List<EquivalentAddressGroup> groups = new ArrayList<>();
-    for (int i = 0; i < endpoints; i++) {
-      groups.add(new EquivalentAddressGroup(new InetSocketAddress("127.0.0.1", 10_000 + i)));
-    }
-    LoadBalancer balancer = provider.newLoadBalancer(helper);
-    helper.inSync(() -> {
-      Status s = balancer.acceptResolvedAddresses(LoadBalancer.ResolvedAddresses.newBuilder()
-          .setAddresses(groups).setLoadBalancingPolicyConfig(config.getConfig()).build());
-      if (!s.isOk()) {
-        throw new IllegalStateException(policy + " refused the addresses: " + s);
-      }
-    });
-    int answeredInARow = 0;
-    for (int i = 0; i < 1_000_000 && answeredInARow < 20 * endpoints + KEYS; i++) {
-      LoadBalancer.PickResult r = helper.picker.pickSubchannel(args[ThreadLocalRandom.current().nextInt(KEYS)]);
-      answeredInARow = r.getSubchannel() != null ? answeredInARow + 1 : 0;
-    }
-    if (helper.state != ConnectivityState.READY || answeredInARow == 0) {
-      throw new IllegalStateException(policy + " never became READY: " + helper.state + ", " + helper.picker);
-    }
-    return balancer;
+  }
+
+  /** One call's arguments per key; hash policies' calls carry the key in the hash header. */
+  static LoadBalancer.PickSubchannelArgs[] args(String policy) {
+    boolean hashing = policy.contains("ring_hash") || policy.contains("maglev");
+    return GrpcBalancers.args(hashing ? HEADER_KEY : null, KEYS);
   }
 
   @TearDown(Level.Trial)
   public void tearDown() {
-    helper.inSync(balancer::shutdown);
-    helper.close();
+    GrpcBalancers.close(helper, balancer);
   }
 
   @Benchmark

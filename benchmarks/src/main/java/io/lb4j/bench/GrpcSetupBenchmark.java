@@ -42,12 +42,14 @@ public class GrpcSetupBenchmark {
   public int endpoints;
 
   private LoadBalancer.PickSubchannelArgs[] args;
+  private LoadBalancer.ResolvedAddresses resolved;
   private FakeHelper helper;
   private LoadBalancer balancer;
 
   @Setup(Level.Trial)
   public void setUpArgs() {
     args = GrpcPickerBenchmark.args(policy);
+    resolved = GrpcBalancers.resolved(policy, GrpcPickerBenchmark.config(policy), endpoints);
   }
 
   @Setup(Level.Invocation)
@@ -67,7 +69,8 @@ public class GrpcSetupBenchmark {
   /** Resolved addresses in, every pick answered out. */
   @Benchmark
   public LoadBalancer setUp() {
-    balancer = GrpcPickerBenchmark.start(helper, policy, endpoints, args);
+    balancer = GrpcBalancers.start(helper, policy, resolved);
+    GrpcBalancers.pickUntilReady(helper, args, 20 * endpoints + args.length);
     return balancer;
   }
 }

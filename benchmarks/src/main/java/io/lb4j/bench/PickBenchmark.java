@@ -13,6 +13,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.CompilerControl;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
@@ -34,6 +35,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *   <li>{@code pick}: no request hash (hash policies then pick at random).
  *   <li>{@code pickHash}: a precomputed hash ({@link PickContext#ofHash}), cycling over 1,024.
  *   <li>{@code pickKey}: {@link PickContext#ofKey} on a 16-character key, hashing included.
+ *   <li>{@code pickByKey}: {@link LoadBalancer#pick(CharSequence)} on the same keys: no context
+ *       object on any call path.
+ *   <li>{@code pickEscaping}: as {@code pick}, but the selection is released by a method the JIT
+ *       may not inline (a callback, an asynchronous completion), so it escapes: the allocation an
+ *       asynchronous caller pays.
  *   <li>{@code pickHashLoaded}: as {@code pickHash}, but each thread keeps {@code 2 * endpoints}
  *       requests in flight (releasing its oldest before each pick), so bounded-load policies read
  *       the balancer's total and sometimes spill: compare {@code maglev_bounded} with {@code maglev}
@@ -44,7 +50,9 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * Weights are mixed (1..4) so weighted policies do real work. Every release reports 1 µs, so
  * {@code peak_ewma} pays its full release cost (a ticker read and an {@code exp}) and compares two
- * estimates with different stamps on every pick.
+ * estimates with different stamps on every pick. Besides the default list,
+ * {@code -p policy=ring_hash_64k} (see {@link PolicyNames#BENCHMARK_ONLY}) runs Envoy's ring with a
+ * minimum of 65,536 entries.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -178,6 +186,27 @@ public class PickBenchmark {
     return s.endpoint();
   }
 
+  /** Hash a 16-character key inside the balancer ({@link LoadBalancer#pick(CharSequence)}), pick, release. */
+  @Benchmark
+  public Endpoint pickByKey(Cursor cursor) {
+    Selection s = lb.pick(keys[cursor.next()]);
+    s.release(Outcome.SUCCESS, 1_000L);
+    return s.endpoint();
+  }
+
+  /** Pick without a hash; the release happens in a method that is never inlined. */
+  @Benchmark
+  public Endpoint pickEscaping() {
+    Selection s = lb.pick(PickContext.EMPTY);
+    releaseElsewhere(s);
+    return s.endpoint();
+  }
+
+  @CompilerControl(CompilerControl.Mode.DONT_INLINE)
+  private static void releaseElsewhere(Selection s) {
+    s.release(Outcome.SUCCESS, 1_000L);
+  }
+
   /** Pick with a precomputed hash while {@code 2 * endpoints} requests stay in flight. */
   @Benchmark
   public Endpoint pickHashLoaded(Cursor cursor, InFlight inFlight) {
@@ -210,7 +239,7 @@ public class PickBenchmark {
     return list;
   }
 
-  private static String key16(SplittableRandom random) {
+  static String key16(SplittableRandom random) {
     char[] c = new char[16];
     for (int j = 0; j < c.length; j++) {
       c[j] = (char) ('a' + random.nextInt(26));

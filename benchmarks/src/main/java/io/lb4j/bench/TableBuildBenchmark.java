@@ -62,14 +62,20 @@ public class TableBuildBenchmark {
   /** Builds the endpoint list, its views and the ring hash policy. */
   @Setup(Level.Trial)
   public void setUp() {
-    list = new ArrayList<>(endpoints);
-    for (Endpoint e : PickBenchmark.endpoints(endpoints)) {
-      list.add(weights.equals("equal") ? e.withWeight(1) : e.withWeight(1 + list.size() * 7 % 10));
-    }
+    list = endpoints(endpoints, weights);
     views = StaticView.of(list);
     ringHash = Policies.ringHash(ringMin, 8_388_608);
     stableRing = Policies.stableRingHash();
     boundedMaglev = Policies.maglev(maglevSlots, PolicyNames.BALANCE_FACTOR);
+  }
+
+  /** {@code n} endpoints {@code 10.x.y.z:8080}, weights all 1 ({@code "equal"}) or 1..10 ({@code "mixed"}). */
+  static List<Endpoint> endpoints(int n, String weights) {
+    List<Endpoint> list = new ArrayList<>(n);
+    for (Endpoint e : PickBenchmark.endpoints(n)) {
+      list.add(weights.equals("equal") ? e.withWeight(1) : e.withWeight(1 + list.size() * 7 % 10));
+    }
+    return list;
   }
 
   /** Maglev build; run with {@code -p ringMin=1024} to avoid duplicate runs. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Collection;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -93,9 +94,18 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void grpcRingBuildBenchmarkReachesBothRings() throws Exception {
+    // Also guards the reflective handle on gRPC's private buildRing across gRPC upgrades.
+    run(GrpcRingBuildBenchmark.class.getName() + ".(ring|reResolve)$", 4, 100, // two benchmarks x two policies
+        "minRingSize", "1024", "endpoints", "100");
+  }
+
+  @Test
   void everyPolicyNameResolves() {
-    for (String name : PolicyNames.ALL) {
-      assertFalse(PolicyNames.of(name).name().isBlank(), name);
+    for (List<String> names : List.of(PolicyNames.ALL, PolicyNames.BENCHMARK_ONLY)) {
+      for (String name : names) {
+        assertFalse(PolicyNames.of(name).name().isBlank(), name);
+      }
     }
   }
 }

@@ -13,6 +13,12 @@ interface HashPolicy extends Policy {
     return true;
   }
 
+  /** Only with bounded load, which compares an endpoint's in-flight count with its bound. */
+  @Override
+  default boolean usesInFlight() {
+    return usesTotalInFlight();
+  }
+
   /** {@code false}: weights are {@code Endpoint.weight()}, not the slow-start ramp. */
   @Override
   default boolean usesEffectiveWeight() {

@@ -93,12 +93,28 @@ final class HashPolicySupport {
   }
 
   /**
-   * The hash key Envoy uses by default ({@code use_hostname_for_hashing} false, no {@code hash_key}
-   * metadata): the address as Envoy prints it, {@code 10.0.0.1:8080} or {@code [::1]:8080}, as
-   * UTF-8 bytes.
+   * A hash policy's picker: implements {@link #pickByHash}, and a pick by context looks up the
+   * request's hash or, without one, a random hash ({@link #requestHash}).
    */
-  static byte[] key(Endpoint endpoint) {
-    return endpoint.address().getBytes(StandardCharsets.UTF_8);
+  abstract static class HashPicker implements Picker {
+
+    /** A picker over one endpoint: every hash maps to it. */
+    static HashPicker only(EndpointView only) {
+      return new HashPicker() {
+        @Override
+        public EndpointView pickByHash(long hash) {
+          return only;
+        }
+      };
+    }
+
+    @Override
+    public final EndpointView pick(PickContext ctx) {
+      return pickByHash(requestHash(ctx));
+    }
+
+    @Override
+    public abstract EndpointView pickByHash(long hash);
   }
 
   /**
@@ -190,17 +206,21 @@ final class HashPolicySupport {
       int n = items.length;
       Set<String> seen = new HashSet<>(n * 2);
       long sum = 0;
-      for (Endpoint e : endpoints) {
-        if (!seen.add(e.address())) {
-          throw new IllegalArgumentException("endpoints must have distinct addresses, duplicate " + e.address());
+      byte[][] unsortedKeys = new byte[n][];
+      for (int i = 0; i < n; i++) {
+        Endpoint e = endpoints[i];
+        String address = e.address(); // built on each call: once per endpoint here
+        if (!seen.add(address)) {
+          throw new IllegalArgumentException("endpoints must have distinct addresses, duplicate " + address);
         }
+        // Envoy's default hash key (use_hostname_for_hashing off, no hash_key metadata): the
+        // address as Envoy prints it, 10.0.0.1:8080 or [::1]:8080, in UTF-8.
+        unsortedKeys[i] = address.getBytes(StandardCharsets.UTF_8);
         sum += e.weight();
       }
       Integer[] order = new Integer[n];
-      byte[][] unsortedKeys = new byte[n][];
       for (int i = 0; i < n; i++) {
         order[i] = i;
-        unsortedKeys[i] = key(endpoints[i]);
       }
       if (sortByKey) {
         // std::sort on the key string_view in Envoy: lexicographic, unsigned bytes.

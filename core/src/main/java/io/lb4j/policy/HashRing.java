@@ -1,24 +1,133 @@
 package io.lb4j.policy;
 
 import java.util.Arrays;
+import java.util.Objects;
 
 /**
- * Envoy's hash ring ({@code RingHashLoadBalancer::Ring}) as two parallel arrays: entry hashes in
- * ascending unsigned order and the item each entry belongs to. Immutable after construction;
- * {@link #lookup} is thread-safe, lock-free and allocation-free.
+ * Envoy's hash ring ({@code RingHashLoadBalancer::Ring}): entry hashes in ascending unsigned order,
+ * the item each entry belongs to, and a bucket index over the hashes that makes a lookup O(1)
+ * expected instead of a binary search. Immutable after construction; {@link #lookup} is
+ * thread-safe, lock-free and allocation-free.
+ *
+ * <p><b>Index.</b> The ring's R entry hashes are XXH64 outputs, so they are spread evenly over the
+ * 64-bit range. The range is cut into {@code B} equal buckets by the top {@code log2 B} bits of the
+ * hash ({@code B} the power of two with {@code R/2 < B <= R}, at least 2), and {@code starts[b]}
+ * holds the first entry whose hash is at or above bucket {@code b}'s lower bound. The answer for a
+ * hash in bucket {@code b} is then at or after {@code starts[b]}, and at most one past the entries
+ * in its bucket: a short forward scan (1 to 2 entries per bucket on average) finds it. A sentinel
+ * entry past the last, at hash {@code 2^64 - 1} and standing for the first entry, ends every scan
+ * without a bounds test and is the wrap-around. The picks are exactly a binary search's.
+ *
+ * <p>Hashes are kept with their top bit flipped ({@code hash ^ Long.MIN_VALUE}), so that a signed
+ * comparison orders them as unsigned values.
+ *
+ * <p>If some bucket holds more than {@value #MAX_BUCKET_RUN} entries (hashes that are not spread,
+ * which XXH64 does not produce in practice), the ring drops the index and binary-searches, so a
+ * lookup is never worse than O(log R).
  */
 final class HashRing {
 
-  private final long[] hashes;
+  /** Buckets longer than this make the ring binary-search instead of scanning. */
+  static final int MAX_BUCKET_RUN = 32;
+
+  /** Entry hashes ^ Long.MIN_VALUE, ascending (signed), plus a sentinel {@code Long.MAX_VALUE}. */
+  private final long[] keys;
+  /** Items by entry, plus the sentinel's: the first entry's item. */
   private final Object[] items;
+  /** First entry at or above each bucket's lower bound, or null to binary-search. */
+  private final int[] starts;
+  /** 64 minus the number of bucket bits: {@code hash >>> shift} is the bucket. */
+  private final int shift;
   private final int minEntriesPerHost;
   private final int maxEntriesPerHost;
 
-  private HashRing(long[] hashes, Object[] items, int minEntriesPerHost, int maxEntriesPerHost) {
-    this.hashes = hashes;
+  private HashRing(long[] keys, Object[] items, int[] starts, int shift, int minEntriesPerHost,
+      int maxEntriesPerHost) {
+    this.keys = keys;
     this.items = items;
+    this.starts = starts;
+    this.shift = shift;
     this.minEntriesPerHost = minEntriesPerHost;
     this.maxEntriesPerHost = maxEntriesPerHost;
+  }
+
+  /**
+   * A ring over these entries, in any order: sorted by unsigned hash (stably, so equal hashes keep
+   * their order here) and indexed.
+   *
+   * <p>The sort is the index's own counting pass: entries are counted per bucket, the counts'
+   * prefix sums are the bucket starts, entries are scattered to their buckets in order, and an
+   * insertion sort orders each bucket's few entries. O(R) for spread hashes; if a bucket holds more
+   * than {@value #MAX_BUCKET_RUN} entries, a radix sort instead, and no index.
+   *
+   * @param hashes entry hashes, at least one; not modified
+   * @param owners for each entry, the index of its item in {@code items}
+   * @param items the entries' items
+   */
+  static HashRing of(long[] hashes, int[] owners, Object[] items, int minEntriesPerHost, int maxEntriesPerHost) {
+    int size = hashes.length;
+    int bits = Math.max(1, 31 - Integer.numberOfLeadingZeros(size));
+    int shift = Long.SIZE - bits;
+    int[] starts = new int[(1 << bits) + 1];
+    for (long h : hashes) {
+      starts[(int) (h >>> shift) + 1]++;
+    }
+    boolean spread = true;
+    for (int b = 1; b < starts.length; b++) {
+      spread &= starts[b] <= MAX_BUCKET_RUN;
+      starts[b] += starts[b - 1];
+    }
+    long[] keys = new long[size + 1];
+    // Entry indices travel with the keys, and the items are written in ring order at the end: a
+    // reference stored at a random index of a large array costs the garbage collector's write
+    // barrier a card of its own, in-order stores share cards.
+    int[] order = new int[size];
+    if (spread) {
+      int[] next = Arrays.copyOf(starts, starts.length - 1);
+      for (int i = 0; i < size; i++) {
+        int at = next[(int) (hashes[i] >>> shift)]++;
+        keys[at] = hashes[i] ^ Long.MIN_VALUE;
+        order[at] = i;
+      }
+      insertionSort(keys, order, size);
+    } else {
+      long[] radix = hashes.clone();
+      Arrays.setAll(order, i -> i);
+      sortByUnsignedHash(radix, order);
+      for (int i = 0; i < size; i++) {
+        keys[i] = radix[i] ^ Long.MIN_VALUE;
+      }
+      starts = null;
+    }
+    Object[] sorted = new Object[size + 1];
+    for (int i = 0; i < size; i++) {
+      sorted[i] = items[owners[order[i]]];
+    }
+    keys[size] = Long.MAX_VALUE; // 2^64 - 1 unsigned: at or above every hash
+    sorted[size] = sorted[0];
+    return new HashRing(keys, sorted, starts, shift, minEntriesPerHost, maxEntriesPerHost);
+  }
+
+  /**
+   * Sorts {@code keys[0..size)} (signed order) carrying {@code order} along, stably. Cheap only
+   * when every key is already near its place, as after the bucket scatter.
+   */
+  private static void insertionSort(long[] keys, int[] order, int size) {
+    for (int j = 1; j < size; j++) {
+      long key = keys[j];
+      if (keys[j - 1] <= key) {
+        continue;
+      }
+      int entry = order[j];
+      int k = j;
+      do {
+        keys[k] = keys[k - 1];
+        order[k] = order[k - 1];
+        k--;
+      } while (k > 0 && keys[k - 1] > key);
+      keys[k] = key;
+      order[k] = entry;
+    }
   }
 
   /**
@@ -108,12 +217,7 @@ final class HashRing {
       min = Math.min(min, (int) counts[h]);
       max = Math.max(max, (int) counts[h]);
     }
-    sortByUnsignedHash(hashes, owners);
-    Object[] items = new Object[size];
-    for (int i = 0; i < size; i++) {
-      items[i] = hosts.items[owners[i]];
-    }
-    return new HashRing(hashes, items, min, max);
+    return of(hashes, owners, hosts.items, min, max);
   }
 
   /**
@@ -121,33 +225,57 @@ final class HashRing {
    * entry past the last: what Envoy's ketama search returns. Never null for a non-empty ring.
    */
   Object lookup(long hash) {
-    long[] hs = hashes;
+    int[] st = starts;
+    if (st == null) {
+      return items[lowerBound(hash)];
+    }
+    long key = hash ^ Long.MIN_VALUE;
+    long[] ks = keys;
+    int i = st[(int) (hash >>> shift)];
+    while (ks[i] < key) { // ends at the sentinel at the latest
+      i++;
+    }
+    return items[i];
+  }
+
+  /**
+   * The first entry whose hash is {@code >= hash} (unsigned), by binary search; the sentinel's
+   * index ({@link #size()}) when there is none. The reference {@link #lookup} must agree with.
+   */
+  int lowerBound(long hash) {
+    long key = hash ^ Long.MIN_VALUE;
+    long[] ks = keys;
     int lo = 0;
-    int hi = hs.length;
+    int hi = ks.length - 1;
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
-      if (Long.compareUnsigned(hs[mid], hash) < 0) {
+      if (ks[mid] < key) {
         lo = mid + 1;
       } else {
         hi = mid;
       }
     }
-    return items[lo == hs.length ? 0 : lo];
+    return lo;
   }
 
-  /** Number of entries on the ring. */
+  /** Whether lookups use the bucket index (false: binary search, for badly spread hashes). */
+  boolean indexed() {
+    return starts != null;
+  }
+
+  /** Number of entries on the ring (the sentinel not counted). */
   int size() {
-    return hashes.length;
+    return keys.length - 1;
   }
 
   /** Hash of entry {@code i}, in ascending unsigned order. */
   long hashAt(int i) {
-    return hashes[i];
+    return keys[Objects.checkIndex(i, size())] ^ Long.MIN_VALUE;
   }
 
   /** Item of entry {@code i}. */
   Object itemAt(int i) {
-    return items[i];
+    return items[Objects.checkIndex(i, size())];
   }
 
   /** Fewest entries any host got (Envoy's {@code min_hashes_per_host}). */

@@ -44,10 +44,24 @@ public interface Policy {
   }
 
   /**
+   * Whether this policy's pickers read {@link EndpointView#inFlight()} at pick time (P2C, least
+   * request, bounded-load hashing). Only then does the balancer keep each endpoint's count in one
+   * exact counter that every pick and release of that endpoint updates atomically (one contended
+   * atomic per direction on many cores); otherwise it counts in per-thread cells that no other core
+   * writes and sums them when {@code inFlight()} is read (see {@link io.lb4j.LoadBalancer#inFlight}),
+   * which is exact but costs a pass over the threads that count. Default {@code true} (the safe
+   * answer).
+   */
+  default boolean usesInFlight() {
+    return true;
+  }
+
+  /**
    * Whether this policy's pickers read request latencies ({@link EndpointView#latencyEwmaNanos()},
    * {@link EndpointView#peakEwmaNanos()}). When it does not (of the built-in policies only
    * {@link PeakEwmaPolicy} does) and no meter registry wants latencies, adapters may skip timing
-   * requests: see {@link io.lb4j.LoadBalancer#recordsLatency()}. Default {@code false}.
+   * requests: see {@link io.lb4j.LoadBalancer#recordsLatency()}; and the balancer keeps the moving
+   * average only when it does (a release then writes no latency). Default {@code false}.
    */
   default boolean usesLatency() {
     return false;

@@ -20,6 +20,12 @@ public final class RandomPolicy implements WeightBlindPolicy {
     return "random";
   }
 
+  /** {@code false}: ignores load. */
+  @Override
+  public boolean usesInFlight() {
+    return false;
+  }
+
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
     EndpointView[] views = PickerSupport.toArray(eligible);

@@ -17,11 +17,11 @@ import java.util.concurrent.ThreadLocalRandom;
  * picks in a row across the cycle boundary; staggered, at most five). Every phase lies in (0, 1),
  * so each cycle holds exactly w picks of each endpoint; ties go by list order. Tested bound: in any
  * window of L consecutive picks, an endpoint gets at most {@code ceil(L * w / W) + 1}. It is computed once per picker, after dividing the weights by their greatest common
- * divisor, and then walked by one atomic counter from a random start, exactly like
- * {@link RoundRobinPolicy}. Slow start re-weights endpoints through {@code effectiveWeight()},
+ * divisor, and then walked by each thread from its own random start, exactly like
+ * {@link RoundRobinPolicy} (exact per thread). Slow start re-weights endpoints through {@code effectiveWeight()},
  * which the balancer refreshes by rebuilding the picker.
  *
- * <p>Cost: pick is one atomic increment, one remainder and one array read, no allocation. Build is
+ * <p>Cost: pick is one thread-local lookup, a compare and an array read, no atomic, no allocation. Build is
  * O(W log n) time and O(W) memory. When W is larger than {@value #MAX_SCHEDULE} slots even after
  * the GCD division, the picker instead draws endpoints at random in proportion to their weights
  * (Walker's alias method, O(1) per pick): the proportions are then exact only on average, and
@@ -39,6 +39,12 @@ public final class WeightedRoundRobinPolicy implements Policy {
   @Override
   public String name() {
     return "weighted_round_robin";
+  }
+
+  /** {@code false}: ignores load. */
+  @Override
+  public boolean usesInFlight() {
+    return false;
   }
 
   @Override
@@ -63,7 +69,7 @@ public final class WeightedRoundRobinPolicy implements Policy {
       return ctx -> views[sampler.sample(ThreadLocalRandom.current())];
     }
     EndpointView[] schedule = schedule(views, weights, (int) total);
-    return new RoundRobinPolicy.Rotation<>(schedule, ThreadLocalRandom.current().nextInt(schedule.length));
+    return new RoundRobinPolicy.Rotation<>(schedule);
   }
 
   /**

@@ -7,11 +7,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.lb4j.PickContext;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /** Random, round robin, weighted round robin, P2C and least request over hand-loaded views. */
@@ -43,6 +48,32 @@ class BasicPoliciesTest {
     int start = views.indexOf(first);
     for (int i = 1; i < 5 * 101; i++) {
       assertSame(views.get((start + i) % 5), picker.pick(PickContext.EMPTY), "pick " + i);
+    }
+  }
+
+  @Test
+  void roundRobinIsExactOnEveryThreadFromItsOwnStart() throws Exception {
+    List<LoadView> views = LoadView.of(1, 1, 1, 1, 1, 1, 1);
+    Picker picker = Policies.roundRobin().newPicker(views);
+    ExecutorService pool = Executors.newFixedThreadPool(4);
+    try {
+      List<Future<Integer>> starts = new ArrayList<>();
+      for (int t = 0; t < 8; t++) {
+        starts.add(pool.submit(() -> {
+          int start = views.indexOf(picker.pick(PickContext.EMPTY));
+          for (int i = 1; i < 7 * 50; i++) {
+            if (views.get((start + i) % 7) != picker.pick(PickContext.EMPTY)) {
+              return -1;
+            }
+          }
+          return start;
+        }));
+      }
+      for (Future<Integer> f : starts) {
+        assertTrue(f.get(10, TimeUnit.SECONDS) >= 0, "a thread's picks left the rotation");
+      }
+    } finally {
+      pool.shutdownNow();
     }
   }
 

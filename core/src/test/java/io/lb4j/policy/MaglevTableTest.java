@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
 /** {@link MaglevTable} against the tables in Envoy's {@code maglev_lb_test.cc}. */
@@ -130,6 +131,95 @@ class MaglevTableTest {
     }
     // 2^64 - 1 = 65,537 * 281,470,681,808,895 exactly, so its remainder is 0, not (-1 % 65,537).
     assertSame(table.get(0), table.lookup(-1L));
+  }
+
+  /**
+   * Envoy's construction written as plainly as possible: preference {@code j} of endpoint
+   * {@code i} is {@code (offset + skip * j) mod M}, computed afresh, and every claim walks it.
+   */
+  private static Endpoint[] plainEnvoyTable(List<Endpoint> endpoints, int m) {
+    HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofEndpoints(endpoints, true);
+    int n = hosts.size();
+    long[] offset = new long[n];
+    long[] skip = new long[n];
+    long[] next = new long[n];
+    double[] target = new double[n];
+    for (int i = 0; i < n; i++) {
+      offset[i] = Long.remainderUnsigned(HashPolicySupport.XXH64.hashBytes(hosts.keys[i]), m);
+      skip[i] = Long.remainderUnsigned(HashPolicySupport.XXH64_SEED_1.hashBytes(hosts.keys[i]), m - 1) + 1;
+    }
+    Endpoint[] table = new Endpoint[m];
+    int filled = 0;
+    for (long round = 1; filled < m; round++) {
+      for (int i = 0; i < n && filled < m; i++) {
+        if (round * hosts.weights[i] < target[i]) {
+          continue;
+        }
+        target[i] += hosts.maxWeight;
+        int c;
+        do {
+          c = (int) ((offset[i] + skip[i] * next[i]++) % m);
+        } while (table[c] != null);
+        table[c] = (Endpoint) hosts.items[i];
+        filled++;
+      }
+    }
+    return table;
+  }
+
+  @Test
+  void sameTableAsThePlainConstruction() {
+    SplittableRandom random = new SplittableRandom(1009);
+    int[] sizes = {2, 3, 7, 17, 101, 1009, 10_007, 65_537};
+    for (int trial = 0; trial < 60; trial++) {
+      int m = sizes[trial % sizes.length];
+      int n = 2 + random.nextInt(trial % 3 == 0 ? 8 : 400);
+      List<Endpoint> endpoints = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        endpoints.add(Endpoint.of("10.1." + i / 256 + "." + i % 256, 1000 + random.nextInt(60_000))
+            .withWeight(trial % 2 == 0 ? 1 : 1 + random.nextInt(10)));
+      }
+      Endpoint[] expected = plainEnvoyTable(endpoints, m);
+      MaglevTable table = MaglevTable.build(endpoints, m);
+      for (int slot = 0; slot < m; slot++) {
+        assertSame(expected[slot], table.get(slot), "trial " + trial + ", M " + m + ", n " + n + ", slot " + slot);
+      }
+    }
+  }
+
+  @Test
+  void modInverseInvertsEverySkip() {
+    for (int m : new int[] {2, 3, 7, 65_537, 5_000_011}) {
+      for (int a = 1; a < Math.min(m, 5000); a++) {
+        assertEquals(1, MaglevTable.modInverse(a, m) * a % m, a + " mod " + m);
+      }
+      assertEquals(1, MaglevTable.modInverse(m - 1, m) * (m - 1) % m);
+    }
+  }
+
+  @Test
+  void slotIsTheUnsignedRemainderWithoutDividing() {
+    SplittableRandom random = new SplittableRandom(65_537);
+    List<Integer> sizes = new ArrayList<>(List.of(2, 3, 5, 7, 65_537, 655_373, 5_000_011, Integer.MAX_VALUE));
+    for (int i = 0; i < 40; i++) {
+      sizes.add(2 + random.nextInt(Integer.MAX_VALUE - 2));
+    }
+    for (int m : sizes) {
+      long reciprocal = MaglevTable.reciprocal(m);
+      List<Long> hashes = new ArrayList<>(List.of(0L, 1L, -1L, -2L, Long.MIN_VALUE, Long.MAX_VALUE,
+          Long.MIN_VALUE + 1, (long) m, m - 1L, m + 1L, -(long) m, Long.divideUnsigned(-1L, m) * m,
+          Long.divideUnsigned(-1L, m) * m - 1));
+      for (int i = 0; i < 20_000; i++) {
+        long h = random.nextLong();
+        hashes.add(h);
+        hashes.add(h - Long.remainderUnsigned(h, m)); // a multiple of m
+        hashes.add(h - Long.remainderUnsigned(h, m) - 1); // just below one
+      }
+      for (long h : hashes) {
+        assertEquals(Long.remainderUnsigned(h, m), MaglevTable.slot(h, m, reciprocal),
+            () -> Long.toUnsignedString(h) + " mod " + m);
+      }
+    }
   }
 
   @Test

@@ -14,6 +14,22 @@ public final class TestPolicies {
 
   private TestPolicies() {}
 
+  /** The hash policies every hash test covers, by name. */
+  public static final List<String> HASH_POLICIES =
+      List.of("maglev", "maglev_bounded", "ring_hash", "ring_hash_bounded", "stable_ring");
+
+  /** A built-in hash policy by one of the {@link #HASH_POLICIES} names. */
+  public static Policy hashPolicy(String name) {
+    return switch (name) {
+      case "maglev" -> io.lb4j.policy.Policies.maglev();
+      case "maglev_bounded" -> io.lb4j.policy.Policies.maglev(65_537, 1.25);
+      case "ring_hash" -> io.lb4j.policy.Policies.ringHash();
+      case "ring_hash_bounded" -> io.lb4j.policy.Policies.ringHash(1024, 8_388_608, 1.25);
+      case "stable_ring" -> io.lb4j.policy.Policies.stableRingHash();
+      default -> throw new IllegalArgumentException("no hash policy named " + name);
+    };
+  }
+
   /** Exact rotation starting at the first eligible endpoint; allocation-free picks. */
   public static Policy roundRobin() {
     return new Policy() {

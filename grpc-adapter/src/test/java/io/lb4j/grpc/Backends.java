@@ -196,6 +196,7 @@ final class Backends implements AutoCloseable {
 
   /** Calls until every backend answered once (bounded), then zeroes the hit counters. */
   void warmUp(ManagedChannel ch) {
+    list.forEach(b -> b.hits.set(0)); // earlier calls (another channel's) must not count as this one's
     for (int i = 0; i < 2_000 && list.stream().anyMatch(b -> b.hits.get() == 0); i++) {
       try {
         call(ch, CallOptions.DEFAULT.withWaitForReady());
