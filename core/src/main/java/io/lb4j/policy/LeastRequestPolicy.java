@@ -23,7 +23,9 @@ import java.util.concurrent.ThreadLocalRandom;
  *       close to Envoy's even when every endpoint has many requests in flight. The limit: an
  *       endpoint whose weight is a fraction p of the total is among the draws with probability
  *       {@code 1 - (1 - p)^16}, so a light, idle endpoint next to heavy, busy ones gets somewhat
- *       less than its effective share (weights 1:9, in flight 0 and 200, bias 2: 81 %, not 99.9 %). With no load every draw is accepted,
+ *       less than its effective share (weights 1:9, in flight 0 and 200, bias 2: 81 %, not 99.9 %), and
+ *       resampling 16 draws is itself biased by about 1/16 of the resampled picks' shares (weights
+ *       1:4, in flight 3 and 19: 54.5 %, not 55.6 %). With no load every draw is accepted,
  *       so weights 1:4 split 20 %/80 %. {@code activeRequestBias = 0} ignores load and equals
  *       {@link WeightedRoundRobinPolicy}, as in Envoy. Any finite bias works: the importance
  *       resampling compares draws in a root form that neither underflows nor overflows, so a bias

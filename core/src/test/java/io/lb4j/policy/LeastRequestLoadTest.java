@@ -31,27 +31,30 @@ class LeastRequestLoadTest {
    */
   @ParameterizedTest
   @CsvSource({
-      // w0, w1, load0, load1, bias
-      "1, 4, 99, 99, 1.0", // all busy: shares stay 20/80
-      "1, 4, 499, 499, 1.0",
-      "1, 4, 0, 0, 1.0",
-      "1, 4, 3, 19, 1.0", // 1/4 vs 4/20: 5/9
-      "2, 3, 50, 10, 0.5", // 2/sqrt(51) vs 3/sqrt(11)
-      "1, 4, 0, 9, 1.0", // the idle light endpoint takes most
-      "1, 4, 20, 20, 3.0", // nearly every draw rejected: equal loads keep the weights' shares
-      "1, 4, 20, 20, 1100", // 21^-1100 underflows to 0: still 20/80
-      "1, 4, 2, 1, 1100", // the less loaded one takes all
-      "3, 1, 7, 7, 2000",
-      "1, 4, 3, 19, 1e-9", // a bias this small barely looks at load
+      // w0, w1, load0, load1, bias, tolerance
+      "1, 4, 99, 99, 1.0, 0.015", // all busy: shares stay 20/80
+      "1, 4, 499, 499, 1.0, 0.015",
+      "1, 4, 0, 0, 1.0, 0.015",
+      // 1/4 vs 4/20: 5/9 = 0.556. 22 % of picks (0.91^16) come from the resampled rejected draws,
+      // which measure 0.545 here (200 runs of 100,000 picks: 0.539-0.549): the finite-sample bias of
+      // resampling 16 draws, the limit LeastRequestPolicy documents.
+      "1, 4, 3, 19, 1.0, 0.025",
+      "2, 3, 50, 10, 0.5, 0.015", // 2/sqrt(51) vs 3/sqrt(11)
+      "1, 4, 0, 9, 1.0, 0.015", // the idle light endpoint takes most
+      "1, 4, 20, 20, 3.0, 0.015", // nearly every draw rejected: equal loads keep the weights' shares
+      "1, 4, 20, 20, 1100, 0.015", // 21^-1100 underflows to 0: still 20/80
+      "1, 4, 2, 1, 1100, 0.015", // the less loaded one takes all
+      "3, 1, 7, 7, 2000, 0.015",
+      "1, 4, 3, 19, 1e-9, 0.015", // a bias this small barely looks at load
   })
-  void sharesFollowEffectiveWeight(int w0, int w1, int load0, int load1, double bias) {
+  void sharesFollowEffectiveWeight(int w0, int w1, int load0, int load1, double bias, double tolerance) {
     List<LoadView> views = LoadView.of(w0, w1);
     views.get(0).inFlight = load0;
     views.get(1).inFlight = load1;
     // the share of endpoint 0 is e0 / (e0 + e1) = 1 / (1 + e1 / e0), computed in log space
     double logRatio = Math.log(w1) - bias * Math.log(load1 + 1) - Math.log(w0) + bias * Math.log(load0 + 1);
     Picker picker = Policies.leastRequest(2, bias).newPicker(views);
-    assertEquals(1 / (1 + Math.exp(logRatio)), share(picker, views.get(0), 100_000), 0.015);
+    assertEquals(1 / (1 + Math.exp(logRatio)), share(picker, views.get(0), 100_000), tolerance);
   }
 
   /**

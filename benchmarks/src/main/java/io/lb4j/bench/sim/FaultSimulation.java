@@ -16,6 +16,7 @@ import io.lb4j.okhttp.RetryPolicy;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import io.lb4j.policy.Policies;
 import io.lb4j.testing.FakeClock;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -27,10 +28,11 @@ import java.util.concurrent.CompletableFuture;
 import okhttp3.Request;
 
 /**
- * One deterministic discrete-event run of a {@link FaultScenario}: closed-loop clients → lb4j's real
- * {@link LoadBalancer} with its defaults (P2C, {@link OutlierDetectionConfig#defaults()}, panic
- * threshold 0.5), real {@link HealthChecker} verdicts (probes answered from the simulated backends'
- * state, every {@code healthCheckInterval}), and the OkHttp adapter's real {@link RetryPolicy}
+ * One deterministic discrete-event run of a {@link FaultScenario}: closed-loop clients or random
+ * arrivals → backends of finite or unlimited capacity, through lb4j's real
+ * {@link LoadBalancer} (P2C) with the scenario's {@link FaultSettings} (panic threshold, outlier
+ * detection, active checks), real {@link HealthChecker} verdicts (probes answered from the simulated
+ * backends' state; a vanished host's probes time out), and the OkHttp adapter's real {@link RetryPolicy}
  * (retryability, {@link RetryPolicy#retryEndpoint retry endpoint}, backoff) and {@link RetryBudget},
  * all on one {@link FakeClock}, the balancer's ticker and scheduler (its own outlier sweeps, probe
  * rounds and rebuilds run when the event loop moves time past them). The attempt loop follows
@@ -49,8 +51,10 @@ final class FaultSimulation {
 
   private static final int DONE = 0;
   private static final int SEND = 1;
+  private static final int ARRIVAL = 2;
 
   private final FaultScenario scenario;
+  private final FaultSettings settings;
   private final long seed;
   private final SplittableRandom random;
   private final FakeClock clock = new FakeClock();
@@ -62,6 +66,7 @@ final class FaultSimulation {
   private final int[] ejections;
   private final List<Long> okLatencies = new ArrayList<>();
   private final List<Long> failedLatencies = new ArrayList<>();
+  private final List<Long> allLatencies = new ArrayList<>();
   private long seq;
   private int started;
   private int completed;
@@ -69,6 +74,7 @@ final class FaultSimulation {
   private int failed503;
   private int failedConnect;
   private int failedNoEndpoint;
+  private int failedTimeout;
   private int retries;
   private int budgetExhausted;
   private int maxHits;
@@ -80,6 +86,7 @@ final class FaultSimulation {
 
   FaultSimulation(FaultScenario scenario, long seed) {
     this.scenario = scenario;
+    this.settings = scenario.settings();
     this.seed = seed;
     this.random = new SplittableRandom(seed);
     this.backends = new Backend[scenario.backends().size()];
@@ -87,7 +94,7 @@ final class FaultSimulation {
       backends[i] = new Backend(scenario.backends().get(i));
     }
     this.ejections = new int[backends.length];
-    this.retry = RetryPolicy.builder().maxAttempts(scenario.maxAttempts()).build();
+    this.retry = RetryPolicy.builder().maxAttempts(settings.maxAttempts()).build();
   }
 
   FaultResult run() {
@@ -98,9 +105,9 @@ final class FaultSimulation {
       index.put(e.address(), i);
       backends[i].update(0);
     }
-    OutlierDetectionConfig od = OutlierDetectionConfig.defaults();
     LoadBalancer.Builder b = LoadBalancer.builder().name("fault-" + scenario.name()).endpoints(endpoints)
-        .policy(Policies.powerOfTwoChoices()).outlierDetection(od).ticker(clock).scheduler(clock)
+        .policy(Policies.powerOfTwoChoices()).panicThreshold(settings.panicThreshold())
+        .ticker(clock).scheduler(clock)
         .listener(new LoadBalancerListener() {
           @Override
           public void onStatusChange(String name, Endpoint e, EndpointStatus from, EndpointStatus to, String why) {
@@ -122,18 +129,26 @@ final class FaultSimulation {
             }
           }
         });
-    if (scenario.healthCheckInterval() != null) {
-      b.healthCheck(HealthCheckConfig.builder().interval(scenario.healthCheckInterval()).build(),
-          e -> CompletableFuture.completedFuture(backends[index.get(e.address())].up
-              ? ProbeResult.healthy("200") : ProbeResult.unhealthy("ConnectException: connection refused")));
+    OutlierDetectionConfig od = settings.outlierDetectionConfig();
+    if (od != null) {
+      b.outlierDetection(od);
+    }
+    HealthCheckConfig checks = settings.healthCheck();
+    if (checks != null) {
+      b.healthCheck(checks, e -> probe(backends[index.get(e.address())]));
     }
     lb = b.build();
-    budget = RetryBudget.builder().clock(clock.asClock()).build();
+    budget = RetryBudget.builder().clock(clock.asClock()).percentCanRetry(settings.retryBudgetPercent())
+        .minRetriesPerSecond(settings.retryBudgetMinPerSecond()).build();
     try {
-      for (int c = 0; c < scenario.clients(); c++) {
-        startRequest();
+      if (scenario.clients() > 0) {
+        for (int c = 0; c < scenario.clients(); c++) {
+          startRequest();
+        }
+      } else {
+        schedule(0, ARRIVAL, null);
       }
-      if (scenario.healthCheckInterval() != null) {
+      if (checks != null) {
         lb.healthChecker().orElseThrow().probeAll(); // a first round at once; the balancer's own rounds follow
       }
       // Bounded: each request makes at most maxAttempts attempts; the balancer's own probes and
@@ -142,8 +157,13 @@ final class FaultSimulation {
       while ((ev = events.poll()) != null) {
         clock.forwardTo(ev.time);
         switch (ev.type) {
-          case DONE -> done(ev.attempt);
+          case DONE -> {
+            if (ev.time == ev.attempt.endsAt) { // else its end was moved (its backend went down)
+              done(ev.attempt);
+            }
+          }
           case SEND -> send(ev.attempt.request, ev.attempt.next);
+          case ARRIVAL -> arrive();
           default -> throw new IllegalStateException("unknown event " + ev.type);
         }
       }
@@ -153,6 +173,24 @@ final class FaultSimulation {
       return result();
     } finally {
       lb.close();
+    }
+  }
+
+  /** A health probe's answer: at once from a live or refusing backend, never from a vanished host. */
+  private static CompletableFuture<ProbeResult> probe(Backend backend) {
+    if (backend.up) {
+      return CompletableFuture.completedFuture(ProbeResult.healthy("200"));
+    }
+    return backend.spec.blackholed() ? new CompletableFuture<>() // the checker's timeout fails it
+        : CompletableFuture.completedFuture(ProbeResult.unhealthy("ConnectException: connection refused"));
+  }
+
+  /** An open-loop arrival: a request now, the next one after an exponential gap. */
+  private void arrive() {
+    startRequest();
+    if (started < scenario.requests()) {
+      schedule(clock.nanos() + (long) (-Math.log(1 - random.nextDouble()) * 1e9 / scenario.requestsPerSecond()),
+          ARRIVAL, null);
     }
   }
 
@@ -184,18 +222,31 @@ final class FaultSimulation {
     }
     Attempt a = new Attempt(r, s, i, clock.nanos());
     long now = clock.nanos();
-    if (!backend.up) {
+    if (!backend.up && backend.spec.blackholed()) {
+      a.outcome = Outcome.TIMEOUT;
+      schedule(now + settings.timeout().toNanos(), DONE, a);
+    } else if (!backend.up) {
       a.outcome = Outcome.CONNECT_FAILURE;
       schedule(now + REFUSED_NANOS, DONE, a);
-    } else if (!backend.healed && random.nextDouble() < backend.spec.failureProbability()) {
+    } else if (backend.flappedOff(now)
+        || (!backend.healed && random.nextDouble() < backend.spec.failureProbability())) {
       a.outcome = Outcome.SERVER_ERROR;
       schedule(now + (long) (backend.spec.failMillis() * MS), DONE, a);
+    } else if (scenario.concurrency() == 0 || backend.inService.size() < scenario.concurrency()) {
+      serve(backend, a);
+    } else if (backend.queue.size() < scenario.queueLimit()) {
+      backend.queue.add(a);
     } else {
-      a.outcome = Outcome.SUCCESS;
-      backend.inService.add(a);
-      double mean = backend.slow ? backend.spec.slowMillis() : backend.spec.serviceMillis();
-      schedule(now + (long) (mean * (0.5 + random.nextDouble()) * MS), DONE, a);
+      a.outcome = Outcome.SERVER_ERROR; // overloaded: its queue is full
+      schedule(now + (long) (backend.spec.failMillis() * MS), DONE, a);
     }
+  }
+
+  private void serve(Backend backend, Attempt a) {
+    a.outcome = Outcome.SUCCESS;
+    backend.inService.add(a);
+    double mean = backend.slow ? backend.spec.slowMillis() : backend.spec.serviceMillis();
+    schedule(clock.nanos() + (long) (mean * (0.5 + random.nextDouble()) * MS), DONE, a);
   }
 
   private void done(Attempt a) {
@@ -204,7 +255,12 @@ final class FaultSimulation {
     }
     a.finished = true;
     Backend backend = backends[a.backend];
-    backend.inService.remove(a);
+    if (backend.inService.remove(a)) {
+      Attempt waiting = backend.queue.poll();
+      if (waiting != null) {
+        serve(backend, waiting);
+      }
+    }
     a.selection.release(a.outcome, clock.nanos() - a.start);
     Req r = a.request;
     r.tried.add(a.selection.endpoint());
@@ -218,6 +274,8 @@ final class FaultSimulation {
         failed503++;
       } else if (a.outcome == Outcome.CONNECT_FAILURE) {
         failedConnect++;
+      } else if (a.outcome == Outcome.TIMEOUT) {
+        failedTimeout++;
       }
       finish(r, false);
       return;
@@ -250,6 +308,7 @@ final class FaultSimulation {
     completed++;
     endNanos = clock.nanos();
     long latency = clock.nanos() - r.start;
+    allLatencies.add(latency);
     if (ok) {
       okLatencies.add(latency);
     } else {
@@ -261,10 +320,15 @@ final class FaultSimulation {
       b.update(share);
     }
     budget.deposit();
-    startRequest();
+    if (scenario.clients() > 0) {
+      startRequest(); // the client's next request
+    }
   }
 
   private void schedule(long time, int type, Attempt a) {
+    if (type == DONE) {
+      a.endsAt = time;
+    }
     events.add(new Event(time, seq++, type, a));
   }
 
@@ -280,9 +344,9 @@ final class FaultSimulation {
       inFlight += lb.inFlight(e);
     }
     return new FaultResult(scenario.name(), seed, completed, failed, failed503, failedConnect, failedNoEndpoint,
-        retries, budgetExhausted, maxHits, ejections.clone(), panicNanos / 1e9, endNanos / 1e9, perBackend,
-        afterRestart, quantile(okLatencies, 0.5), quantile(okLatencies, 0.99), quantile(failedLatencies, 0.99),
-        inFlight);
+        failedTimeout, retries, budgetExhausted, maxHits, ejections.clone(), panicNanos / 1e9, endNanos / 1e9,
+        perBackend, afterRestart, quantile(okLatencies, 0.5), quantile(okLatencies, 0.99),
+        quantile(failedLatencies, 0.99), quantile(allLatencies, 0.99), inFlight);
   }
 
   private static double quantile(List<Long> values, double q) {
@@ -298,6 +362,7 @@ final class FaultSimulation {
   private final class Backend {
     final FaultBackend spec;
     final List<Attempt> inService = new ArrayList<>();
+    final ArrayDeque<Attempt> queue = new ArrayDeque<>();
     boolean up = true;
     boolean slow;
     boolean healed;
@@ -320,13 +385,22 @@ final class FaultSimulation {
         restarted = true;
       }
       if (wasUp && !up) {
-        // Stopping the server resets the connections of the requests it was serving.
-        for (Attempt a : new ArrayList<>(inService)) {
-          a.outcome = Outcome.SERVER_ERROR;
-          schedule(clock.nanos(), DONE, a);
-        }
+        // Stopping the server resets the connections of the requests it was serving; a vanished
+        // host leaves them waiting for the client's timeout.
+        List<Attempt> lost = new ArrayList<>(inService);
+        lost.addAll(queue);
         inService.clear();
+        queue.clear();
+        for (Attempt a : lost) {
+          a.outcome = spec.blackholed() ? Outcome.TIMEOUT : Outcome.SERVER_ERROR;
+          schedule(clock.nanos() + (spec.blackholed() ? settings.timeout().toNanos() : 0), DONE, a);
+        }
       }
+    }
+
+    /** Whether a flapping backend is in a window where it answers every request with a 503. */
+    boolean flappedOff(long nanos) {
+      return spec.flapMillis() > 0 && (long) (nanos / (spec.flapMillis() * MS)) % 2 == 1;
     }
   }
 
@@ -348,6 +422,7 @@ final class FaultSimulation {
     Outcome outcome;
     Endpoint next;
     boolean finished;
+    long endsAt;
 
     Attempt(Req request, Selection selection, int backend, long start) {
       this.request = request;

@@ -13,7 +13,9 @@ import java.util.Locale;
  * failure kinds).
  *
  * <p>Usage: {@code java -cp benchmarks/target/lb4j-benchmarks.jar io.lb4j.bench.sim.FaultSimulator
- * [--seeds N] [scenario ...]} (default 20 seeds, every scenario). Takes a few seconds.
+ * [--seeds N] [--max-attempts N] [--panic F] [scenario ...]} (default 20 seeds, every scenario, each
+ * with its own settings; {@code --max-attempts} and {@code --panic} override the attempts per request
+ * and the panic threshold in all of them). Takes a few seconds.
  */
 public final class FaultSimulator {
 
@@ -23,18 +25,28 @@ public final class FaultSimulator {
   public static void main(String[] args) {
     System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn"); // ejection logs would flood the table
     int seeds = 20;
+    Integer maxAttempts = null;
+    Double panic = null;
     List<String> names = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--seeds")) {
-        seeds = Integer.parseInt(args[++i]);
-      } else {
-        names.add(args[i]);
+      switch (args[i]) {
+        case "--seeds" -> seeds = Integer.parseInt(args[++i]);
+        case "--max-attempts" -> maxAttempts = Integer.parseInt(args[++i]);
+        case "--panic" -> panic = Double.parseDouble(args[++i]);
+        default -> names.add(args[i]);
       }
     }
     List<FaultScenario> scenarios = new ArrayList<>();
     for (FaultScenario s : FaultScenario.all()) {
       if (names.isEmpty() || names.contains(s.name())) {
-        scenarios.add(s);
+        FaultSettings.Builder settings = s.settings().toBuilder();
+        if (maxAttempts != null) {
+          settings.maxAttempts(maxAttempts);
+        }
+        if (panic != null) {
+          settings.panicThreshold(panic);
+        }
+        scenarios.add(s.with(settings.build()));
       }
     }
     if (scenarios.isEmpty()) {
