@@ -2,8 +2,11 @@
 # Runs the full measured JMH set with -prof gc, then the distribution report and the simulator, and
 # writes one text result file (plus the simulator's HTML report, benchmarks/target/lb4j-sim-report.html).
 # Usage (from the repository root):  benchmarks/run-benchmarks.sh [output-file]
-# About 10-11 minutes on 2 cores (~170 forks of ~3.6 s). Override the run options with JMH_OPTS,
-# e.g. JMH_OPTS="-f 1 -wi 0 -i 1 -r 100ms" for a quick smoke run.
+# About 10-11 minutes on 2 cores for the pick set (~170 forks of ~3.6 s), plus the build runs, plus
+# ~8 minutes of OkHttp allocation counts and 10 interleaved pairs of OkHttp forks of ~17 s each
+# (RATIO_PAIRS and RATIO_OPTS change those). Override the run options with JMH_OPTS, e.g.
+# JMH_OPTS="-f 1 -wi 0 -i 1 -r 100ms" OKHTTP_OPTS="$JMH_OPTS" RATIO_PAIRS=1 RATIO_OPTS="-wi 0 -i 1 -r 100ms"
+# for a quick smoke run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -58,6 +61,20 @@ if java -jar "$JAR" -l | grep -q OkHttpOverheadBenchmark; then
   # Real HTTP on loopback needs a longer warm-up than a picker: server and client JIT both settle.
   OPTS=${OKHTTP_OPTS:-"-f 1 -wi 3 -w 2s -i 5 -r 2s"} run "OkHttp interceptor overhead" 'OkHttpOverheadBenchmark'
   OPTS=${OKHTTP_OPTS:-"-f 1 -wi 3 -w 2s -i 5 -r 2s"} run "OkHttp interceptor overhead over TLS" 'OkHttpTlsOverheadBenchmark'
+  # Allocation per call on the calling thread only (the interceptor's bytes to the byte; no server noise).
+  for args in "OkHttpOverheadBenchmark" "OkHttpOverheadBenchmark paths=64" "OkHttpTlsOverheadBenchmark"; do
+    # shellcheck disable=SC2086
+    { echo "## OkHttp allocation per call: $args"; echo "java -cp $JAR io.lb4j.bench.CallAllocation $args";
+      java -cp "$JAR" io.lb4j.bench.CallAllocation $args 2>> "$LOG" || echo "   (failed, see $LOG)"; echo; } >> "$OUT"
+  done
+  # The throughput ratio balanced/plain from alternating forks (median of per-pair ratios, min-max):
+  # it survives a machine whose load drifts, where one run of each side does not.
+  # shellcheck disable=SC2086
+  { echo "## OkHttp throughput ratio, interleaved forks"
+    echo "java -cp $JAR io.lb4j.bench.InterleavedRatio OkHttpOverheadBenchmark plain balanced ${RATIO_PAIRS:-10} ${RATIO_OPTS:-"-wi 3 -w 2s -i 5 -r 2s"}"
+    java -cp "$JAR" io.lb4j.bench.InterleavedRatio OkHttpOverheadBenchmark plain balanced "${RATIO_PAIRS:-10}" \
+      ${RATIO_OPTS:-"-wi 3 -w 2s -i 5 -r 2s"} -v SILENT 2>> "$LOG" | grep -Ev ' INFO |SLF4J' \
+      || echo "   (failed, see $LOG)"; echo; } >> "$OUT"
 fi
 { echo "## Hash builds in thread CPU time"; echo "java -cp $JAR io.lb4j.bench.BuildCpuTimes";
   java -cp "$JAR" io.lb4j.bench.BuildCpuTimes; echo; } >> "$OUT" 2>> "$LOG"

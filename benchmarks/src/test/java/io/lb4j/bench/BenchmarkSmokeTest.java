@@ -4,11 +4,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.options.CommandLineOptions;
 import org.openjdk.jmh.runner.options.Options;
 import org.openjdk.jmh.runner.options.OptionsBuilder;
 import org.openjdk.jmh.runner.options.TimeValue;
@@ -68,8 +73,54 @@ class BenchmarkSmokeTest {
   }
 
   @Test
-  void okHttpTlsOverheadBenchmarkRunsBothSides() throws Exception {
-    run(OkHttpTlsOverheadBenchmark.class.getName() + ".(plain|balanced)$", 2, 200);
+  void okHttpTlsOverheadBenchmarkRunsBothSidesAndTheFloor() throws Exception {
+    run(OkHttpTlsOverheadBenchmark.class.getName() + ".(plain|balanced|rewritten)$", 3, 200);
+  }
+
+  @Test
+  void okHttpOverheadBenchmarkRunsTheFloorAndManyPaths() throws Exception {
+    run(OkHttpOverheadBenchmark.class.getName() + ".(balanced|rewritten)$", 2, 100, "paths", "64");
+  }
+
+  @Test
+  void interleavedRatioPairsAlternatingRunsAndTakesTheMedian() throws Exception {
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    Options jmh = new CommandLineOptions("-f", "0", "-wi", "0", "-i", "1", "-r", "100ms", "-prof", "gc");
+    InterleavedRatio.Report report = InterleavedRatio.run("OkHttpOverheadBenchmark", "plain", "balanced", 3, jmh,
+        new PrintStream(printed, true, StandardCharsets.UTF_8));
+    assertEquals(3, report.pairs().size());
+    for (InterleavedRatio.Pair p : report.pairs()) {
+      assertTrue(p.base() > 0 && p.candidate() > 0, p.toString());
+      assertTrue(p.baseBytes() > 0 && p.candidateBytes() > 0, "-prof gc passes through: " + p);
+    }
+    double[] ratios = report.pairs().stream().mapToDouble(InterleavedRatio.Pair::ratio).sorted().toArray();
+    assertEquals(ratios[1], report.medianRatio());
+    assertEquals(ratios[0], report.minRatio());
+    assertEquals(ratios[2], report.maxRatio());
+    String out = printed.toString(StandardCharsets.UTF_8);
+    assertTrue(out.contains("median ratio balanced/plain: ") && out.contains("3 pairs") && out.contains("median B/op"),
+        out);
+  }
+
+  @Test
+  void callAllocationMeasuresEveryMethodOnTheCallingThread() throws Exception {
+    ByteArrayOutputStream printed = new ByteArrayOutputStream();
+    Map<String, Double> perCall = CallAllocation.measure("OkHttpOverheadBenchmark", List.of("paths=2"), 100, 100,
+        new PrintStream(printed, true, StandardCharsets.UTF_8));
+    assertEquals(List.of("balanced", "plain", "rewritten"), List.copyOf(perCall.keySet()));
+    for (double bytes : perCall.values()) {
+      assertTrue(bytes > 1000 && bytes < 1_000_000, perCall.toString());
+    }
+    String out = printed.toString(StandardCharsets.UTF_8);
+    assertTrue(out.contains("[paths=2]") && out.contains("balanced") && out.contains("+"), out);
+  }
+
+  @Test
+  void theMedianOfEvenAndOddCounts() {
+    assertEquals(2.0, InterleavedRatio.median(new double[] {3, 1, 2}));
+    assertEquals(2.5, InterleavedRatio.median(new double[] {4, 1, 3, 2}));
+    assertTrue(Double.isNaN(InterleavedRatio.median(new double[] {1, Double.NaN})));
+    assertTrue(Double.isNaN(InterleavedRatio.median(new double[0])));
   }
 
   @Test

@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
+import kotlin.jvm.JvmClassMappingKt;
+import kotlin.reflect.KClass;
 import okhttp3.Call;
 import okhttp3.Dns;
 import okhttp3.EventListener;
@@ -59,9 +61,12 @@ import okhttp3.ResponseBody;
  * turns verification off: a certificate that does not prove the name fails the handshake, which
  * counts as a {@code CONNECT_FAILURE} of that endpoint (retried elsewhere, ejected by the usual
  * rules) and never carries the request. Each attempt gets an {@link Lb4jTag}, and the selection is
- * released with
- * the {@link FailureClassifier classified} outcome and latency when the response body is closed,
- * read to the end or fails, so a streaming download counts as load while it lasts. Requests for
+ * released with the {@link FailureClassifier classified} outcome and latency when the response body
+ * is closed, read to the end or fails, so a streaming download counts as load while it lasts. It
+ * follows the body through the call's events ({@code Call.addEventListener}), so the caller gets
+ * OkHttp's own response; a failure that only a later interceptor's decoding of the body raises is
+ * not the network's and counts with the response's outcome (OkHttp's transparent gzip and cached
+ * responses keep a releasing body, so a corrupt gzip stream still counts). Requests for
  * other hosts pass through untouched after one map lookup. A balancer with no endpoint to offer
  * fails the call with an {@link IOException} whose cause is the {@link NoEndpointAvailableException}.
  *
@@ -70,6 +75,9 @@ import okhttp3.ResponseBody;
 public final class LoadBalancingInterceptor implements Interceptor {
 
   private static final long SLEEP_SLICE_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+  // The tag keys once: OkHttp's tag(Class) makes a Kotlin class reference per call.
+  private static final KClass<Lb4jTag> LB4J_TAG = JvmClassMappingKt.getKotlinClass(Lb4jTag.class);
+  private static final KClass<Subset> SUBSET_TAG = JvmClassMappingKt.getKotlinClass(Subset.class);
 
   private final Map<String, Service> services;
   private final RetryPolicy retry;
@@ -141,20 +149,21 @@ public final class LoadBalancingInterceptor implements Interceptor {
       Selection selection = start(lb, service, ctx, key, next, attempt == 1);
       Endpoint endpoint = selection.endpoint(); // read before release: the selection is recycled
       long startNanos = System.nanoTime();
-      Request attemptRequest = rewrite(request, service, endpoint, attempt);
+      EndpointRoute route = EndpointRoute.of(lb, endpoint);
+      Request attemptRequest = rewrite(request, service, route, attempt);
       Response response;
       try {
-        response = send(chain, attemptRequest, endpoint, service);
+        response = send(chain, attemptRequest, route, service);
       } catch (IOException e) {
         if (attemptRequest.body() instanceof TrackingRequestBody body && body.failedLocally(e)) {
           // The caller's own RequestBody threw: not the endpoint's fault, and sending it again fails too.
           selection.release(Outcome.CANCELLED, System.nanoTime() - startNanos);
           throw e;
         }
-        if (call.isCanceled() && call.timeout().timeoutNanos() > 0) {
+        if (ReleaseOnCallEvents.endsWithTheCall(call)) {
           // Cancelled by the caller or by the call timeout: only OkHttp knows which, and it tells the
           // call's listeners (callFailed with its "timeout" exception) before the caller sees it.
-          call.addEventListener(new ReleaseWhenCallEnds(selection, startNanos, classifier));
+          call.addEventListener(ReleaseOnCallEvents.whenCallEnds(selection, startNanos, classifier));
           throw e;
         }
         Outcome outcome = classify(classifier, call, e);
@@ -182,7 +191,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
           continue;
         }
       }
-      return withReleasingBody(response, selection, outcome, startNanos, call);
+      return releasingWithBody(response, selection, outcome, startNanos, call);
     }
   }
 
@@ -192,18 +201,19 @@ public final class LoadBalancingInterceptor implements Interceptor {
    * OkHttp sends it as SNI and verifies the certificate, pins included, against it with the
    * client's own settings, and routes that name to the endpoint with a per-attempt {@code Dns}.
    */
-  private static Response send(Chain chain, Request request, Endpoint endpoint, Service service) throws IOException {
+  private static Response send(Chain chain, Request request, EndpointRoute route, Service service)
+      throws IOException {
     if (!request.isHttps()) {
       return chain.proceed(request);
     }
     String name = request.url().host();
     Response response;
     try {
-      response = chain.withDns(EndpointDns.of(name, endpoint, chain.getDns())).proceed(request);
+      response = chain.withDns(route.dns(name, chain.getDns())).proceed(request);
     } catch (SSLHandshakeException | SSLPeerUnverifiedException e) {
-      throw service.handshakes.failed(endpoint, name, e);
+      throw service.handshakes.failed(route.endpoint, name, e);
     }
-    service.handshakes.succeeded(endpoint);
+    service.handshakes.succeeded(route.endpoint);
     return response;
   }
 
@@ -220,7 +230,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
 
   /** The request's subset: its {@code Subset} tag, else the subset header's, else none. */
   private Subset subset(Request request) {
-    Subset tagged = request.tag(Subset.class);
+    Subset tagged = request.tag(SUBSET_TAG);
     if (tagged != null || subsetHeader == null) {
       return tagged;
     }
@@ -249,11 +259,11 @@ public final class LoadBalancingInterceptor implements Interceptor {
     }
   }
 
-  private Request rewrite(Request request, Service service, Endpoint endpoint, int attempt) {
+  private Request rewrite(Request request, Service service, EndpointRoute route, int attempt) {
     HttpUrl url = request.url();
-    Request.Builder b = request.newBuilder().tag(Lb4jTag.class, new Lb4jTag(service.host, endpoint, attempt));
+    Request.Builder b = request.newBuilder().tag(LB4J_TAG, route.tag(service.host, attempt));
     if (request.isHttps()) {
-      HttpUrl target = tlsUrl(url, endpoint);
+      HttpUrl target = route.tlsUrl(url);
       if (target != url) {
         b.url(target);
         if (request.header("Host") == null) {
@@ -261,7 +271,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
         }
       }
     } else {
-      b.url(rewriteUrl(url, endpoint));
+      b.url(route.httpUrl(url));
     }
     RequestBody body = request.body();
     if (body != null && !body.isDuplex()) {
@@ -271,23 +281,6 @@ public final class LoadBalancingInterceptor implements Interceptor {
       b.header("Host", hostHeader(request.url()));
     }
     return b.build();
-  }
-
-  /**
-   * The HTTPS URL of an attempt: the host is the name to verify (the endpoint's server name, else
-   * the service's), the port the endpoint's; the same object when nothing changes.
-   */
-  static HttpUrl tlsUrl(HttpUrl url, Endpoint endpoint) {
-    String name = endpoint.serverName().orElse(url.host());
-    if (name.equals(url.host()) && endpoint.port() == url.port()) {
-      return url;
-    }
-    return url.newBuilder().host(name).port(endpoint.port()).build();
-  }
-
-  /** The URL with the endpoint's host and port; scheme, path, query and fragment kept. */
-  static HttpUrl rewriteUrl(HttpUrl url, Endpoint endpoint) {
-    return url.newBuilder().host(endpoint.host()).port(endpoint.port()).build();
   }
 
   private static String hostHeader(HttpUrl url) {
@@ -344,16 +337,40 @@ public final class LoadBalancingInterceptor implements Interceptor {
     }
   }
 
-  private Response withReleasingBody(Response response, Selection selection, Outcome outcome,
+  /**
+   * The attempt's response, its selection released now if no body follows, else when the body ends:
+   * from the call's events when the body is the network's as OkHttp delivered it (nothing copied or
+   * wrapped), else (a body decoded on the way, e.g. OkHttp's transparent gzip, whose decoding
+   * failures the network never sees, or one from the cache) by a body that releases.
+   */
+  private Response releasingWithBody(Response response, Selection selection, Outcome outcome,
       long startNanos, Call call) {
     ResponseBody body = response.body();
     if (!promisesBody(response, body)) {
       selection.release(outcome, System.nanoTime() - startNanos);
       return response;
     }
+    if (isNetworkBody(response)) {
+      call.addEventListener(ReleaseOnCallEvents.whenBodyEnds(selection, outcome, startNanos, classifier));
+      return response;
+    }
     return response.newBuilder()
         .body(new ReleasingBody(body, selection, outcome, startNanos, classifier, call))
         .build();
+  }
+
+  /**
+   * Whether the body is the exchange's own, so that its end and its failures are the exchange's
+   * events: a network response (no cache part) whose content coding no interceptor between here and
+   * the network (OkHttp's {@code BridgeInterceptor} for gzip) took off.
+   */
+  private static boolean isNetworkBody(Response response) {
+    Response network = response.networkResponse();
+    if (network == null || response.cacheResponse() != null) {
+      return false;
+    }
+    String coding = network.header("Content-Encoding");
+    return coding == null || coding.equals(response.header("Content-Encoding"));
   }
 
   // HEAD, 204, 304 and empty bodies end with the headers: release now rather than on a close the

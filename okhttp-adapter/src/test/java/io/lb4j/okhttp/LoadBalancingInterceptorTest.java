@@ -30,6 +30,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import mockwebserver3.Dispatcher;
 import mockwebserver3.MockResponse;
 import mockwebserver3.MockWebServer;
@@ -44,7 +45,11 @@ import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
 import okhttp3.Response;
+import okhttp3.ResponseBody;
+import okio.Buffer;
 import okio.BufferedSink;
+import okio.GzipSink;
+import okio.Okio;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -133,15 +138,6 @@ class LoadBalancingInterceptorTest {
     assertEquals("t1", rec.getHeaders().get("X-Trace"));
     assertEquals("hello", rec.getBody().utf8());
     assertEquals("127.0.0.1:" + b.servers.get(0).getPort(), rec.getHeaders().get("Host"));
-  }
-
-  @Test
-  void rewriteKeepsSchemeAndHandlesIpv6() {
-    HttpUrl url = HttpUrl.get("https://orders/a/b%20c?x=1#f");
-    assertEquals("https://[::1]:8443/a/b%20c?x=1#f",
-        LoadBalancingInterceptor.rewriteUrl(url, Endpoint.parse("[::1]:8443")).toString());
-    assertEquals("https://10.0.0.1/a/b%20c?x=1#f",
-        LoadBalancingInterceptor.rewriteUrl(url, Endpoint.of("10.0.0.1", 443)).toString());
   }
 
   @Test
@@ -547,6 +543,101 @@ class LoadBalancingInterceptorTest {
     assertEquals(1, lb.requests(e, Outcome.SERVER_ERROR));
     assertEquals(0, lb.requests(e, Outcome.SUCCESS));
     assertEquals(0, lb.inFlight(e));
+  }
+
+  @Test
+  void aCallTimeoutDuringTheDownloadReleasesAsTimeout() throws Exception {
+    Backends b = backends(0);
+    fixedServer(b, new MockResponse.Builder().body("late body").bodyDelay(10, TimeUnit.SECONDS).build());
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
+    Endpoint e = b.endpoint(0);
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build())
+        .newBuilder().callTimeout(Duration.ofMillis(500)).build();
+    try (Response r = get(client, "http://orders/download")) {
+      assertEquals(1, lb.inFlight(e), "headers are in, the body is late");
+      InterruptedIOException thrown = assertThrows(InterruptedIOException.class, () -> r.body().string());
+      assertEquals("timeout", thrown.getMessage());
+      assertEquals(1, lb.requests(e, Outcome.TIMEOUT));
+      assertEquals(0, lb.inFlight(e));
+    }
+    assertEquals(1, lb.requests(e, Outcome.TIMEOUT), "closing after the failure does not release again");
+    assertEquals(0, lb.requests(e, Outcome.SUCCESS) + lb.requests(e, Outcome.CANCELLED));
+  }
+
+  @Test
+  void aBodyConsumedBeforeItReachesTheCallerIsReleasedOnceWhenTheCallEnds() throws IOException {
+    Backends b = backends(1);
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
+    Endpoint e = b.endpoint(0);
+    List<String> events = new CopyOnWriteArrayList<>();
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build()).newBuilder()
+        .addNetworkInterceptor(chain -> {
+          Response network = chain.proceed(chain.request());
+          byte[] bytes = network.body().bytes(); // buffers and closes the exchange's body
+          return network.newBuilder().body(ResponseBody.create(bytes, network.body().contentType())).build();
+        })
+        .eventListener(new EventListener() { // the client's own listener: lb4j's joins it
+          @Override
+          public void callEnd(Call call) {
+            events.add("callEnd");
+          }
+        }).build();
+    try (Response r = get(client, "http://orders/x")) {
+      assertEquals(List.of("callEnd"), events);
+      assertEquals(0, lb.inFlight(e), "the endpoint's part ended with the call");
+      assertEquals(1, lb.requests(e, Outcome.SUCCESS));
+      assertEquals("from " + b.servers.get(0).getPort(), r.body().string());
+    }
+    assertEquals(1, lb.requests(e, Outcome.SUCCESS));
+    assertEquals(0, lb.inFlight(e));
+  }
+
+  @Test
+  void aGzipBodyIsReleasedWhenReadAndItsCorruptionCountsAgainstTheEndpoint() throws IOException {
+    Backends b = backends(0);
+    Buffer gzipped = new Buffer();
+    try (BufferedSink sink = Okio.buffer(new GzipSink(gzipped))) {
+      sink.writeUtf8("x".repeat(64 * 1024));
+    }
+    AtomicReference<Buffer> body = new AtomicReference<>(gzipped);
+    serverWith(b, () -> new MockResponse.Builder().addHeader("Content-Encoding", "gzip").body(body.get()).build());
+    LoadBalancer lb = lb(b.endpoints(), TestPolicies.roundRobin(), null);
+    Endpoint e = b.endpoint(0);
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
+    try (Response r = get(client, "http://orders/x")) {
+      assertNull(r.header("Content-Encoding"), "OkHttp decodes it on the way");
+      assertEquals(1, lb.inFlight(e));
+      assertEquals(64 * 1024, r.body().string().length());
+      assertEquals(0, lb.inFlight(e));
+    }
+    assertEquals(1, lb.requests(e, Outcome.SUCCESS));
+
+    body.set(new Buffer().writeUtf8("not gzip at all, though the header says so"));
+    try (Response r = get(client, "http://orders/x")) {
+      assertThrows(IOException.class, () -> r.body().string());
+    }
+    assertEquals(1, lb.requests(e, Outcome.SERVER_ERROR), "the server's bad bytes, seen only above the network");
+    assertEquals(1, lb.requests(e, Outcome.SUCCESS));
+    assertEquals(0, lb.inFlight(e));
+  }
+
+  @Test
+  void anEndpointThatMovesToAnotherPortGetsTheNextCallThere() throws IOException {
+    Backends b = backends(2);
+    LoadBalancer lb = lb(List.of(b.endpoint(0)), TestPolicies.roundRobin(), null);
+    OkHttpClient client = client(LoadBalancingInterceptor.builder().service("orders", lb).build());
+    for (int i = 0; i < 3; i++) {
+      assertEquals(200, status(client, "http://orders/same?q=1"));
+    }
+    lb.updateEndpoints(List.of(b.endpoint(1))); // same host, the other server's port
+    try (Response r = get(client, "http://orders/same?q=1")) {
+      assertEquals("from " + b.servers.get(1).getPort(), r.body().string());
+      assertEquals(b.servers.get(1).getPort(), r.request().url().port());
+      assertEquals(new Lb4jTag("orders", b.endpoint(1), 1), r.request().tag(Lb4jTag.class));
+    }
+    assertEquals(3, b.servers.get(0).getRequestCount());
+    assertEquals(1, b.servers.get(1).getRequestCount());
+    assertNull(lb.handle(b.endpoint(0)).attachment(), "the balancer keeps nothing of the endpoint that left");
   }
 
   @Test
