@@ -30,6 +30,11 @@ import java.util.function.LongSupplier;
  * nor build a picker, and a burst of ejections costs one rebuild. A rebuild whose {@link PickerKey}
  * equals the previous one keeps the previous picker. Listener events fire after the lock is
  * released.
+ *
+ * <p>(Over 400 lines because every state change and its lock discipline are here and nowhere else:
+ * the registry hooks, the rebuild that turns a {@link Routing.Plan} into pickers, connectivity, the
+ * timers and close. The pure parts already live apart: {@link Routing}, {@link SnapshotBuilder},
+ * {@link SlowStart}, {@link EndpointRegistry}, {@link BalancerEvents}.)
  */
 final class BalancerCore implements EndpointRegistry.Hooks {
 

@@ -48,7 +48,8 @@ import java.util.Optional;
  *       ({@code xn--}) form, see {@link java.net.IDN#toASCII(String)}.
  * </ul>
  *
- * <p>Instances are immutable and thread-safe.
+ * <p>Instances are immutable and thread-safe. (Over 400 lines because parsing and validating every
+ * field, with errors that name the field and value, is most of a value type's work here.)
  *
  * @param host a host name, IPv4 literal or IPv6 literal (with or without brackets); see above
  * @param port the TCP port, 1 to 65535

@@ -30,6 +30,9 @@ import java.util.TreeMap;
  *       ({@link Peers#zones()}), Envoy's zone-aware routing ({@link ZoneRouting}); otherwise the
  *       local-zone preference ({@link ZonePreference}).
  * </ol>
+ *
+ * <p>(Over 400 lines because the stages feed one another per level and per subset; each stage's
+ * arithmetic lives in its own class: {@link ApertureRing}, {@link ZoneRouting}, {@link PanicRule}.)
  */
 final class Routing {
 
