@@ -2,6 +2,7 @@ package io.lb4j.bench;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
@@ -149,6 +150,15 @@ class BenchmarkSmokeTest {
     // Also guards the reflective handle on gRPC's private buildRing across gRPC upgrades.
     run(GrpcRingBuildBenchmark.class.getName() + ".(ring|reResolve)$", 4, 100, // two benchmarks x two policies
         "minRingSize", "1024", "endpoints", "100");
+  }
+
+  @Test
+  void threadScalingRunsEveryMode() throws Exception {
+    for (String mode : List.of("choose", "pick", "escaping", "handle")) {
+      double[] ns = ThreadScaling.run(8, mode, 2, 20, 1);
+      assertTrue(ns[0] > 0 && ns[0] < 1_000_000, mode + ": " + ns[0]);
+    }
+    assertThrows(IllegalArgumentException.class, () -> ThreadScaling.run(8, "nope", 1, 1, 1));
   }
 
   @Test
