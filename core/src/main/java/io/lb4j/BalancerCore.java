@@ -42,8 +42,7 @@ final class BalancerCore implements EndpointRegistry.Hooks {
 
   final String name;
   final Policy policy;
-  private final double panicThreshold;
-  private final String localZone;
+  /** Panic threshold, local zone, and the rest of what routing reads; fixed for the balancer's life. */
   private final Routing.Settings routing;
   private final TrafficSplit split;
   /** What the client knows of its own fleet; replaced by {@link #updatePeers}. Guarded by {@link #lock}. */
@@ -95,8 +94,6 @@ final class BalancerCore implements EndpointRegistry.Hooks {
   BalancerCore(LoadBalancer.Builder b, Policy policy, EndpointSource source) {
     this.name = b.name;
     this.policy = policy;
-    this.panicThreshold = b.panicThreshold;
-    this.localZone = b.localZone;
     this.routing = new Routing.Settings(b.panicThreshold, b.localZone, b.overprovisioning, b.zoneMinSize, b.aperture,
         b.subsetConfig(), policy.usesHash(), policy.skipsUnavailable());
     this.split = b.trafficSplit;
@@ -377,11 +374,11 @@ final class BalancerCore implements EndpointRegistry.Hooks {
       s.seenConnected |= s.connectivity == Connectivity.CONNECTED;
     }
     if (main.panic() != old.panic()) {
-      batch.panic(main.panic(), main.eligibleCount(), main.judged(), panicThreshold);
+      batch.panic(main.panic(), main.eligibleCount(), main.judged(), routing.panicThreshold());
     }
     if (main.legacyZone() != null && main.legacyZone().local() != zoneLocal) {
       zoneLocal = main.legacyZone().local();
-      batch.zone(localZone, main.legacyZone(), panicThreshold);
+      batch.zone(routing.localZone(), main.legacyZone(), routing.panicThreshold());
     }
     metrics.priorityLevels(main.levelLoads().size() > 1 ? main.levelLoads().keySet() : java.util.Set.of());
     Map<PickerKey, Picker> leaves = new HashMap<>();
@@ -522,12 +519,12 @@ final class BalancerCore implements EndpointRegistry.Hooks {
 
   /** Whether zone-aware routing spills over to other zones now; false without a local zone. */
   boolean zoneSpilling() {
-    return localZone != null && !zoneLocal;
+    return routing.localZone() != null && !zoneLocal;
   }
 
   /** The local zone of zone-aware routing, or null. */
   String localZone() {
-    return localZone;
+    return routing.localZone();
   }
 
   /** A present or leaving endpoint's state by address, or null. Lock-free. */

@@ -261,7 +261,7 @@ final class Routing {
       }
     }
     boolean allPanic = total < 100 && ls.stream().allMatch(Level::panic);
-    int[] loads = new int[ls.size()];
+    int[] loads;
     if (total == 0 || allPanic) {
       int[] sizes = new int[ls.size()];
       for (int p = 0; p < sizes.length; p++) {

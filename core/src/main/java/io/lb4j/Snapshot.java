@@ -53,11 +53,6 @@ record Snapshot(
     return main.picker();
   }
 
-  /** The endpoints the main route's picker can return, in list order. */
-  EndpointState[] chosen() {
-    return main.chosen();
-  }
-
   /** Why a pick without a subset finds nothing, when {@link #picker()} is null. */
   String unavailable() {
     return main.unavailable();

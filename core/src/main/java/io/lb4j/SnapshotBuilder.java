@@ -99,20 +99,7 @@ final class SnapshotBuilder {
    */
   static Eligibility decide(List<Candidate> candidates, double panicThreshold, String localZone, String name,
       String emptyReason) {
-    return decide(candidates, panicThreshold, localZone, name, emptyReason, false);
-  }
-
-  /**
-   * Decides one snapshot's eligibility.
-   *
-   * @param connectingPickable whether {@link Connectivity#CONNECTING} endpoints may be picked (hash
-   *     policies: the request waits for the connection)
-   * @see #decide(List, double, String, String, String)
-   */
-  static Eligibility decide(List<Candidate> candidates, double panicThreshold, String localZone, String name,
-      String emptyReason, boolean connectingPickable) {
-    return decide(candidates, anyProbed(candidates), connectingPickable, panicThreshold, localZone, name,
-        emptyReason);
+    return decide(candidates, anyProbed(candidates), false, panicThreshold, localZone, name, emptyReason);
   }
 
   /** Whether any candidate has an active health verdict (then unprobed ones wait for theirs). */
@@ -135,9 +122,13 @@ final class SnapshotBuilder {
   }
 
   /**
-   * {@link #decide(List, double, String, String, String, boolean)} for a part of the balancer's
-   * endpoints (a priority level, a subset): {@code anyProbed} says whether any endpoint of the whole
-   * balancer has been probed, so that a part's newcomers wait for their first probe as the whole's do.
+   * Decides the eligibility of a part of the balancer's endpoints (a priority level, a subset), as
+   * {@link #decide(List, double, String, String, String)} does for a whole list: {@code anyProbed}
+   * says whether any endpoint of the whole balancer has been probed, so that a part's newcomers wait
+   * for their first probe as the whole's do.
+   *
+   * @param connectingPickable whether {@link Connectivity#CONNECTING} endpoints may be picked (hash
+   *     policies: the request waits for the connection)
    */
   static Eligibility decide(List<Candidate> candidates, boolean anyProbed, boolean connectingPickable,
       double panicThreshold, String localZone, String name, String emptyReason) {
