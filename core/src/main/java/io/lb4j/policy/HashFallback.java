@@ -26,17 +26,8 @@ final class HashFallback {
    */
   static Object nextOnRing(HashRing ring, long hash) {
     int size = ring.size();
-    int lo = 0;
-    int hi = size;
-    while (lo < hi) { // the first entry whose hash is >= hash, unsigned; size when none
-      int mid = (lo + hi) >>> 1;
-      if (Long.compareUnsigned(ring.hashAt(mid), hash) < 0) {
-        lo = mid + 1;
-      } else {
-        hi = mid;
-      }
-    }
-    int home = lo == size ? 0 : lo;
+    int at = ring.lowerBound(hash); // size when no entry is at or above: wraps to the first
+    int home = at == size ? 0 : at;
     for (int k = 1; k < size; k++) {
       Object item = ring.itemAt((home + k) % size);
       if (view(item).available()) {

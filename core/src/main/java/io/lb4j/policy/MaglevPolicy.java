@@ -130,14 +130,20 @@ public final class MaglevPolicy implements HashPolicy {
    */
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
-    if (balancePercent != 0) {
-      return newPicker(eligible, HashPolicySupport.sumOfInFlight(eligible));
-    }
+    return newPicker(eligible, balancePercent == 0 ? null : HashPolicySupport.sumOfInFlight(eligible));
+  }
+
+  /** Builds the table; with bounded load, picks read {@code totalInFlight}. */
+  @Override
+  public Picker newPicker(List<? extends EndpointView> eligible, LongSupplier totalInFlight) {
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, true);
-    if (hosts.size() == 1) {
-      EndpointView only = (EndpointView) hosts.items[0];
-      return HashPolicySupport.HashPicker.only(only);
+    if (hosts.size() == 1) { // with bounded load too: every spill falls back to it
+      return HashPolicySupport.HashPicker.only((EndpointView) hosts.items[0]);
     }
+    return balancePercent == 0 ? plainPicker(hosts) : boundedPicker(hosts, totalInFlight);
+  }
+
+  private Picker plainPicker(HashPolicySupport.Hosts hosts) {
     EndpointView[] table = new EndpointView[tableSize];
     MaglevTable.fill(hosts, table);
     int m = tableSize;
@@ -160,17 +166,7 @@ public final class MaglevPolicy implements HashPolicy {
     };
   }
 
-  /** Builds the table; with bounded load, picks read {@code totalInFlight}. */
-  @Override
-  public Picker newPicker(List<? extends EndpointView> eligible, LongSupplier totalInFlight) {
-    if (balancePercent == 0) {
-      return newPicker(eligible);
-    }
-    HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, true);
-    if (hosts.size() == 1) {
-      EndpointView only = (EndpointView) hosts.items[0]; // every spill falls back to it
-      return HashPolicySupport.HashPicker.only(only);
-    }
+  private Picker boundedPicker(HashPolicySupport.Hosts hosts, LongSupplier totalInFlight) {
     BoundedLoad.Host[] placed = hosts.boundedHosts();
     BoundedLoad.Host[] table = new BoundedLoad.Host[tableSize];
     MaglevTable.fill(hosts.withItems(placed), table);

@@ -184,14 +184,20 @@ public final class RingHashPolicy implements HashPolicy {
    */
   @Override
   public Picker newPicker(List<? extends EndpointView> eligible) {
-    if (balancePercent != 0) {
-      return newPicker(eligible, HashPolicySupport.sumOfInFlight(eligible));
-    }
+    return newPicker(eligible, balancePercent == 0 ? null : HashPolicySupport.sumOfInFlight(eligible));
+  }
+
+  /** Builds the ring; with bounded load, picks read {@code totalInFlight}. */
+  @Override
+  public Picker newPicker(List<? extends EndpointView> eligible, LongSupplier totalInFlight) {
     HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, false);
-    if (hosts.size() == 1) {
-      EndpointView only = (EndpointView) hosts.items[0];
-      return HashPolicySupport.HashPicker.only(only);
+    if (hosts.size() == 1) { // with bounded load too: every spill falls back to it
+      return HashPolicySupport.HashPicker.only((EndpointView) hosts.items[0]);
     }
+    return balancePercent == 0 ? plainPicker(hosts) : boundedPicker(hosts, totalInFlight);
+  }
+
+  private Picker plainPicker(HashPolicySupport.Hosts hosts) {
     HashRing ring = buildRing(hosts);
     if (skipUnavailable) {
       return new HashPolicySupport.HashPicker() {
@@ -210,17 +216,7 @@ public final class RingHashPolicy implements HashPolicy {
     };
   }
 
-  /** Builds the ring; with bounded load, picks read {@code totalInFlight}. */
-  @Override
-  public Picker newPicker(List<? extends EndpointView> eligible, LongSupplier totalInFlight) {
-    if (balancePercent == 0) {
-      return newPicker(eligible);
-    }
-    HashPolicySupport.Hosts hosts = HashPolicySupport.Hosts.ofViews(eligible, false);
-    if (hosts.size() == 1) {
-      EndpointView only = (EndpointView) hosts.items[0]; // every spill falls back to it
-      return HashPolicySupport.HashPicker.only(only);
-    }
+  private Picker boundedPicker(HashPolicySupport.Hosts hosts, LongSupplier totalInFlight) {
     BoundedLoad.Host[] placed = hosts.boundedHosts();
     HashRing ring = buildRing(hosts.withItems(placed));
     BoundedLoad bounded = new BoundedLoad(placed, balancePercent, totalInFlight, scratch);

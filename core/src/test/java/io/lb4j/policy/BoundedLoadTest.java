@@ -79,9 +79,7 @@ class BoundedLoadTest {
   @Test
   void envoyMultipleHostsOverloaded() {
     Fixture f = new Fixture(5);
-    f.views.get(0).inFlight = 2;
-    f.views.get(1).inFlight = 3;
-    f.views.get(2).inFlight = 4;
+    f.inFlight(2, 3, 4, 0, 0);
     assertSame(f.views.get(4), f.pick(2), "order 2 1 0 4 3 passes over 1 and 0");
   }
 
@@ -97,32 +95,26 @@ class BoundedLoadTest {
   @Test
   void envoyAllHostsOverloadedGoesToTheLeastOverloaded() {
     Fixture f = new Fixture(3);
-    f.views.get(0).inFlight = 3;
-    f.views.get(1).inFlight = 2;
-    f.views.get(2).inFlight = 4;
+    f.inFlight(3, 2, 4);
     assertSame(f.views.get(1), f.pick(0));
   }
 
   @Test
   void spillPrefersAnEndpointBelowItsFairShareOverEnvoysFirstWithinBound() {
     Fixture f = new Fixture(5);
-    f.views.get(2).inFlight = 2;
-    f.views.get(1).inFlight = 1; // at its one slot: within bound (Envoy would take it), not below fair share
+    // host 1 at its one slot: within bound (Envoy would take it), not below fair share
+    f.inFlight(0, 1, 2, 0, 0);
     assertSame(f.views.get(0), f.pick(2), "order 2 1 0 4 3: host 0 is idle");
-    f.views.get(0).inFlight = 1;
-    f.views.get(4).inFlight = 1;
-    f.views.get(3).inFlight = 1;
+    f.inFlight(1, 1, 2, 1, 1);
     assertSame(f.views.get(1), f.pick(2), "none below fair share: Envoy's first within bound");
   }
 
   @Test
   void tiesGoToTheHomeHostThenToTheEarlierInOrder() {
     Fixture f = new Fixture(5);
-    for (LoadView v : f.views) {
-      v.inFlight = 2;
-    }
+    f.inFlight(2, 2, 2, 2, 2);
     assertSame(f.views.get(2), f.pick(2), "all equally over: the home host");
-    f.views.get(2).inFlight = 3;
+    f.inFlight(2, 2, 3, 2, 2);
     assertSame(f.views.get(1), f.pick(2), "order 2 1 0 4 3: host 1 is the first of the least overloaded");
   }
 
@@ -221,6 +213,14 @@ class BoundedLoadTest {
       // Envoy's ActualHostOverloaded bumps the cluster's connection gauge, not its request gauge,
       // so the cluster total stays 0 there; 0 here for every case.
       bounded = new BoundedLoad(hosts, 1, () -> 0, ThreadLocal.withInitial(BoundedLoad.Scratch::new));
+    }
+
+    /** Sets host i's in-flight count to {@code counts[i]}, for every host. */
+    void inFlight(int... counts) {
+      assertEquals(views.size(), counts.length, "one count per host");
+      for (int i = 0; i < counts.length; i++) {
+        views.get(i).inFlight = counts[i];
+      }
     }
 
     /** The identity ring: hash i lands on host i. */
