@@ -410,7 +410,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
       EndpointHandle h = lb.handle(e.endpoint);
       if (h != e.handle) {
         e.handle = h;
-        e.ready = PickResult.withSubchannel(e.subchannel, new LoadReportingTracerFactory(h, lb.recordsLatency(), null));
+        e.ready = PickResult.withSubchannel(e.subchannel, new LoadReportingTracerFactory(h, lb.recordsLatency()));
         if (e.reported == null) {
           e.reported = Connectivity.CONNECTING; // what a new balancer starts from
         }
