@@ -361,13 +361,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
         .slowStart(cfg.slowStartWindow())
         .initialConnectivity(Connectivity.CONNECTING)
         .listener(new StatusListener());
-    options.listeners().forEach(b::listener);
-    if (options.ticker() != null) {
-      b.ticker(options.ticker());
-    }
-    if (options.scheduler() != null) {
-      b.scheduler(options.scheduler());
-    }
+    options.applyTo(b);
     if (cfg.outlierDetection() != null) {
       b.outlierDetection(cfg.outlierDetection());
     }
