@@ -79,7 +79,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
   private HeaderHash hashHeader;
   private io.lb4j.LoadBalancer lb;
   /** Reads a call's subset from its metadata (the config's subsetHeader); made with each balancer. */
-  private java.util.function.Function<io.grpc.Metadata, io.lb4j.Subset> subsetReader = h -> null;
+  private java.util.function.Function<io.grpc.Metadata, io.lb4j.Subset> subsetReader = FleetConfig.NO_SUBSET_HEADER;
   private ConnectivityState state;
   /** The status of the installed fixed result (OK: waiting), or null for the lb4j picker. */
   private Status installedStatus;
