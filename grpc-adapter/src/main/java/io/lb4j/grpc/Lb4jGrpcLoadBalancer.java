@@ -94,8 +94,6 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
   private volatile Thread applying;
   /** Out-of-band channels for grpc.health.v1 probes, by endpoint; read by probe threads. */
   private volatile Map<Endpoint, ManagedChannel> healthChannels = Map.of();
-  /** Picker installs so far; for tests. */
-  int installs;
 
   Lb4jGrpcLoadBalancer(Helper helper, Supplier<Lb4jConfig> defaults) {
     this.helper = helper;
@@ -470,7 +468,6 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
   private void installPicker(ConnectivityState newState, SubchannelPicker picker) {
     state = newState;
     installedStatus = null;
-    installs++;
     helper.updateBalancingState(newState, picker);
   }
 
@@ -481,7 +478,6 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     }
     state = newState;
     installedStatus = result.getStatus();
-    installs++;
     helper.updateBalancingState(newState, new FixedPicker(result));
   }
 
