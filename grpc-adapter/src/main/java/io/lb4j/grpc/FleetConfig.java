@@ -210,10 +210,16 @@ record FleetConfig(SubsetConfig subsets, Metadata.Key<String> subsetHeader, Stri
     return splitKey != null && splitByHash;
   }
 
-  /** Reads the subset a call's metadata names, or null; allocation-free for a known value. */
+  /** The header reader of a config without {@code subsetHeader}: no call names a subset. */
+  static final Function<Metadata, Subset> NO_SUBSET_HEADER = h -> null;
+
+  /**
+   * Reads the subset a call's metadata names, or null. A known value allocates no {@link Subset},
+   * but gRPC decodes the header's value to a new {@code String} on each read.
+   */
   Function<Metadata, Subset> headerReader() {
     if (subsetHeader == null) {
-      return h -> null;
+      return NO_SUBSET_HEADER;
     }
     Function<String, Subset> subsetOf = Subset.forKey(subsetKey);
     Metadata.Key<String> key = subsetHeader;

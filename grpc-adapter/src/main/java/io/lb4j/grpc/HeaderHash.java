@@ -67,10 +67,9 @@ final class HeaderHash {
     all.add(first);
     it.forEachRemaining(all::add);
     // ASCII: unsigned byte order is String order, as PickContext.ofKeys sorts.
-    byte[][] sorted = all.toArray(new byte[0][]);
-    Arrays.sort(sorted, Arrays::compareUnsigned);
+    all.sort(Arrays::compareUnsigned);
     long hash = 0;
-    for (byte[] v : sorted) {
+    for (byte[] v : all) {
       hash = LongHashFunction.xx(hash).hashBytes(v);
     }
     return PickContext.ofHash(hash);

@@ -79,7 +79,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
   private HeaderHash hashHeader;
   private io.lb4j.LoadBalancer lb;
   /** Reads a call's subset from its metadata (the config's subsetHeader); made with each balancer. */
-  private java.util.function.Function<io.grpc.Metadata, io.lb4j.Subset> subsetReader = h -> null;
+  private java.util.function.Function<io.grpc.Metadata, io.lb4j.Subset> subsetReader = FleetConfig.NO_SUBSET_HEADER;
   private ConnectivityState state;
   /** The status of the installed fixed result (OK: waiting), or null for the lb4j picker. */
   private Status installedStatus;
@@ -94,8 +94,6 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
   private volatile Thread applying;
   /** Out-of-band channels for grpc.health.v1 probes, by endpoint; read by probe threads. */
   private volatile Map<Endpoint, ManagedChannel> healthChannels = Map.of();
-  /** Picker installs so far; for tests. */
-  int installs;
 
   Lb4jGrpcLoadBalancer(Helper helper, Supplier<Lb4jConfig> defaults) {
     this.helper = helper;
@@ -361,13 +359,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
         .slowStart(cfg.slowStartWindow())
         .initialConnectivity(Connectivity.CONNECTING)
         .listener(new StatusListener());
-    options.listeners().forEach(b::listener);
-    if (options.ticker() != null) {
-      b.ticker(options.ticker());
-    }
-    if (options.scheduler() != null) {
-      b.scheduler(options.scheduler());
-    }
+    options.applyTo(b);
     if (cfg.outlierDetection() != null) {
       b.outlierDetection(cfg.outlierDetection());
     }
@@ -410,7 +402,7 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
       EndpointHandle h = lb.handle(e.endpoint);
       if (h != e.handle) {
         e.handle = h;
-        e.ready = PickResult.withSubchannel(e.subchannel, new LoadReportingTracerFactory(h, lb.recordsLatency(), null));
+        e.ready = PickResult.withSubchannel(e.subchannel, new LoadReportingTracerFactory(h, lb.recordsLatency()));
         if (e.reported == null) {
           e.reported = Connectivity.CONNECTING; // what a new balancer starts from
         }
@@ -476,7 +468,6 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
   private void installPicker(ConnectivityState newState, SubchannelPicker picker) {
     state = newState;
     installedStatus = null;
-    installs++;
     helper.updateBalancingState(newState, picker);
   }
 
@@ -487,7 +478,6 @@ final class Lb4jGrpcLoadBalancer extends LoadBalancer {
     }
     state = newState;
     installedStatus = result.getStatus();
-    installs++;
     helper.updateBalancingState(newState, new FixedPicker(result));
   }
 

@@ -1,5 +1,6 @@
 package io.lb4j.grpc;
 
+import io.lb4j.LoadBalancer;
 import io.lb4j.LoadBalancerListener;
 import io.lb4j.Scheduler;
 import io.lb4j.Ticker;
@@ -59,20 +60,19 @@ public final class Lb4jGrpcOptions {
     return meterRegistry;
   }
 
-  List<LoadBalancerListener> listeners() {
-    return listeners;
-  }
-
   String name() {
     return name;
   }
 
-  Ticker ticker() {
-    return ticker;
-  }
-
-  Scheduler scheduler() {
-    return scheduler;
+  /** Sets the listeners, ticker and scheduler on a balancer's builder (name and registry: {@link BalancerName}). */
+  void applyTo(LoadBalancer.Builder b) {
+    listeners.forEach(b::listener);
+    if (ticker != null) {
+      b.ticker(ticker);
+    }
+    if (scheduler != null) {
+      b.scheduler(scheduler);
+    }
   }
 
   @Override
@@ -82,8 +82,9 @@ public final class Lb4jGrpcOptions {
   }
 
   /**
-   * Builds {@link Lb4jGrpcOptions}. Setters refuse {@code null} with an
-   * {@link IllegalArgumentException} naming the argument. Not thread-safe.
+   * Builds {@link Lb4jGrpcOptions}. Setters check their argument as {@code LoadBalancer.Builder}'s
+   * setters of the same name do ({@code null}, a blank name: an {@link IllegalArgumentException}
+   * naming the argument). Not thread-safe.
    */
   public static final class Builder {
     private MeterRegistry meterRegistry;
@@ -91,15 +92,10 @@ public final class Lb4jGrpcOptions {
     private String name;
     private Ticker ticker;
     private Scheduler scheduler;
+    /** Never built: its setters check each value, so the checks and messages are the core's own. */
+    private final LoadBalancer.Builder checks = LoadBalancer.builder();
 
     private Builder() {}
-
-    private static <T> T required(String field, T value) {
-      if (value == null) {
-        throw new IllegalArgumentException(field + " must not be null");
-      }
-      return value;
-    }
 
     /**
      * Where the balancers register their meters (see {@code io.lb4j.metrics.LoadBalancerMetrics}).
@@ -107,13 +103,15 @@ public final class Lb4jGrpcOptions {
      * there (two channels to one service), the name gets a suffix: {@code orders-2}.
      */
     public Builder meterRegistry(MeterRegistry registry) {
-      this.meterRegistry = required("meterRegistry", registry);
+      checks.meterRegistry(registry);
+      this.meterRegistry = registry;
       return this;
     }
 
     /** Adds a listener for status changes and panic mode; may be called more than once. */
     public Builder listener(LoadBalancerListener listener) {
-      this.listeners.add(required("listener", listener));
+      checks.listener(listener);
+      this.listeners.add(listener);
       return this;
     }
 
@@ -124,16 +122,15 @@ public final class Lb4jGrpcOptions {
      * target when the authority is an IP address.
      */
     public Builder name(String name) {
-      if (required("name", name).isBlank()) {
-        throw new IllegalArgumentException("name must not be blank");
-      }
+      checks.name(name);
       this.name = name;
       return this;
     }
 
     /** The balancers' time source (see {@code LoadBalancer.Builder#ticker}); default the system's. */
     public Builder ticker(Ticker ticker) {
-      this.ticker = required("ticker", ticker);
+      checks.ticker(ticker);
+      this.ticker = ticker;
       return this;
     }
 
@@ -142,7 +139,8 @@ public final class Lb4jGrpcOptions {
      * default each its own. A given scheduler is not shut down with the channel.
      */
     public Builder scheduler(Scheduler scheduler) {
-      this.scheduler = required("scheduler", scheduler);
+      checks.scheduler(scheduler);
+      this.scheduler = scheduler;
       return this;
     }
 

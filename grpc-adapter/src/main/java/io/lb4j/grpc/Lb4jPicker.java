@@ -3,12 +3,12 @@ package io.lb4j.grpc;
 import io.grpc.LoadBalancer.PickResult;
 import io.grpc.LoadBalancer.PickSubchannelArgs;
 import io.grpc.LoadBalancer.SubchannelPicker;
+import io.grpc.Metadata;
 import io.grpc.Status;
 import io.lb4j.EndpointHandle;
 import io.lb4j.LoadBalancer;
 import io.lb4j.NoEndpointAvailableException;
 import io.lb4j.PickContext;
-import io.grpc.Metadata;
 import io.lb4j.Subset;
 import java.util.function.Function;
 
@@ -21,8 +21,9 @@ import java.util.function.Function;
  * policies connect lazily). Hash policies hash {@link Lb4jGrpc#HASH_KEY} or the hash header.
  *
  * <p>Each install is a new picker object so that gRPC re-picks its waiting calls; its state is
- * lb4j's live snapshot. Immutable; picks take no lock and allocate nothing (a hash header's value
- * is hashed from its stored bytes).
+ * lb4j's live snapshot. Immutable; picks take no lock. A pick with neither hash nor subset
+ * allocates nothing; one with a hash or a subset allocates its {@link PickContext} (a hash header's
+ * single value is hashed from its stored bytes, without a copy; a subset header's value is decoded).
  */
 final class Lb4jPicker extends SubchannelPicker {
 
@@ -33,7 +34,7 @@ final class Lb4jPicker extends SubchannelPicker {
 
   /** A picker whose calls name no subset by header. */
   Lb4jPicker(LoadBalancer lb, boolean hashing, HeaderHash hashHeader) {
-    this(lb, hashing, hashHeader, h -> null);
+    this(lb, hashing, hashHeader, FleetConfig.NO_SUBSET_HEADER);
   }
 
   /**

@@ -281,37 +281,6 @@ class Lb4jGrpcLoadBalancerTest {
     assertEquals(io.lb4j.Outcome.SUCCESS, LoadReportingTracerFactory.outcome(Status.Code.INVALID_ARGUMENT));
   }
 
-  @Test
-  void chainsAFurtherTracerFactory() {
-    Endpoint e = Endpoint.parse("127.0.0.1:1001");
-    List<String> events = new ArrayList<>();
-    ClientStreamTracer.Factory next = new ClientStreamTracer.Factory() {
-      @Override
-      public ClientStreamTracer newClientStreamTracer(ClientStreamTracer.StreamInfo info, Metadata headers) {
-        return new ClientStreamTracer() {
-          @Override
-          public void streamCreated(Attributes attrs, Metadata h) {
-            events.add("created");
-          }
-
-          @Override
-          public void streamClosed(Status status) {
-            events.add("closed " + status.getCode());
-          }
-        };
-      }
-    };
-    try (io.lb4j.LoadBalancer lb = io.lb4j.LoadBalancer.builder().endpoints(List.of(e)).build()) {
-      ClientStreamTracer t = new LoadReportingTracerFactory(lb.handle(e), true, next).newClientStreamTracer(
-          ClientStreamTracer.StreamInfo.newBuilder().build(), new Metadata());
-      t.streamCreated(Attributes.EMPTY, new Metadata());
-      assertEquals(1, lb.inFlight(e));
-      t.streamClosed(Status.OK);
-      assertEquals(0, lb.inFlight(e));
-      assertEquals(List.of("created", "closed OK"), events);
-    }
-  }
-
   /**
    * A config the parser would refuse (panic threshold 2.0) stands for any bug between parsing and
    * building: it becomes an UNAVAILABLE status and picker naming the config, never an exception
