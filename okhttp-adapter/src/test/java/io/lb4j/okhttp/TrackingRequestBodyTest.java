@@ -68,4 +68,36 @@ class TrackingRequestBodyTest {
     assertTrue(body.failedLocally(wrapped));
     assertFalse(body.failedLocally(new IOException("something else")));
   }
+
+  @Test
+  void onlyTheLastWriteOfTheAttemptDecides() throws IOException {
+    // OkHttp writes the body again after recovering from a broken connection: the caller's own
+    // failure on the second write is still local, whatever the first write met.
+    IOException own = new IOException("file vanished on the second write");
+    int[] writes = {0};
+    TrackingRequestBody body = new TrackingRequestBody(new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return null;
+      }
+
+      @Override
+      public void writeTo(BufferedSink sink) throws IOException {
+        if (++writes[0] > 1) {
+          throw own;
+        }
+        sink.writeUtf8("hello").flush();
+      }
+    });
+    BufferedSink broken = Okio.buffer(new ForwardingSink(new Buffer()) {
+      @Override
+      public void write(Buffer source, long byteCount) throws IOException {
+        throw new IOException("connection reset");
+      }
+    });
+    IOException network = assertThrows(IOException.class, () -> body.writeTo(broken));
+    assertFalse(body.failedLocally(network));
+    IOException second = assertThrows(IOException.class, () -> body.writeTo(Okio.buffer((okio.Sink) new Buffer())));
+    assertTrue(body.failedLocally(second));
+  }
 }
