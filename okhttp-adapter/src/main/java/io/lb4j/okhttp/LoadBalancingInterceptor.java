@@ -211,9 +211,9 @@ public final class LoadBalancingInterceptor implements Interceptor {
     try {
       response = chain.withDns(route.dns(name, chain.getDns())).proceed(request);
     } catch (SSLHandshakeException | SSLPeerUnverifiedException e) {
-      throw service.handshakes.failed(route.endpoint, name, e);
+      throw service.handshakes.failed(route, name, e);
     }
-    service.handshakes.succeeded(route.endpoint);
+    route.handshakeSucceeded();
     return response;
   }
 
