@@ -31,15 +31,20 @@ class TrackingRequestBodyTest {
     assertFalse(body.isOneShot());
   }
 
-  @Test
-  void aNetworkWriteFailureIsNotLocal() {
-    TrackingRequestBody body = new TrackingRequestBody(HELLO);
-    BufferedSink broken = Okio.buffer(new ForwardingSink(new Buffer()) {
+  /** A sink whose every network write fails, as a reset connection's does. */
+  private static BufferedSink brokenNetwork() {
+    return Okio.buffer(new ForwardingSink(new Buffer()) {
       @Override
       public void write(Buffer source, long byteCount) throws IOException {
         throw new IOException("connection reset");
       }
     });
+  }
+
+  @Test
+  void aNetworkWriteFailureIsNotLocal() {
+    TrackingRequestBody body = new TrackingRequestBody(HELLO);
+    BufferedSink broken = brokenNetwork();
     IOException e = assertThrows(IOException.class, () -> {
       body.writeTo(broken);
       broken.flush();
@@ -89,12 +94,7 @@ class TrackingRequestBodyTest {
         sink.writeUtf8("hello").flush();
       }
     });
-    BufferedSink broken = Okio.buffer(new ForwardingSink(new Buffer()) {
-      @Override
-      public void write(Buffer source, long byteCount) throws IOException {
-        throw new IOException("connection reset");
-      }
-    });
+    BufferedSink broken = brokenNetwork();
     IOException network = assertThrows(IOException.class, () -> body.writeTo(broken));
     assertFalse(body.failedLocally(network));
     IOException second = assertThrows(IOException.class, () -> body.writeTo(Okio.buffer((okio.Sink) new Buffer())));
