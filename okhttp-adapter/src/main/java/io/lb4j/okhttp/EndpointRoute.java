@@ -3,14 +3,16 @@ package io.lb4j.okhttp;
 import io.lb4j.Endpoint;
 import io.lb4j.EndpointHandle;
 import io.lb4j.LoadBalancer;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 import okhttp3.Dns;
 import okhttp3.HttpUrl;
 
 /**
  * What {@link LoadBalancingInterceptor} keeps for one endpoint so that a call to it allocates little:
- * the URLs it rewrote for it last, the first attempt's {@link Lb4jTag} and the HTTPS route
- * ({@link EndpointDns}). Rewriting a URL with OkHttp's builder costs about 0.9 KB (its host check
- * alone allocates); a URL met again (same scheme, host, path and query) costs nothing.
+ * the URLs it rewrote for it last, the first attempt's {@link Lb4jTag}, the HTTPS route
+ * ({@link EndpointDns}) and whether its last TLS handshake failed ({@link HandshakeFailures}).
+ * Rewriting a URL with OkHttp's builder costs about 0.9 KB (its host check alone allocates); a URL
+ * met again (same scheme, host, path and query) costs nothing.
  *
  * <p>Attached to the endpoint's {@link EndpointHandle}, so it lives exactly as long as the endpoint
  * in the balancer (a removed endpoint takes it along; one whose port changes is another endpoint with
@@ -26,6 +28,9 @@ final class EndpointRoute {
   /** URLs kept per endpoint: a few distinct URLs called in turn all stay (a power of two). */
   static final int URL_SLOTS = 4;
 
+  private static final AtomicIntegerFieldUpdater<EndpointRoute> HANDSHAKE_FAILING =
+      AtomicIntegerFieldUpdater.newUpdater(EndpointRoute.class, "handshakeFailing");
+
   /** The balancer's endpoint object this route was made for. */
   final Endpoint endpoint;
   private final String serverName; // the endpoint's own name to verify, or null
@@ -34,6 +39,7 @@ final class EndpointRoute {
   private volatile HttpUrl httpsBase;
   private volatile Lb4jTag firstTag;
   private volatile EndpointDns dns;
+  private volatile int handshakeFailing; // 1 while the handshakes with this endpoint fail
 
   private EndpointRoute(Endpoint endpoint) {
     this.endpoint = endpoint;
@@ -115,6 +121,18 @@ final class EndpointRoute {
       d = dns = EndpointDns.of(name, endpoint, fallback);
     }
     return d;
+  }
+
+  /** Records a failed TLS handshake; true for the first failure of a streak. */
+  boolean handshakeFailed() {
+    return HANDSHAKE_FAILING.compareAndSet(this, 0, 1);
+  }
+
+  /** Records a successful TLS handshake (or a reused connection): it ends a streak. */
+  void handshakeSucceeded() {
+    if (handshakeFailing != 0) {
+      handshakeFailing = 0;
+    }
   }
 
   private HttpUrl cached(HttpUrl url) {

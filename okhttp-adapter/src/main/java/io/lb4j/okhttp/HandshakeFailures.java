@@ -2,8 +2,6 @@ package io.lb4j.okhttp;
 
 import io.lb4j.Endpoint;
 import java.io.IOException;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import javax.net.ssl.SSLHandshakeException;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
@@ -12,15 +10,15 @@ import org.slf4j.LoggerFactory;
 /**
  * TLS handshake failures of one service's endpoints: says which endpoint, which name was expected
  * and what the certificate presented, and logs one WARN line (no stack) per endpoint per failure
- * streak; the streak ends with that endpoint's next successful handshake. Thread-safe.
+ * streak; the streak ends with that endpoint's next successful handshake. The streak is kept on the
+ * endpoint's {@link EndpointRoute}, so it leaves with the endpoint and costs a successful call one
+ * volatile read. Thread-safe.
  */
 final class HandshakeFailures {
 
   private static final Logger log = LoggerFactory.getLogger(LoadBalancingInterceptor.class);
 
   private final String service;
-  /** Endpoints (by address) whose last handshake failed. */
-  private final Map<String, Boolean> failing = new ConcurrentHashMap<>();
 
   HandshakeFailures(String service) {
     this.service = service;
@@ -49,11 +47,11 @@ final class HandshakeFailures {
   /**
    * The failure as the caller gets it: the same exception type, with a message naming the service,
    * endpoint, expected name and what was presented, the original as cause. Logs the first failure
-   * of a streak at WARN.
+   * of the route's streak at WARN.
    */
-  IOException failed(Endpoint endpoint, String expectedName, IOException e) {
-    String message = "service '" + service + "': " + describe(endpoint, expectedName, e);
-    if (failing.putIfAbsent(endpoint.address(), Boolean.TRUE) == null) {
+  IOException failed(EndpointRoute route, String expectedName, IOException e) {
+    String message = "service '" + service + "': " + describe(route.endpoint, expectedName, e);
+    if (route.handshakeFailed()) {
       log.warn("{} (logged once until a handshake with it succeeds)", message);
     } else if (log.isDebugEnabled()) {
       log.debug("{}", message, e);
@@ -62,12 +60,5 @@ final class HandshakeFailures {
         ? new SSLPeerUnverifiedException(message) : new SSLHandshakeException(message);
     out.initCause(e);
     return out;
-  }
-
-  /** A handshake with the endpoint succeeded (or it was reused): a later failure logs again. */
-  void succeeded(Endpoint endpoint) {
-    if (!failing.isEmpty()) {
-      failing.remove(endpoint.address());
-    }
   }
 }

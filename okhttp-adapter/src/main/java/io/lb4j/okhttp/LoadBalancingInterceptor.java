@@ -134,11 +134,10 @@ public final class LoadBalancingInterceptor implements Interceptor {
     LoadBalancer lb = service.lb;
     Call call = chain.call();
     String key = hashKey == null ? null : hashKey.key(request);
-    PickContext ctx = key == null ? PickContext.EMPTY : PickContext.ofKey(key);
     Subset subset = subset(request);
-    if (subset != null) {
-      ctx = ctx.withSubset(subset);
-    }
+    // A key without a subset is picked by the key alone (LoadBalancer.pick(CharSequence): no context
+    // object, no hash for a policy that does not hash); a retry makes the context.
+    PickContext ctx = subset != null ? context(key).withSubset(subset) : key == null ? PickContext.EMPTY : null;
     int maxAttempts = retry.maxAttempts();
     if (maxAttempts > 1) {
       service.budget.deposit();
@@ -147,7 +146,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
     List<Endpoint> tried = null; // allocated on the first retry only
     for (int attempt = 1; ; attempt++) {
       Selection selection = start(lb, service, ctx, key, next, attempt == 1);
-      Endpoint endpoint = selection.endpoint(); // read before release: the selection is recycled
+      Endpoint endpoint = selection.endpoint();
       long startNanos = System.nanoTime();
       EndpointRoute route = EndpointRoute.of(lb, endpoint);
       Request attemptRequest = rewrite(request, service, route, attempt);
@@ -169,6 +168,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
         Outcome outcome = classify(classifier, call, e);
         selection.release(outcome, System.nanoTime() - startNanos);
         tried = remember(tried, endpoint);
+        ctx = ctx != null ? ctx : context(key);
         next = attempt < maxAttempts ? retryTarget(request, outcome, call, service, ctx, tried) : null;
         if (next == null) {
           throw e;
@@ -182,6 +182,7 @@ public final class LoadBalancingInterceptor implements Interceptor {
       Outcome outcome = classify(response);
       if (outcome != Outcome.SUCCESS && attempt < maxAttempts) {
         tried = remember(tried, endpoint);
+        ctx = ctx != null ? ctx : context(key);
         next = retryTarget(request, outcome, call, service, ctx, tried);
         if (next != null) {
           long pauseNanos = retry.backoffNanos(attempt, response);
@@ -211,9 +212,9 @@ public final class LoadBalancingInterceptor implements Interceptor {
     try {
       response = chain.withDns(route.dns(name, chain.getDns())).proceed(request);
     } catch (SSLHandshakeException | SSLPeerUnverifiedException e) {
-      throw service.handshakes.failed(route.endpoint, name, e);
+      throw service.handshakes.failed(route, name, e);
     }
-    service.handshakes.succeeded(route.endpoint);
+    route.handshakeSucceeded();
     return response;
   }
 
@@ -237,21 +238,27 @@ public final class LoadBalancingInterceptor implements Interceptor {
     return subsetHeader.subset(request);
   }
 
+  private static PickContext context(String key) {
+    return key == null ? PickContext.EMPTY : PickContext.ofKey(key);
+  }
+
+  /** Starts an attempt; {@code ctx} is null for a first attempt picked by {@code key} alone. */
   private Selection start(LoadBalancer lb, Service service, PickContext ctx, String key,
       Endpoint next, boolean first) throws IOException {
     try {
       if (!first) {
         return lb.begin(next);
       }
-      if (sticky != null && key != null && ctx.subset() == null) {
-        return lb.begin(sticky.choose(lb, key));
+      if (ctx == null) {
+        return sticky != null ? lb.begin(sticky.choose(lb, key)) : lb.pick(key);
       }
       return lb.pick(ctx);
     } catch (NoEndpointAvailableException e) {
       throw new IOException("no endpoint available for service '" + service.host + "': " + e.getMessage(), e);
     } catch (IllegalArgumentException e) {
       // A subset the balancer does not declare (e.g. from a request tag): this call's mistake, named.
-      throw new IOException("service '" + service.host + "' cannot route " + ctx.subset() + ": " + e.getMessage(), e);
+      Subset subset = ctx == null ? null : ctx.subset();
+      throw new IOException("service '" + service.host + "' cannot route " + subset + ": " + e.getMessage(), e);
     } catch (IllegalStateException e) {
       // A closed balancer (or a broken policy): fail this call like any other I/O failure, never
       // with an unchecked exception that escapes onto OkHttp's dispatcher thread.

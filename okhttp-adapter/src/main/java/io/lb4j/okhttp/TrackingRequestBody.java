@@ -14,7 +14,7 @@ import okio.Okio;
  * caller's problem and must not count against the endpoint, the second is the endpoint's (or the
  * network's). It routes the caller's writes through a sink that remembers whether the network
  * write threw; an exception out of {@code writeTo} that the network never raised is local.
- * One instance per attempt; duplex bodies are not wrapped (their writes outlive {@code writeTo}).
+ * One instance per attempt (whose last write counts); duplex bodies are not wrapped (their writes outlive {@code writeTo}).
  */
 final class TrackingRequestBody extends RequestBody {
 
@@ -48,6 +48,10 @@ final class TrackingRequestBody extends RequestBody {
 
   @Override
   public void writeTo(BufferedSink sink) throws IOException {
+    // OkHttp writes the body again when it recovers from a failed connection within the attempt
+    // (retryOnConnectionFailure): only the last write tells whose failure ends the attempt.
+    networkFailed = false;
+    localFailure = null;
     BufferedSink tracked = Okio.buffer(new ForwardingSink(sink) {
       @Override
       public void write(Buffer source, long byteCount) throws IOException {
@@ -83,10 +87,13 @@ final class TrackingRequestBody extends RequestBody {
   /** Whether {@code e} came out of the caller's {@code writeTo} without the network failing. */
   boolean failedLocally(IOException e) {
     IOException local = localFailure;
+    if (local == null) {
+      return false;
+    }
     // OkHttp may wrap what writeTo threw (e.g. in its call-timeout exception); look a few levels down.
     Throwable t = e;
     for (int i = 0; i < 4 && t != null; i++, t = t.getCause()) {
-      if (local != null && t == local) {
+      if (t == local) {
         return true;
       }
     }

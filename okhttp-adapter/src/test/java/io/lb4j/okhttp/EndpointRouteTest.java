@@ -1,6 +1,7 @@
 package io.lb4j.okhttp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -136,6 +137,19 @@ class EndpointRouteTest {
     Dns other = hostname -> List.of();
     assertSame(other, route.dns("orders", other).fallback(), "another client's resolver");
     assertNotEquals(dns, route.dns("billing", Dns.SYSTEM));
+  }
+
+  @Test
+  void aHandshakeFailureStreakStartsOnceAndEndsWithASuccess() {
+    lb(Endpoint.of("10.0.0.1", 8443), Endpoint.of("10.0.0.2", 8443));
+    EndpointRoute route = EndpointRoute.of(lb, lb.endpoints().get(0));
+    route.handshakeSucceeded();
+    assertTrue(route.handshakeFailed(), "the first failure starts a streak (and is logged)");
+    assertFalse(route.handshakeFailed(), "the next ones continue it");
+    assertTrue(EndpointRoute.of(lb, lb.endpoints().get(1)).handshakeFailed(), "each endpoint has its own");
+    assertFalse(EndpointRoute.of(lb, lb.endpoints().get(0)).handshakeFailed(), "kept on the endpoint's handle");
+    route.handshakeSucceeded();
+    assertTrue(route.handshakeFailed(), "a success ended the streak");
   }
 
   @Test

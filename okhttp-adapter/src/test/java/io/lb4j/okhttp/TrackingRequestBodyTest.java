@@ -31,15 +31,20 @@ class TrackingRequestBodyTest {
     assertFalse(body.isOneShot());
   }
 
-  @Test
-  void aNetworkWriteFailureIsNotLocal() {
-    TrackingRequestBody body = new TrackingRequestBody(HELLO);
-    BufferedSink broken = Okio.buffer(new ForwardingSink(new Buffer()) {
+  /** A sink whose every network write fails, as a reset connection's does. */
+  private static BufferedSink brokenNetwork() {
+    return Okio.buffer(new ForwardingSink(new Buffer()) {
       @Override
       public void write(Buffer source, long byteCount) throws IOException {
         throw new IOException("connection reset");
       }
     });
+  }
+
+  @Test
+  void aNetworkWriteFailureIsNotLocal() {
+    TrackingRequestBody body = new TrackingRequestBody(HELLO);
+    BufferedSink broken = brokenNetwork();
     IOException e = assertThrows(IOException.class, () -> {
       body.writeTo(broken);
       broken.flush();
@@ -67,5 +72,32 @@ class TrackingRequestBodyTest {
     wrapped.initCause(own);
     assertTrue(body.failedLocally(wrapped));
     assertFalse(body.failedLocally(new IOException("something else")));
+  }
+
+  @Test
+  void onlyTheLastWriteOfTheAttemptDecides() throws IOException {
+    // OkHttp writes the body again after recovering from a broken connection: the caller's own
+    // failure on the second write is still local, whatever the first write met.
+    IOException own = new IOException("file vanished on the second write");
+    int[] writes = {0};
+    TrackingRequestBody body = new TrackingRequestBody(new RequestBody() {
+      @Override
+      public MediaType contentType() {
+        return null;
+      }
+
+      @Override
+      public void writeTo(BufferedSink sink) throws IOException {
+        if (++writes[0] > 1) {
+          throw own;
+        }
+        sink.writeUtf8("hello").flush();
+      }
+    });
+    BufferedSink broken = brokenNetwork();
+    IOException network = assertThrows(IOException.class, () -> body.writeTo(broken));
+    assertFalse(body.failedLocally(network));
+    IOException second = assertThrows(IOException.class, () -> body.writeTo(Okio.buffer((okio.Sink) new Buffer())));
+    assertTrue(body.failedLocally(second));
   }
 }
