@@ -304,7 +304,7 @@ final class Simulation {
   }
 
   /** The q-quantile of sorted nanoseconds, in milliseconds. */
-  private static double quantile(long[] sorted, double q) {
+  static double quantile(long[] sorted, double q) {
     if (sorted.length == 0) {
       return 0;
     }
