@@ -7,7 +7,6 @@ import io.lb4j.policy.Policies;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.List;
-import java.util.SplittableRandom;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -49,7 +48,6 @@ import org.openjdk.jmh.annotations.Warmup;
 public class FloorBenchmark {
 
   private static final int ENDPOINTS = 512;
-  private static final int KEYS = 1024;
 
   private EndpointView[] views;
   private Picker p2c;
@@ -73,12 +71,6 @@ public class FloorBenchmark {
 
     @SuppressWarnings("unused") // accessed through VALUE
     private volatile long value;
-    int cursor;
-
-    int next() {
-      cursor = (cursor + 1) & (KEYS - 1);
-      return cursor;
-    }
   }
 
   /** What {@code allocate24} makes: header plus three 4-byte fields, like a selection. */
@@ -91,13 +83,8 @@ public class FloorBenchmark {
     views = list.toArray(new EndpointView[0]);
     p2c = Policies.powerOfTwoChoices().newPicker(list);
     maglev = Policies.maglev().newPicker(list);
-    SplittableRandom random = new SplittableRandom(42);
-    hashes = new PickContext[KEYS];
-    keys = new String[KEYS];
-    for (int i = 0; i < KEYS; i++) {
-      hashes[i] = PickContext.ofHash(random.nextLong());
-      keys[i] = PickBenchmark.key16(random);
-    }
+    hashes = PickBenchmark.hashes(42);
+    keys = PickBenchmark.keys(42);
   }
 
   /** One thread-local random draw and an array read. */
@@ -114,19 +101,19 @@ public class FloorBenchmark {
 
   /** The Maglev picker alone, precomputed hash. */
   @Benchmark
-  public EndpointView maglevLookup(Counter c) {
+  public EndpointView maglevLookup(PickBenchmark.Cursor c) {
     return maglev.pick(hashes[c.next()]);
   }
 
   /** XXH64 of a 16-character key. */
   @Benchmark
-  public long hashKey16(Counter c) {
+  public long hashKey16(PickBenchmark.Cursor c) {
     return PickContext.hashKey(keys[c.next()]);
   }
 
   /** Hash a 16-character key, then the Maglev picker. */
   @Benchmark
-  public EndpointView maglevKey16(Counter c) {
+  public EndpointView maglevKey16(PickBenchmark.Cursor c) {
     return maglev.pick(PickContext.ofKey(keys[c.next()]));
   }
 

@@ -57,11 +57,13 @@ public class GrpcPickerBenchmark {
   private static final ClientStreamTracer.StreamInfo STREAM_INFO =
       ClientStreamTracer.StreamInfo.newBuilder().setCallOptions(CallOptions.DEFAULT).build();
 
+  /** The registered gRPC policy name: lb4j's ({@code lb4j_*}) and gRPC-java's own. */
   @Param({"lb4j_round_robin", "round_robin", "lb4j_weighted_round_robin", "lb4j_random", "lb4j_p2c",
       "lb4j_least_request", "least_request_experimental", "lb4j_peak_ewma", "lb4j_ring_hash",
       "ring_hash_experimental", "lb4j_maglev"})
   public String policy;
 
+  /** Number of resolved addresses. */
   @Param({"8", "64", "512"})
   public int endpoints;
 
@@ -76,6 +78,7 @@ public class GrpcPickerBenchmark {
     int next;
   }
 
+  /** Starts the balancer and picks until every key's subchannel is connected. */
   @Setup(Level.Trial)
   public void setUp() {
     helper = FakeHelper.autoReady();
@@ -101,16 +104,19 @@ public class GrpcPickerBenchmark {
     return GrpcBalancers.args(hashing ? HEADER_KEY : null, KEYS);
   }
 
+  /** Shuts the balancer and the helper down. */
   @TearDown(Level.Trial)
   public void tearDown() {
     GrpcBalancers.close(helper, balancer);
   }
 
+  /** The picker alone, on the next key. */
   @Benchmark
   public LoadBalancer.PickResult pick(Cursor c) {
     return picker.pickSubchannel(args[c.next++ & (KEYS - 1)]);
   }
 
+  /** A pick, then its stream tracer's life (created, closed OK) when it carries one. */
   @Benchmark
   public void pickAndTrace(Cursor c, Blackhole bh) {
     LoadBalancer.PickSubchannelArgs a = args[c.next++ & (KEYS - 1)];

@@ -61,12 +61,15 @@ public class GrpcRingBuildBenchmark {
   /** gRPC-java's default and largest {@code maxRingSize}. */
   static final int GRPC_MAX_RING_SIZE = 4096;
 
+  /** lb4j's ring hash or gRPC-java's. */
   @Param({"lb4j_ring_hash", "ring_hash_experimental"})
   public String policy;
 
+  /** Number of resolved addresses. */
   @Param({"1000"})
   public int endpoints;
 
+  /** The policies' {@code minRingSize}. */
   @Param({"1024", "4096"})
   public int minRingSize;
 
@@ -109,6 +112,7 @@ public class GrpcRingBuildBenchmark {
     }
   }
 
+  /** Shuts the balancer and its helper down. */
   @TearDown(Level.Trial)
   public void tearDown() {
     GrpcBalancers.close(channel, balancer);

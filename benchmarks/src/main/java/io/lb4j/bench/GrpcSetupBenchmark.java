@@ -35,9 +35,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(1)
 public class GrpcSetupBenchmark {
 
+  /** The registered gRPC policy name: lb4j's ({@code lb4j_*}) and gRPC-java's own. */
   @Param({"lb4j_round_robin", "lb4j_p2c", "round_robin", "lb4j_maglev", "lb4j_ring_hash", "ring_hash_experimental"})
   public String policy;
 
+  /** Number of resolved addresses. */
   @Param({"512", "1000"})
   public int endpoints;
 
@@ -46,17 +48,20 @@ public class GrpcSetupBenchmark {
   private FakeHelper helper;
   private LoadBalancer balancer;
 
+  /** The calls' arguments and the resolution result, made once per trial (not timed). */
   @Setup(Level.Trial)
   public void setUpArgs() {
     args = GrpcPickerBenchmark.args(policy);
     resolved = GrpcBalancers.resolved(policy, GrpcPickerBenchmark.config(policy), endpoints);
   }
 
+  /** A fresh helper (the channel's side) for each timed set-up. */
   @Setup(Level.Invocation)
   public void newChannel() {
     helper = FakeHelper.autoReady();
   }
 
+  /** Shuts down the balancer the invocation built, and its helper. */
   @TearDown(Level.Invocation)
   public void closeChannel() {
     if (balancer != null) {

@@ -50,8 +50,6 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class HashLookupBenchmark {
 
-  /** As many hashes as {@link PickBenchmark.Cursor} cycles over. */
-  private static final int KEYS = 1024;
   private static final int MAGLEV_SLOTS = 65_537;
 
   private long[] hashes;
@@ -93,17 +91,12 @@ public class HashLookupBenchmark {
   /** Endpoints, hashes, the Maglev picker and a bare table. */
   @Setup(Level.Trial)
   public void setUp() {
-    List<Endpoint> list = new ArrayList<>();
-    for (Endpoint e : PickBenchmark.endpoints(512)) {
-      list.add(e.withWeight(1));
-    }
+    List<Endpoint> list = PickBenchmark.endpoints(512, "equal");
     views = new ArrayList<>(StaticView.of(list));
-    SplittableRandom random = new SplittableRandom(42);
-    hashes = new long[KEYS];
-    contexts = new PickContext[KEYS];
-    for (int i = 0; i < KEYS; i++) {
-      hashes[i] = random.nextLong();
-      contexts[i] = PickContext.ofHash(hashes[i]);
+    contexts = PickBenchmark.hashes(42);
+    hashes = new long[contexts.length];
+    for (int i = 0; i < contexts.length; i++) {
+      hashes[i] = contexts[i].hash();
     }
     maglev = Policies.maglev().newPicker(views);
     maglevTable = MaglevTable.build(list, MAGLEV_SLOTS);

@@ -62,7 +62,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class PickBenchmark {
 
-  private static final int KEYS = 1024;
+  /** How many precomputed hashes and keys {@link Cursor} cycles over (a power of two). */
+  static final int KEYS = 1024;
 
   /** Policy name, see {@link PolicyNames}. */
   @Param({"random", "round_robin", "weighted_round_robin", "p2c", "least_request", "peak_ewma", "ring_hash",
@@ -147,13 +148,8 @@ public class PickBenchmark {
       b.outlierDetection(OutlierDetectionConfig.defaults());
     }
     lb = b.build();
-    SplittableRandom random = new SplittableRandom(42);
-    hashes = new PickContext[KEYS];
-    keys = new String[KEYS];
-    for (int i = 0; i < KEYS; i++) {
-      hashes[i] = PickContext.ofHash(random.nextLong());
-      keys[i] = key16(random);
-    }
+    hashes = hashes(42);
+    keys = keys(42);
   }
 
   /** Closes the balancer. */
@@ -239,11 +235,27 @@ public class PickBenchmark {
     return list;
   }
 
-  static String key16(SplittableRandom random) {
-    char[] c = new char[16];
-    for (int j = 0; j < c.length; j++) {
-      c[j] = (char) ('a' + random.nextInt(26));
+  /** {@link #KEYS} precomputed hashes, seeded: the pick benchmarks' and floors' request hashes. */
+  static PickContext[] hashes(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    PickContext[] hashes = new PickContext[KEYS];
+    for (int i = 0; i < KEYS; i++) {
+      hashes[i] = PickContext.ofHash(random.nextLong());
     }
-    return new String(c);
+    return hashes;
+  }
+
+  /** {@link #KEYS} random 16-character lower-case keys, seeded. */
+  static String[] keys(long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    String[] keys = new String[KEYS];
+    char[] c = new char[16];
+    for (int i = 0; i < KEYS; i++) {
+      for (int j = 0; j < c.length; j++) {
+        c[j] = (char) ('a' + random.nextInt(26));
+      }
+      keys[i] = new String(c);
+    }
+    return keys;
   }
 }

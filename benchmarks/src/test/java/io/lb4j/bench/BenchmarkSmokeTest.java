@@ -74,6 +74,12 @@ class BenchmarkSmokeTest {
   }
 
   @Test
+  void floorAndHashLookupBenchmarksRunOnThePickBenchmarksKeys() throws Exception {
+    run(FloorBenchmark.class.getName() + ".(maglevLookup|maglevKey16)$", 2, 50);
+    run(HashLookupBenchmark.class.getName() + ".(maglevPicker|ringPicker)$", 2, 50, "entries", "1024");
+  }
+
+  @Test
   void okHttpTlsOverheadBenchmarkRunsBothSidesAndTheFloor() throws Exception {
     run(OkHttpTlsOverheadBenchmark.class.getName() + ".(plain|balanced|rewritten)$", 3, 200);
   }

@@ -1,6 +1,7 @@
 package io.lb4j.bench.sim;
 
 import io.lb4j.health.HealthCheckConfig;
+import io.lb4j.internal.ConfigChecks;
 import io.lb4j.outlier.OutlierDetectionConfig;
 import java.time.Duration;
 import java.util.Locale;
@@ -31,26 +32,16 @@ public record FaultSettings(String label, double panicThreshold, boolean outlier
     if (label == null || label.isBlank()) {
       throw new IllegalArgumentException("label must not be blank");
     }
-    if (!(panicThreshold >= 0 && panicThreshold <= 1)) {
-      throw new IllegalArgumentException(label + ": panicThreshold must be in [0, 1], was " + panicThreshold);
-    }
-    if (maxEjectionPercent < 0 || maxEjectionPercent > 100) {
-      throw new IllegalArgumentException(label + ": maxEjectionPercent must be in [0, 100], was "
-          + maxEjectionPercent);
-    }
-    if (baseEjectionTime == null || baseEjectionTime.toMillis() < 1) {
-      throw new IllegalArgumentException(label + ": baseEjectionTime must be at least 1 ms, was " + baseEjectionTime);
-    }
-    if (maxAttempts < 1) {
-      throw new IllegalArgumentException(label + ": maxAttempts must be >= 1, was " + maxAttempts);
-    }
+    // lb4j's own argument checks: the bounds and messages of the builders these settings feed.
+    ConfigChecks.fraction(label + ": panicThreshold", panicThreshold);
+    ConfigChecks.inRange(label + ": maxEjectionPercent", maxEjectionPercent, 0, 100);
+    ConfigChecks.timer(label + ": baseEjectionTime", baseEjectionTime);
+    ConfigChecks.atLeast(label + ": maxAttempts", maxAttempts, 1);
     if (!(retryBudgetPercent >= 0) || retryBudgetMinPerSecond < 0) {
       throw new IllegalArgumentException(label + ": the retry budget must be >= 0, was " + retryBudgetPercent
           + " and " + retryBudgetMinPerSecond + "/s");
     }
-    if (timeout == null || timeout.isNegative() || timeout.isZero()) {
-      throw new IllegalArgumentException(label + ": timeout must be positive, was " + timeout);
-    }
+    ConfigChecks.timer(label + ": timeout", timeout);
   }
 
   /**

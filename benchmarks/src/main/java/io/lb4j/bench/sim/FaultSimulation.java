@@ -349,13 +349,11 @@ final class FaultSimulation {
         quantile(failedLatencies, 0.99), quantile(allLatencies, 0.99), inFlight);
   }
 
+  /** The q-quantile of {@code values} (nanoseconds), in milliseconds. */
   private static double quantile(List<Long> values, double q) {
-    if (values.isEmpty()) {
-      return 0;
-    }
     long[] sorted = values.stream().mapToLong(Long::longValue).toArray();
     Arrays.sort(sorted);
-    return sorted[Math.max(0, (int) Math.ceil(q * sorted.length) - 1)] / 1e6;
+    return Simulation.quantile(sorted, q);
   }
 
   /** A simulated backend; its state follows the share of the run completed. */

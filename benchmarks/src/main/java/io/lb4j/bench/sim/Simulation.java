@@ -186,7 +186,7 @@ final class Simulation {
     if (!backend.up) {
       a.forced = Outcome.CONNECT_FAILURE;
       schedule(now + CONNECT_REFUSED_NANOS, DONE, a, b);
-    } else if (backend.busy < backend.spec.concurrency()) {
+    } else if (backend.inService.size() < backend.spec.concurrency()) {
       serve(backend, a);
     } else if (backend.queue.size() < backend.spec.queueLimit()) {
       backend.queue.add(a);
@@ -197,9 +197,7 @@ final class Simulation {
   }
 
   private void serve(Backend backend, Attempt a) {
-    backend.busy++;
     backend.inService.add(a);
-    a.inService = true;
     schedule(clock.nanos() + (long) (serviceMillis(backend.spec) * 1e6), DONE, a, a.backend);
   }
 
@@ -212,9 +210,7 @@ final class Simulation {
     Backend backend = backends[a.backend];
     Outcome outcome = forced != null ? forced : a.forced != null ? a.forced
         : random.nextDouble() < backend.spec.failureProbability() ? Outcome.SERVER_ERROR : Outcome.SUCCESS;
-    if (a.inService) {
-      backend.busy--;
-      backend.inService.remove(a);
+    if (backend.inService.remove(a)) {
       Attempt next = backend.queue.poll();
       if (next != null && backend.up) {
         serve(backend, next);
@@ -304,7 +300,7 @@ final class Simulation {
   }
 
   /** The q-quantile of sorted nanoseconds, in milliseconds. */
-  private static double quantile(long[] sorted, double q) {
+  static double quantile(long[] sorted, double q) {
     if (sorted.length == 0) {
       return 0;
     }
@@ -317,7 +313,6 @@ final class Simulation {
     final ArrayDeque<Attempt> queue = new ArrayDeque<>();
     final List<Attempt> inService = new ArrayList<>();
     final int[] perSecond;
-    int busy;
     long attempts;
     boolean up = true;
 
@@ -347,7 +342,6 @@ final class Simulation {
     final int backend;
     final long start;
     Outcome forced;
-    boolean inService;
     boolean finished;
 
     Attempt(Request request, Selection selection, int backend, long start) {
