@@ -71,6 +71,7 @@ public class OkHttpOverheadBenchmark {
   @Param("1")
   public int paths;
 
+  /** Starts the loopback server and builds the plain, balanced and rewriting clients. */
   @Setup
   public void setUp() throws IOException {
     // Without TCP_NODELAY the server's small writes meet delayed ACKs (~40 ms per exchange).
@@ -102,6 +103,7 @@ public class OkHttpOverheadBenchmark {
     }
   }
 
+  /** Closes the clients' pools, the balancer and the server. */
   @TearDown
   public void tearDown() {
     plainClient.dispatcher().executorService().shutdown();
@@ -111,16 +113,19 @@ public class OkHttpOverheadBenchmark {
     serverThreads.shutdownNow();
   }
 
+  /** One GET through plain OkHttp: the baseline. */
   @Benchmark
   public String plain() throws IOException {
     return call(plainClient, plainRequests[nextIndex()]);
   }
 
+  /** The same GET through {@code LoadBalancingInterceptor}. */
   @Benchmark
   public String balanced() throws IOException {
     return call(balancedClient, balancedRequests[nextIndex()]);
   }
 
+  /** The floor: an interceptor that only rewrites the URL and tags the request, as any rewriting interceptor must. */
   @Benchmark
   public String rewritten() throws IOException {
     return call(rewritingClient, balancedRequests[0]);

@@ -58,11 +58,13 @@ class FaultSimulatorTest {
   }
 
   @Test
-  void aRunIsBoundedAndRepeatableInItsSeededParts() {
-    FaultResult a = FaultSimulator.run(FaultScenario.all503(), 3L);
-    FaultResult b = FaultSimulator.run(FaultScenario.all503(), 3L);
-    assertEquals(a.requests(), b.requests());
-    assertEquals(a.failed(), b.failed());
+  void aRunWhereEveryBackendFailsEndsWithEveryRequestAnsweredAsAFailure() {
+    // P2C and backoff draw from ThreadLocalRandom, so two runs are not compared; what must hold
+    // whatever the draws: every request gets an answer (a failure here) and the run ends.
+    FaultScenario scenario = FaultScenario.all503();
+    FaultResult a = FaultSimulator.run(scenario, 3L);
+    assertEquals(scenario.requests(), a.requests());
+    assertEquals(a.requests(), a.failed(), "all backends answer 503");
     assertTrue(a.seconds() > 0 && a.seconds() < 60, a.seconds() + " s simulated");
   }
 }

